@@ -1,0 +1,44 @@
+EXTENSION   = jobtrack
+EXTVERSION  = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
+
+MODULE_big  = jobtrack
+OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o \
+              src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
+              src/scopes.o src/aggregates.o src/groups.o src/events.o src/maintenance.o \
+              src/worker.o src/wakeup.o src/stats.o
+PGFILEDESC  = "jobtrack - job and job-group status tracking"
+
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard $(EXTENSION)--*--*.sql)
+
+REGRESS      = setup status jobs progress messages signals scopes aggregates groups events
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent
+ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
+
+TAP_TESTS    = 1
+PROVE_FLAGS  = -I ./test/perl
+
+EXTRA_CLEAN  = $(EXTENSION)--$(EXTVERSION).sql output_iso
+PG_CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS looks for TAP tests in t/; ours live in test/t
+PROVE_TESTS ?= test/t/*.pl
+
+$(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
+	cp $< $@
+
+.PHONY: pgtap bench bench-smoke
+pgtap:
+	pg_prove --ext .sql -d $${PGDATABASE:-contrib_regression} test/pgtap/
+
+bench:
+	test/bench/run.sh
+
+bench-smoke:
+	BENCH_SMOKE=1 test/bench/run.sh

@@ -1,0 +1,394 @@
+/*-------------------------------------------------------------------------
+ *
+ * job_guard.c
+ *		The job_status_guard trigger: every insert, update and delete of a
+ *		job row passes through here.
+ *
+ * The trigger is what makes the status machine hold for plain SQL as well
+ * as for jobtrack's functions: it refuses forbidden transitions (55000) and
+ * malformed values (22023), keeps started_at, finished_at, attempts,
+ * heartbeat_at and updated_at right, and records each change that matters
+ * to a group in jobtrack.group_change.
+ *
+ * The group_change row is how job writers tell the group evaluator about a
+ * change without touching the group's own row: it is insert-only, so any
+ * number of sessions can finish jobs of one group at once without waiting
+ * for each other, and it commits or rolls back with the job change itself.
+ * It is inserted with heap_insert directly, because the table has no index
+ * and the writer needs no privilege on it.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/job_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "job_guard.h"
+#include "status.h"
+#include "wakeup.h"
+
+/* attribute numbers of the job_status columns the trigger reads or sets */
+typedef struct JobColumns
+{
+	Oid			relid;
+	int			natts;
+	AttrNumber	id;
+	AttrNumber	group_id;
+	AttrNumber	tags;
+	AttrNumber	status;
+	AttrNumber	percentage;
+	AttrNumber	progress_current;
+	AttrNumber	progress_total;
+	AttrNumber	attempts;
+	AttrNumber	failed_reason;
+	AttrNumber	started_at;
+	AttrNumber	finished_at;
+	AttrNumber	heartbeat_at;
+	AttrNumber	updated_at;
+} JobColumns;
+
+/* the columns an update may replace, collected before heap_modify_tuple */
+typedef struct RowChanges
+{
+	int			count;
+	int			columns[16];
+	Datum		values[16];
+	bool		nulls[16];
+} RowChanges;
+
+static JobColumns columns;
+
+/* ColumnNumber returns the attribute number of a job_status column. */
+static AttrNumber
+ColumnNumber(TupleDesc desc, const char *name)
+{
+	int			attno = SPI_fnumber(desc, name);
+
+	if (attno <= 0)
+		elog(ERROR, "jobtrack.job_status has no column \"%s\"", name);
+	return attno;
+}
+
+/* LoadColumns finds the trigger's columns, once per table layout. */
+static void
+LoadColumns(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (columns.relid == RelationGetRelid(rel) && columns.natts == desc->natts)
+		return;
+	columns.id = ColumnNumber(desc, "id");
+	columns.group_id = ColumnNumber(desc, "group_id");
+	columns.tags = ColumnNumber(desc, "tags");
+	columns.status = ColumnNumber(desc, "status");
+	columns.percentage = ColumnNumber(desc, "percentage");
+	columns.progress_current = ColumnNumber(desc, "progress_current");
+	columns.progress_total = ColumnNumber(desc, "progress_total");
+	columns.attempts = ColumnNumber(desc, "attempts");
+	columns.failed_reason = ColumnNumber(desc, "failed_reason");
+	columns.started_at = ColumnNumber(desc, "started_at");
+	columns.finished_at = ColumnNumber(desc, "finished_at");
+	columns.heartbeat_at = ColumnNumber(desc, "heartbeat_at");
+	columns.updated_at = ColumnNumber(desc, "updated_at");
+	columns.relid = RelationGetRelid(rel);
+	columns.natts = desc->natts;
+}
+
+/* GetColumn returns a column of a job row. */
+static Datum
+GetColumn(HeapTuple tuple, TupleDesc desc, AttrNumber attno, bool *isnull)
+{
+	return heap_getattr(tuple, attno, desc, isnull);
+}
+
+/* SetColumn queues a new value (NULL when isnull) for a column. */
+static void
+SetColumn(RowChanges *changes, AttrNumber attno, Datum value, bool isnull)
+{
+	Assert(changes->count < lengthof(changes->columns));
+	changes->columns[changes->count] = attno;
+	changes->values[changes->count] = value;
+	changes->nulls[changes->count] = isnull;
+	changes->count++;
+}
+
+/* NumericCompare compares a numeric with an integer, NaN above everything. */
+static int
+NumericCompare(Datum value, int64 bound)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, value,
+											 NumericGetDatum(int64_to_numeric(bound))));
+}
+
+/* ValidateTags raises 22023 unless tags is a JSON object. */
+static void
+ValidateTags(int64 job_id, Datum value)
+{
+	Jsonb	   *tags = DatumGetJsonbP(value);
+
+	if (!JB_ROOT_IS_OBJECT(tags) || JB_ROOT_IS_SCALAR(tags))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tags of job %lld must be a JSON object", (long long) job_id),
+				 errdetail("The value given is a JSON %s.",
+						   JB_ROOT_IS_SCALAR(tags) ? "scalar" : "array"),
+				 errhint("Pass tags as an object such as '{\"customer\": \"42\"}'.")));
+}
+
+/* ValidateProgress raises 22023 for a negative current or total, or total below current. */
+static void
+ValidateProgress(int64 job_id, HeapTuple tuple, TupleDesc desc)
+{
+	bool		cur_null,
+				tot_null;
+	int64		current = DatumGetInt64(GetColumn(tuple, desc, columns.progress_current, &cur_null));
+	int64		total = DatumGetInt64(GetColumn(tuple, desc, columns.progress_total, &tot_null));
+
+	if ((!cur_null && current < 0) || (!tot_null && total < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("progress of job %lld must not be negative", (long long) job_id),
+				 errdetail("Got current %s and total %s.",
+						   cur_null ? "NULL" : psprintf("%lld", (long long) current),
+						   tot_null ? "NULL" : psprintf("%lld", (long long) total))));
+	if (!cur_null && !tot_null && total < current)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("progress total of job %lld is below its current value", (long long) job_id),
+				 errdetail("Got current %lld and total %lld.", (long long) current, (long long) total)));
+}
+
+/* ValidateRow checks the values of a job row that its types do not. */
+static void
+ValidateRow(int64 job_id, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		value;
+
+	value = GetColumn(tuple, desc, columns.tags, &isnull);
+	if (!isnull)
+		ValidateTags(job_id, value);
+
+	value = GetColumn(tuple, desc, columns.percentage, &isnull);
+	if (!isnull && (NumericCompare(value, 0) < 0 || NumericCompare(value, 100) > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("percentage of job %lld must be between 0 and 100", (long long) job_id),
+				 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(numeric_out, value)))));
+
+	ValidateProgress(job_id, tuple, desc);
+}
+
+/* GroupChangeRelid returns the OID of jobtrack.group_change. */
+static Oid
+GroupChangeRelid(void)
+{
+	Oid			relid = get_relname_relid("group_change", get_namespace_oid("jobtrack", false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table jobtrack.group_change does not exist");
+	return relid;
+}
+
+/*
+ * RecordGroupChange records that a job of a group moved from old_status to
+ * new_status (NO_JOB_STATUS for a row inserted or deleted), and asks for the
+ * worker to be woken when the transaction commits.
+ */
+void
+RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
+{
+	Relation	rel = table_open(GroupChangeRelid(), RowExclusiveLock);
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	HeapTuple	tuple;
+
+	values[0] = Int64GetDatum(group_id);
+	values[1] = Int64GetDatum(job_id);
+	values[2] = old_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(old_status);
+	nulls[2] = old_status == NO_JOB_STATUS;
+	values[3] = new_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(new_status);
+	nulls[3] = new_status == NO_JOB_STATUS;
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+
+	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	simple_heap_insert(rel, tuple);
+	table_close(rel, NoLock);
+
+	WakeWorkerAtCommit();
+}
+
+/* StampStatusChange sets the columns a change of status moves along with it. */
+static void
+StampStatusChange(RowChanges *changes, HeapTuple oldtuple, TupleDesc desc,
+				  JobStatus from, JobStatus to)
+{
+	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	bool		isnull;
+
+	if (TransitionIsRetry(from, to))
+	{
+		int32		attempts = DatumGetInt32(GetColumn(oldtuple, desc, columns.attempts, &isnull));
+
+		SetColumn(changes, columns.attempts, Int32GetDatum(isnull ? 1 : attempts + 1), false);
+		SetColumn(changes, columns.started_at, (Datum) 0, true);
+		SetColumn(changes, columns.finished_at, (Datum) 0, true);
+		SetColumn(changes, columns.heartbeat_at, (Datum) 0, true);
+		SetColumn(changes, columns.failed_reason, (Datum) 0, true);
+		SetColumn(changes, columns.percentage, NumericGetDatum(int64_to_numeric(0)), false);
+		SetColumn(changes, columns.progress_current, (Datum) 0, true);
+		SetColumn(changes, columns.progress_total, (Datum) 0, true);
+	}
+	else if (to == JOB_STARTED)
+	{
+		(void) GetColumn(oldtuple, desc, columns.started_at, &isnull);
+		if (isnull)
+			SetColumn(changes, columns.started_at, now, false);
+		/* a resumed job (from paused or stuck) is alive now */
+		SetColumn(changes, columns.heartbeat_at, now, JobStatusIsQueued(from));
+	}
+	else if (JobStatusIsFinished(to))
+	{
+		SetColumn(changes, columns.finished_at, now, false);
+		if (to == JOB_SUCCEEDED)
+			SetColumn(changes, columns.percentage, NumericGetDatum(int64_to_numeric(100)), false);
+	}
+}
+
+/* JobId returns the id of a job row. */
+static int64
+JobId(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+
+	return DatumGetInt64(GetColumn(tuple, desc, columns.id, &isnull));
+}
+
+/* GroupId returns the group of a job row, or 0 when it has none. */
+static int64
+GroupId(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		value = GetColumn(tuple, desc, columns.group_id, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+/* Status returns the status of a job row. */
+static JobStatus
+Status(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+
+	return JobStatusFromDatum(GetColumn(tuple, desc, columns.status, &isnull));
+}
+
+/* GuardInsert checks a new job row and records it in its group. */
+static HeapTuple
+GuardInsert(HeapTuple tuple, TupleDesc desc)
+{
+	int64		job_id = JobId(tuple, desc);
+	int64		group_id = GroupId(tuple, desc);
+
+	ValidateRow(job_id, tuple, desc);
+	if (group_id != 0)
+		RecordGroupChange(group_id, job_id, NO_JOB_STATUS, Status(tuple, desc));
+	return tuple;
+}
+
+/* CheckFixedColumns refuses a change of a job's id or group. */
+static void
+CheckFixedColumns(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
+{
+	int64		job_id = JobId(oldtuple, desc);
+
+	if (JobId(newtuple, desc) != job_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot change the id of job %lld", (long long) job_id)));
+	if (GroupId(newtuple, desc) != GroupId(oldtuple, desc))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot move job %lld to another group", (long long) job_id),
+				 errdetail("A job's group is fixed when the job is created.")));
+}
+
+/* GuardUpdate checks a change of a job row and stamps what moves with it. */
+static HeapTuple
+GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
+{
+	int64		job_id = JobId(oldtuple, desc);
+	int64		group_id = GroupId(oldtuple, desc);
+	JobStatus	from = Status(oldtuple, desc);
+	JobStatus	to = Status(newtuple, desc);
+	RowChanges	changes = {0};
+	HeapTuple	result;
+
+	CheckFixedColumns(oldtuple, newtuple, desc);
+	if (from != to)
+	{
+		CheckTransition(job_id, from, to);
+		StampStatusChange(&changes, oldtuple, desc, from, to);
+	}
+	SetColumn(&changes, columns.updated_at,
+			  TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
+
+	result = heap_modify_tuple_by_cols(newtuple, desc, changes.count,
+									   changes.columns, changes.values, changes.nulls);
+	ValidateRow(job_id, result, desc);
+
+	if (from != to && group_id != 0)
+		RecordGroupChange(group_id, job_id, from, to);
+	return result;
+}
+
+/* GuardDelete records a deleted job in its group. */
+static HeapTuple
+GuardDelete(HeapTuple tuple, TupleDesc desc)
+{
+	int64		group_id = GroupId(tuple, desc);
+
+	if (group_id != 0)
+		RecordGroupChange(group_id, JobId(tuple, desc), Status(tuple, desc), NO_JOB_STATUS);
+	return tuple;
+}
+
+/* SQL-callable: trigger jobtrack.job_status_guard() */
+PG_FUNCTION_INFO_V1(jobtrack_job_status_guard);
+Datum
+jobtrack_job_status_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "jobtrack.job_status_guard() must run as a BEFORE ROW trigger");
+
+	LoadColumns(trigdata->tg_relation);
+	desc = RelationGetDescr(trigdata->tg_relation);
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		return PointerGetDatum(GuardInsert(trigdata->tg_trigtuple, desc));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		return PointerGetDatum(GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
+	return PointerGetDatum(GuardDelete(trigdata->tg_trigtuple, desc));
+}

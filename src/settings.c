@@ -1,0 +1,96 @@
+/*-------------------------------------------------------------------------
+ *
+ * settings.c
+ *		Every jobtrack.* setting.
+ *
+ * All settings are defined in every backend, preloaded or not, so that SET,
+ * SHOW and pg_cron-only installations see them.  All are reloadable: the
+ * launcher notices a changed jobtrack.database and moves the worker to it.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/settings.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "utils/guc.h"
+
+#include "settings.h"
+
+char	   *jobtrack_database = NULL;
+int			jobtrack_check_interval = 60000;
+char	   *jobtrack_notify_channel = NULL;
+bool		jobtrack_instant_events = true;
+int			jobtrack_stuck_after = 0;
+int			jobtrack_retention = 0;
+
+/* CheckNotifyChannel accepts a non-empty channel name shorter than NAMEDATALEN. */
+static bool
+CheckNotifyChannel(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+	{
+		GUC_check_errdetail("The notification channel must not be empty.");
+		return false;
+	}
+	if (strlen(*newval) >= NAMEDATALEN)
+	{
+		GUC_check_errdetail("The notification channel must be shorter than %d bytes.",
+							NAMEDATALEN);
+		return false;
+	}
+	return true;
+}
+
+/* CheckDatabase accepts a non-empty database name. */
+static bool
+CheckDatabase(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || (*newval)[0] == '\0')
+	{
+		GUC_check_errdetail("The worker's database must not be empty.");
+		return false;
+	}
+	return true;
+}
+
+/* JobtrackDefineSettings defines every jobtrack.* setting. */
+void
+JobtrackDefineSettings(void)
+{
+	DefineCustomStringVariable("jobtrack.database",
+							   "Sets the database the jobtrack worker runs in.",
+							   NULL, &jobtrack_database, "postgres",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY,
+							   CheckDatabase, NULL, NULL);
+	DefineCustomIntVariable("jobtrack.check_interval",
+							"Sets how often the worker looks at due groups, delayed and stuck jobs.",
+							NULL, &jobtrack_check_interval,
+							60000, 10, INT_MAX, PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("jobtrack.notify_channel",
+							   "Sets the NOTIFY channel of group events.",
+							   NULL, &jobtrack_notify_channel, "jobtrack_events",
+							   PGC_SIGHUP, 0, CheckNotifyChannel, NULL, NULL);
+	DefineCustomBoolVariable("jobtrack.instant_events",
+							 "Wakes the worker when a transaction that changed a group's jobs commits.",
+							 NULL, &jobtrack_instant_events, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("jobtrack.stuck_after",
+							"Sets the heartbeat age after which a started job is marked stuck (0 turns this off).",
+							NULL, &jobtrack_stuck_after,
+							0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("jobtrack.retention",
+							"Sets the age after which finished jobs are deleted (0 turns this off).",
+							NULL, &jobtrack_retention,
+							0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("jobtrack");
+}

@@ -1,0 +1,25 @@
+/*-------------------------------------------------------------------------
+ *
+ * settings.h
+ *		The jobtrack.* settings.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/settings.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JOBTRACK_SETTINGS_H
+#define JOBTRACK_SETTINGS_H
+
+extern char *jobtrack_database;
+extern int	jobtrack_check_interval;
+extern char *jobtrack_notify_channel;
+extern bool jobtrack_instant_events;
+extern int	jobtrack_stuck_after;
+extern int	jobtrack_retention;
+
+extern void JobtrackDefineSettings(void);
+
+#endif							/* JOBTRACK_SETTINGS_H */

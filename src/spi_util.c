@@ -1,0 +1,121 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi_util.c
+ *		Prepared-once SPI statements and result accessors.
+ *
+ * Every jobtrack function that touches a table does so through a
+ * SavedQuery: parsed and planned once per backend, then executed with
+ * parameters, never with values spliced into SQL text.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/spi_util.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+#include "spi_util.h"
+
+/*
+ * StripStatementContext removes the "SQL statement" line that names one of
+ * our own statements from an error's context: it tells the user nothing
+ * and would leak internals into their logs.  Other context lines stay.
+ */
+static void
+StripStatementContext(ErrorData *edata, const char *sql)
+{
+	char	   *line;
+	char	   *found;
+	size_t		len;
+
+	if (edata->context == NULL)
+		return;
+	line = psprintf("SQL statement \"%s\"", sql);
+	found = strstr(edata->context, line);
+	if (found == NULL)
+		return;
+	len = strlen(line);
+	if (found[len] == '\n')
+		len++;
+	memmove(found, found + len, strlen(found + len) + 1);
+	if (found > edata->context && found[0] == '\0' && found[-1] == '\n')
+		found[-1] = '\0';
+	if (edata->context[0] == '\0')
+		edata->context = NULL;
+}
+
+/* ExecuteSavedQuery runs a prepared statement, re-raising errors without our SQL. */
+static int
+ExecuteSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	int			rc = 0;
+
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(query->plan, values, nulls, query->read_only, 0);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		FlushErrorState();
+		StripStatementContext(edata, query->sql);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
+/*
+ * RunSavedQuery executes a statement (preparing it on first use) and returns
+ * the number of rows it processed.  The caller must be connected to SPI.
+ */
+uint64
+RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
+{
+	int			rc;
+
+	if (query->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s",
+				 query->sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep plan of \"%s\"", query->sql);
+		query->plan = plan;
+	}
+
+	rc = ExecuteSavedQuery(query, values, nulls);
+	if (rc < 0)
+		elog(ERROR, "could not run \"%s\": %s", query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* SpiResultDatum returns one column (1-based) of one row of the last result. */
+Datum
+SpiResultDatum(uint64 row, int column, bool *isnull)
+{
+	Assert(SPI_tuptable != NULL && row < SPI_processed);
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, isnull);
+}
+
+/* SpiResultInt64 returns a bigint column of the last result; NULL is an error. */
+int64
+SpiResultInt64(uint64 row, int column)
+{
+	bool		isnull;
+	Datum		value = SpiResultDatum(row, column, &isnull);
+
+	if (isnull)
+		elog(ERROR, "unexpected NULL in column %d", column);
+	return DatumGetInt64(value);
+}

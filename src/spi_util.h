@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * spi_util.h
+ *		Prepared-once SPI statements.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/spi_util.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JOBTRACK_SPI_UTIL_H
+#define JOBTRACK_SPI_UTIL_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+#define SAVED_QUERY_MAX_ARGS 10
+
+/*
+ * One statement, planned on first use in a backend and kept for its life.
+ * The plan cache re-plans it when the tables it names change.
+ */
+typedef struct SavedQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[SAVED_QUERY_MAX_ARGS];
+	bool		read_only;
+	SPIPlanPtr	plan;
+} SavedQuery;
+
+extern uint64 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls);
+extern Datum SpiResultDatum(uint64 row, int column, bool *isnull);
+extern int64 SpiResultInt64(uint64 row, int column);
+
+#endif							/* JOBTRACK_SPI_UTIL_H */
