@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+#
+# Runs every jobtrack test on this machine and ends with "N passed, N failed".
+#
+# On a fresh Debian 12 machine, as root: installs the packages it needs,
+# builds with warnings as errors, installs the extension, starts a throwaway
+# cluster as the postgres user, runs pg_regress, isolation, pgTAP and TAP
+# tests and a smoke run of the benchmark, then stops the cluster.
+# JOBTRACK_SUITES="regress isolation" runs only some suites.
+#
+set -u
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+need_root
+install_deps
+build_and_install
+
+WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
+PORT=${JOBTRACK_TEST_PORT:-5488}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench}
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+
+# the suites write results next to the sources, so they run in a copy postgres owns
+mkdir -p "$WORK/repo"
+tar --exclude=.git --exclude=tmp_check --exclude=results --exclude=output_iso -cf - . | tar -C "$WORK/repo" -xf -
+chown -R postgres "$WORK"
+
+cleanup() { stop_cluster "$WORK"; }
+trap cleanup EXIT
+
+echo "== starting a throwaway cluster in $WORK (port $PORT)"
+start_cluster "$WORK" "$PORT" "jobtrack.check_interval = '1s'" "fsync = off" \
+	|| { cat "$WORK/server.log" 2>/dev/null; exit 1; }
+export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres
+
+# count SUITE PASSED FAILED adds one suite's counts to the totals.
+count() {
+	printf '   %-10s %4d passed, %d failed\n' "$1" "$2" "$3"
+	TOTAL_PASSED=$((TOTAL_PASSED + $2))
+	TOTAL_FAILED=$((TOTAL_FAILED + $3))
+}
+
+# count_regress SUITE LOG counts pg_regress "... ok" and "... FAILED" lines.
+count_regress() {
+	local ok failed
+	ok=$(grep -cE '\.\.\. ok' "$2")
+	failed=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$2")
+	[ "$ok$failed" = 00 ] && failed=1
+	count "$1" "$ok" "$failed"
+}
+
+# count_tap SUITE LOG RC counts assertions from a TAP::Harness summary.
+count_tap() {
+	local tests failed
+	tests=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$2" | tail -1)
+	failed=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$2" | awk '{ s += $1 } END { print s + 0 }')
+	# a file that died or planned badly counts as one more failure
+	failed=$((failed + $(grep -cE 'Dubious|No subtests run|Bad plan|Parse errors' "$2")))
+	if [ -z "$tests" ]; then tests=0; [ "$3" = 0 ] || failed=$((failed + 1)); fi
+	[ "$3" != 0 ] && [ "$failed" = 0 ] && failed=1
+	count "$1" "$((tests - failed < 0 ? 0 : tests - failed))" "$failed"
+}
+
+# in_repo runs a command as postgres in the work copy, with the cluster's environment.
+in_repo() {
+	(cd "$WORK/repo" && runuser -u postgres -- env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER=postgres \
+		PATH="$PGBIN:$PATH" "$@")
+}
+
+run_regress() {
+	echo "== pg_regress"
+	in_repo timeout 600 make installcheck ISOLATION= TAP_TESTS= >"$WORK/regress.log" 2>&1
+	cat "$WORK/regress.log" | grep -E '^(test| +[a-z_]+ +\.\.\.)|\.\.\. ' || true
+	count_regress regress "$WORK/regress.log"
+	[ -f "$WORK/repo/regression.diffs" ] && head -300 "$WORK/repo/regression.diffs"
+}
+
+run_isolation() {
+	echo "== isolation"
+	in_repo timeout 600 make installcheck REGRESS= TAP_TESTS= >"$WORK/isolation.log" 2>&1
+	grep -E '\.\.\. ' "$WORK/isolation.log" || true
+	count_regress isolation "$WORK/isolation.log"
+	[ -f "$WORK/repo/output_iso/regression.diffs" ] && head -300 "$WORK/repo/output_iso/regression.diffs"
+}
+
+run_pgtap() {
+	echo "== pgTAP"
+	in_repo psql -qX -d postgres -c "DROP DATABASE IF EXISTS jt_pgtap" -c "CREATE DATABASE jt_pgtap" >/dev/null
+	in_repo psql -qX -d jt_pgtap -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION jobtrack" >/dev/null
+	in_repo timeout 600 pg_prove --ext .sql -d jt_pgtap test/pgtap/ >"$WORK/pgtap.log" 2>&1
+	local rc=$?
+	cat "$WORK/pgtap.log"
+	count_tap pgtap "$WORK/pgtap.log" "$rc"
+}
+
+run_tap() {
+	echo "== TAP"
+	in_repo timeout 1500 make installcheck REGRESS= ISOLATION= >"$WORK/tap.log" 2>&1
+	local rc=$?
+	cat "$WORK/tap.log"
+	count_tap tap "$WORK/tap.log" "$rc"
+	if [ "$rc" != 0 ]; then
+		for f in "$WORK"/repo/tmp_check/log/*; do
+			[ -f "$f" ] && { echo "---- $f"; tail -60 "$f"; }
+		done
+	fi
+}
+
+run_bench() {
+	echo "== benchmark smoke run"
+	timeout 300 env BENCH_SMOKE=1 bash test/bench/run.sh >"$WORK/bench.log" 2>&1
+	local rc=$?
+	cat "$WORK/bench.log"
+	if [ "$rc" = 0 ]; then count bench 1 0; else count bench 0 1; fi
+}
+
+for suite in $SUITES; do
+	"run_$suite"
+done
+
+echo "== summary"
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[ "$TOTAL_FAILED" = 0 ]

@@ -1,0 +1,74 @@
+-- a group is pending until a job starts or finishes, running after that,
+SELECT jobtrack.check_groups() >= 0 AS earlier_changes_drained;
+-- completed when it has jobs and all of them are finished
+SELECT jobtrack.create_group('import 2026-11-23', '{"source": "s3"}', '5 minutes') AS g \gset
+SELECT jobtrack.group_id('import 2026-11-23') = :g AS first_or_create;
+SELECT jobtrack.group_id('another') <> :g AS new_group;
+SELECT status, run, time_to_check, payload FROM jobtrack.job_group WHERE id = :g;
+SELECT jobtrack.check_groups() AS events_empty_group;
+SELECT jobtrack.create_job('Import', group_id => :g) AS a \gset
+SELECT jobtrack.create_job('Import', group_id => :g) AS b \gset
+SELECT jobtrack.check_groups() AS events_queued;
+SELECT status, run FROM jobtrack.job_group WHERE id = :g;
+SELECT jobtrack.start_job(:a);
+SELECT jobtrack.check_groups() AS events_started;
+SELECT status, run, started_at IS NOT NULL AS has_started_at FROM jobtrack.job_group WHERE id = :g;
+SELECT jobtrack.check_groups() AS events_nothing_changed;
+SELECT jobtrack.succeed_job(:a), jobtrack.cancel_job(:b);
+SELECT jobtrack.check_groups() AS events_completed;
+SELECT status, run, completed_at IS NOT NULL AS has_completed_at FROM jobtrack.job_group WHERE id = :g;
+SELECT run, event FROM jobtrack.group_event WHERE group_id = :g ORDER BY id;
+-- a job added to a completed group reopens it: run 2, pending until a job starts
+SELECT jobtrack.create_job('Import', group_id => :g) AS c \gset
+SELECT jobtrack.check_groups() AS events_reopened;
+SELECT status, run, started_at, completed_at FROM jobtrack.job_group WHERE id = :g;
+-- every job of run 2 finishes between two checks: both events all the same, in order
+SELECT jobtrack.start_job(:c), jobtrack.succeed_job(:c);
+SELECT jobtrack.check_groups() AS events_both;
+SELECT run, event FROM jobtrack.group_event WHERE group_id = :g ORDER BY id;
+-- a retry of a job of a completed group reopens it too
+SELECT jobtrack.retry_job(:b);
+SELECT jobtrack.check_groups() AS events_retry;
+SELECT status, run FROM jobtrack.job_group WHERE id = :g;
+SELECT jobtrack.start_job(:b), jobtrack.fail_job(:b, 'again');
+SELECT jobtrack.check_groups() AS events_run3;
+SELECT run, event, payload->'counts' AS counts FROM jobtrack.group_event WHERE group_id = :g AND run = 3 ORDER BY id;
+-- a rolled-back change raises nothing
+BEGIN;
+SELECT jobtrack.retry_job(:b);
+ROLLBACK;
+SELECT jobtrack.check_groups() AS events_after_rollback;
+-- the counts kept by the evaluator equal the jobs
+SELECT c.queued, c.started, c.succeeded, c.failed, c.cancelled,
+       (SELECT count(*) FROM jobtrack.in_group(:g)) AS jobs
+  FROM jobtrack.group_count c WHERE c.group_id = :g;
+-- update_status_running marks a pending group running now
+SELECT jobtrack.create_group('manual') AS m \gset
+SELECT jobtrack.update_status_running(:m);
+SELECT jobtrack.update_status_running(:m);
+SELECT run, event FROM jobtrack.group_event WHERE group_id = :m ORDER BY id;
+-- deleting a group's jobs updates its counts
+SELECT jobtrack.create_group('deleted jobs') AS dg \gset
+SELECT jobtrack.create_job('D', group_id => :dg) FROM generate_series(1, 3);
+SELECT jobtrack.check_groups() AS events;
+DELETE FROM jobtrack.job_status WHERE group_id = :dg AND id = (SELECT min(id) FROM jobtrack.job_status WHERE group_id = :dg);
+SELECT jobtrack.check_groups() AS events;
+SELECT queued FROM jobtrack.group_count WHERE group_id = :dg;
+-- groups due on schedule are checked without a change
+UPDATE jobtrack.job_group SET next_check_at = now() - interval '1 second' WHERE id = :m;
+SELECT jobtrack.check_groups() AS events;
+SELECT checked_at > created_at AS checked, next_check_at > now() AS rescheduled FROM jobtrack.job_group WHERE id = :m;
+-- bad input
+SELECT jobtrack.create_group('import 2026-11-23');
+SELECT jobtrack.create_group(NULL);
+SELECT jobtrack.create_group('');
+SELECT jobtrack.create_group('x', time_to_check => '0');
+SELECT jobtrack.create_group('x', time_to_check => NULL);
+SELECT jobtrack.group_id(NULL);
+SELECT jobtrack.update_status_running(999999);
+SELECT jobtrack.update_status_running(NULL);
+SELECT jobtrack.create_job('X', group_id => 999999);
+-- check_groups needs READ COMMITTED: a snapshot older than its lock would miss changes
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT jobtrack.check_groups();
+ROLLBACK;

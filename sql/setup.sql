@@ -1,0 +1,12 @@
+-- the extension is created by pg_regress (--load-extension=jobtrack)
+SELECT extname, extversion, nspname
+  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE extname = 'jobtrack';
+-- every object of the extension lives in schema jobtrack
+SELECT count(*) > 0 AS has_objects,
+       bool_and(pg_describe_object(classid, objid, 0) LIKE '%jobtrack.%'
+                OR pg_describe_object(classid, objid, 0) LIKE 'schema jobtrack'
+                OR classid = 'pg_type'::regclass) AS all_in_schema
+  FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jobtrack') AND deptype = 'e';
+-- settings exist with their defaults, even without preloading
+SELECT name, boot_val, unit, context FROM pg_settings WHERE name LIKE 'jobtrack.%' ORDER BY name;
