@@ -26,6 +26,7 @@
 
 #include "jobref.h"
 #include "spi_util.h"
+#include "status.h"
 
 static SavedQuery external_id_query = {
 	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
@@ -51,15 +52,32 @@ ArgumentType(FunctionCallInfo fcinfo, int argno)
 	return type;
 }
 
+/* LooksLikeStatus is true when an external id is spelled like a status. */
+static bool
+LooksLikeStatus(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		if (strcmp(name, JobStatusNames[i]) == 0)
+			return true;
+	return false;
+}
+
 /* ReportJobNotFound raises P0002 naming the job as the caller named it. */
 void
 ReportJobNotFound(const JobRef *job)
 {
-	if (job->external_id != NULL)
+	if (job->external_id != NULL && LooksLikeStatus(job->external_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("job with external id \"%s\" does not exist", job->external_id),
-				 errhint("To test a status rather than a job, cast the literal: 'succeeded'::jobtrack.status.")));
+				 errhint("To test a status rather than a job, cast the literal: '%s'::jobtrack.status.",
+						 job->external_id)));
+	if (job->external_id != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job with external id \"%s\" does not exist", job->external_id)));
 	ereport(ERROR,
 			(errcode(ERRCODE_NO_DATA_FOUND),
 			 errmsg("job %lld does not exist", (long long) job->id)));

@@ -29,7 +29,7 @@ static SavedQuery percentage_query = {
 
 static SavedQuery count_query = {
 	"UPDATE jobtrack.job_status SET progress_current = $2, progress_total = $3,"
-	" percentage = CASE WHEN $3 OPERATOR(pg_catalog.>) 0 AND $2 OPERATOR(pg_catalog.<=) $3"
+	" percentage = CASE WHEN $3 OPERATOR(pg_catalog.>) 0 AND $2 OPERATOR(pg_catalog.>=) 0 AND $2 OPERATOR(pg_catalog.<=) $3"
 	" THEN pg_catalog.round(100 OPERATOR(pg_catalog.*) $2::pg_catalog.numeric"
 	" OPERATOR(pg_catalog./) $3, 2) ELSE 0 END"
 	" WHERE id OPERATOR(pg_catalog.=) $1",

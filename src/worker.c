@@ -247,14 +247,33 @@ NextDueGroup(void)
 }
 
 /*
+ * ReportExtensionState logs once when the extension goes missing or
+ * appears; it runs inside the pass's transaction.
+ */
+static void
+ReportExtensionState(bool ready, bool *was_ready)
+{
+	if (ready == *was_ready)
+		return;
+	if (!ready)
+		ereport(LOG,
+				(errmsg("jobtrack worker waits for CREATE EXTENSION jobtrack in database \"%s\"",
+						get_database_name(MyDatabaseId))));
+	JobtrackSetState(ready ? "running" : "waiting for CREATE EXTENSION");
+	*was_ready = ready;
+}
+
+/*
  * RunPass runs one pass in its own transaction: run_maintenance() when
  * asked, then check_groups().  Returns when the next group is due (0 if
- * none or the extension is missing); *ready says whether the extension is.
+ * none or the extension is missing); *was_ready tracks whether the
+ * extension existed at the last pass, for logging its change once.
  */
 static TimestampTz
-RunPass(bool maintenance, bool *ready)
+RunPass(bool maintenance, bool *was_ready)
 {
 	TimestampTz next_due = 0;
+	bool		ready;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -262,8 +281,9 @@ RunPass(bool maintenance, bool *ready)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.check_groups()");
 
-	*ready = ExtensionReady();
-	if (*ready)
+	ready = ExtensionReady();
+	ReportExtensionState(ready, was_ready);
+	if (ready)
 	{
 		if (maintenance &&
 			SPI_execute("SELECT jobtrack.run_maintenance()", false, 0) != SPI_OK_SELECT)
@@ -279,20 +299,6 @@ RunPass(bool maintenance, bool *ready)
 	pgstat_report_stat(true);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return next_due;
-}
-
-/* ReportExtensionState logs once when the extension goes missing or appears. */
-static void
-ReportExtensionState(bool ready, bool *was_ready)
-{
-	if (ready == *was_ready)
-		return;
-	if (!ready)
-		ereport(LOG,
-				(errmsg("jobtrack worker waits for CREATE EXTENSION jobtrack in database \"%s\"",
-						get_database_name(MyDatabaseId))));
-	JobtrackSetState(ready ? "running" : "waiting for CREATE EXTENSION");
-	*was_ready = ready;
 }
 
 /* JobtrackWorkerMain is the worker's main loop. */
@@ -319,14 +325,12 @@ JobtrackWorkerMain(Datum main_arg)
 	{
 		TimestampTz now = GetCurrentTimestamp();
 		bool		maintenance = now >= next_maintenance;
-		bool		ready;
 		TimestampTz wake_at;
 		int			rc;
 
 		if (maintenance || woken || (next_due != 0 && now >= next_due))
 		{
-			next_due = RunPass(maintenance, &ready);
-			ReportExtensionState(ready, &was_ready);
+			next_due = RunPass(maintenance, &was_ready);
 			if (maintenance)
 				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
 		}
