@@ -72,3 +72,6 @@ SELECT jobtrack.create_job('X', group_id => 999999);
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT jobtrack.check_groups();
 ROLLBACK;
+-- a group and its first job in one statement
+SELECT jobtrack.create_job('X', group_id => jobtrack.group_id('made on the fly')) > 0 AS created;
+SELECT count(*) FROM jobtrack.in_group(jobtrack.group_id('made on the fly'));

@@ -461,20 +461,28 @@ jobtrack_create_group(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(group_id);
 }
 
-/* SQL-callable: jobtrack.group_id(title), first-or-create */
+/*
+ * SQL-callable: jobtrack.group_id(title), first-or-create.  It looks the
+ * title up before inserting: an INSERT ... ON CONFLICT would wait for an
+ * evaluator that has just updated the group, and writers never wait for it.
+ */
 PG_FUNCTION_INFO_V1(jobtrack_group_id);
 Datum
 jobtrack_group_id(PG_FUNCTION_ARGS)
 {
 	Datum		title;
-	int64		group_id;
+	int64		group_id = 0;
 
 	CheckTitle(fcinfo);
 	title = PG_GETARG_DATUM(0);
 	SPI_connect();
-	group_id = InsertGroup(title, (Datum) 0, true,
-						   DirectFunctionCall3(interval_in, CStringGetDatum("1 minute"),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 1)
+		group_id = SpiResultInt64(0, 1);
+	else
+		group_id = InsertGroup(title, (Datum) 0, true,
+							   DirectFunctionCall3(interval_in, CStringGetDatum("1 minute"),
+												   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	/* a concurrent group_id() inserted the same title first */
 	if (group_id == 0)
 	{
 		if (RunSavedQuery(&group_by_title_query, &title, NULL) == 0)

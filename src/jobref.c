@@ -64,6 +64,18 @@ LooksLikeStatus(const char *name)
 	return false;
 }
 
+/* LooksLikeJobId is true when an external id is spelled like a job id. */
+static bool
+LooksLikeJobId(const char *name)
+{
+	if (*name == '\0' || strlen(name) > 19)
+		return false;
+	for (; *name; name++)
+		if (!isdigit((unsigned char) *name))
+			return false;
+	return true;
+}
+
 /* ReportJobNotFound raises P0002 naming the job as the caller named it. */
 void
 ReportJobNotFound(const JobRef *job)
@@ -73,6 +85,13 @@ ReportJobNotFound(const JobRef *job)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("job with external id \"%s\" does not exist", job->external_id),
 				 errhint("To test a status rather than a job, cast the literal: '%s'::jobtrack.status.",
+						 job->external_id)));
+	if (job->external_id != NULL && LooksLikeJobId(job->external_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job with external id \"%s\" does not exist", job->external_id),
+				 errdetail("An untyped parameter or a quoted literal selects the function taking an external id."),
+				 errhint("To name job %s by its id, pass a bigint, such as $1::bigint.",
 						 job->external_id)));
 	if (job->external_id != NULL)
 		ereport(ERROR,

@@ -27,9 +27,10 @@
 #include "spi_util.h"
 #include "status.h"
 
+/* not read-only: it must see a group created earlier in the same statement */
 static SavedQuery group_exists_query = {
 	"SELECT 1 FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) $1",
-	1, {INT8OID}, true
+	1, {INT8OID}, false
 };
 
 static SavedQuery claim_external_id_query = {
