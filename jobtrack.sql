@@ -127,7 +127,8 @@ CREATE TABLE jobtrack.job_group (
 	UNIQUE (title)
 );
 ALTER SEQUENCE jobtrack.job_group_id_seq OWNED BY jobtrack.job_group.id;
-CREATE INDEX job_group_due_idx ON jobtrack.job_group (next_check_at) WHERE status <> 'completed';
+CREATE INDEX job_group_due_idx ON jobtrack.job_group (next_check_at)
+	WHERE status OPERATOR(pg_catalog.<>) 'completed';
 COMMENT ON TABLE jobtrack.job_group IS 'job groups; only the group evaluator (check_groups) changes their status';
 COMMENT ON COLUMN jobtrack.job_group.run IS 'how many times the group has been opened; a reopened group starts a new run';
 COMMENT ON COLUMN jobtrack.job_group.checked_at IS 'when the evaluator last checked the group on schedule or changed its status';
@@ -464,11 +465,11 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, valu
 	 WHERE jobtrack.check_scope_argument('key', $1)
 	   AND jobtrack.check_scope_argument('value', $3)
 	   AND jobtrack.check_tag_operator($2)
-	   AND CASE $2
-			WHEN '=' THEN
+	   AND CASE
+			WHEN $2 OPERATOR(pg_catalog.=) '=' THEN
 				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $3))
 				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $3
-			WHEN '!=' THEN
+			WHEN $2 OPERATOR(pg_catalog.=) '!=' THEN
 				j.tags OPERATOR(pg_catalog.?) $1
 				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
 			ELSE
