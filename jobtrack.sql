@@ -106,7 +106,7 @@ CREATE TABLE jobtrack.job_external_id (
 	PRIMARY KEY (external_id)
 );
 CREATE INDEX job_external_id_job_idx ON jobtrack.job_external_id (job_id);
-COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, written by create_job';
+COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, kept by the job_status_guard trigger';
 
 CREATE SEQUENCE jobtrack.job_group_id_seq;
 CREATE TABLE jobtrack.job_group (
@@ -511,7 +511,8 @@ CREATE FUNCTION jobtrack.in_group(group_id pg_catalog.int8) RETURNS SETOF jobtra
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE j.group_id OPERATOR(pg_catalog.=) $1
+	 WHERE jobtrack.check_scope_argument('group_id', $1::pg_catalog.text)
+	   AND j.group_id OPERATOR(pg_catalog.=) $1
 	$$;
 COMMENT ON FUNCTION jobtrack.in_group(pg_catalog.int8) IS 'jobs of one group';
 

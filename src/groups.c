@@ -392,7 +392,9 @@ jobtrack_update_status_running(PG_FUNCTION_ARGS)
 
 	RequireArgument(fcinfo, 0, "group_id");
 	group_id = PG_GETARG_INT64(0);
-	LockEvaluator();
+
+	/* changes not evaluated yet (a job added to a completed group) come first */
+	(void) CheckGroups();
 	SPI_connect();
 	if (!LoadGroup(group_id, &group, &status))
 		ereport(ERROR,

@@ -17,6 +17,12 @@
  * It is inserted with heap_insert directly, because the table has no index
  * and the writer needs no privilege on it.
  *
+ * External ids are unique through jobtrack.job_external_id, a side table
+ * that lets job_status be partitioned by id later; the trigger keeps it, so
+ * a plain INSERT is held to the same uniqueness as create_job.  Registering
+ * an id already mapped to the same job is a no-op, which keeps a restore of
+ * both tables from conflicting.
+ *
  * Copyright (c) 2026, jobtrack authors
  *
  * IDENTIFICATION
@@ -30,6 +36,8 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -41,6 +49,7 @@
 #include "utils/timestamp.h"
 
 #include "job_guard.h"
+#include "spi_util.h"
 #include "status.h"
 #include "wakeup.h"
 
@@ -50,6 +59,7 @@ typedef struct JobColumns
 	Oid			relid;
 	int			natts;
 	AttrNumber	id;
+	AttrNumber	external_id;
 	AttrNumber	group_id;
 	AttrNumber	tags;
 	AttrNumber	status;
@@ -95,6 +105,7 @@ LoadColumns(Relation rel)
 	if (columns.relid == RelationGetRelid(rel) && columns.natts == desc->natts)
 		return;
 	columns.id = ColumnNumber(desc, "id");
+	columns.external_id = ColumnNumber(desc, "external_id");
 	columns.group_id = ColumnNumber(desc, "group_id");
 	columns.tags = ColumnNumber(desc, "tags");
 	columns.status = ColumnNumber(desc, "status");
@@ -235,6 +246,56 @@ RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 	WakeWorkerAtCommit();
 }
 
+static SavedQuery register_external_id_query = {
+	"INSERT INTO jobtrack.job_external_id (external_id, job_id) VALUES ($1, $2)"
+	" ON CONFLICT (external_id) DO NOTHING",
+	2, {TEXTOID, INT8OID}, false
+};
+
+static SavedQuery external_id_owner_query = {
+	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
+	1, {TEXTOID}, false
+};
+
+static SavedQuery forget_external_id_query = {
+	"DELETE FROM jobtrack.job_external_id"
+	" WHERE external_id OPERATOR(pg_catalog.=) $1 AND job_id OPERATOR(pg_catalog.=) $2",
+	2, {TEXTOID, INT8OID}, false
+};
+
+/* RegisterExternalId maps an external id to a job; 23505 if another job has it. */
+static void
+RegisterExternalId(Datum external_id, int64 job_id)
+{
+	Datum		values[2] = {external_id, Int64GetDatum(job_id)};
+	int64		owner;
+
+	SPI_connect();
+	if (RunSavedQuery(&register_external_id_query, values, NULL) == 0)
+	{
+		RunSavedQuery(&external_id_owner_query, values, NULL);
+		owner = SpiResultInt64(0, 1);
+		if (owner != job_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("external id \"%s\" is already used by job %lld",
+							TextDatumGetCString(external_id), (long long) owner),
+					 errhint("Use jobtrack.create_job(..., external_id => ...), which returns the existing job.")));
+	}
+	SPI_finish();
+}
+
+/* ForgetExternalId removes the external id of a deleted job. */
+static void
+ForgetExternalId(Datum external_id, int64 job_id)
+{
+	Datum		values[2] = {external_id, Int64GetDatum(job_id)};
+
+	SPI_connect();
+	RunSavedQuery(&forget_external_id_query, values, NULL);
+	SPI_finish();
+}
+
 /* StampStatusChange sets the columns a change of status moves along with it. */
 static void
 StampStatusChange(RowChanges *changes, HeapTuple oldtuple, TupleDesc desc,
@@ -307,17 +368,42 @@ GuardInsert(HeapTuple tuple, TupleDesc desc)
 	int64		job_id = JobId(tuple, desc);
 	int64		group_id = GroupId(tuple, desc);
 
+	bool		isnull;
+	Datum		external_id = GetColumn(tuple, desc, columns.external_id, &isnull);
+
 	ValidateRow(job_id, tuple, desc);
+	if (!isnull)
+		RegisterExternalId(external_id, job_id);
 	if (group_id != 0)
 		RecordGroupChange(group_id, job_id, NO_JOB_STATUS, Status(tuple, desc));
 	return tuple;
 }
 
-/* CheckFixedColumns refuses a change of a job's id or group. */
+/* SameText is true when two nullable text columns are equal. */
+static bool
+SameText(HeapTuple a, HeapTuple b, TupleDesc desc, AttrNumber attno)
+{
+	bool		a_null,
+				b_null;
+	Datum		a_value = GetColumn(a, desc, attno, &a_null);
+	Datum		b_value = GetColumn(b, desc, attno, &b_null);
+
+	if (a_null || b_null)
+		return a_null == b_null;
+	return DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, a_value, b_value));
+}
+
+/* CheckFixedColumns refuses a change of a job's id, external id or group. */
 static void
 CheckFixedColumns(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 {
 	int64		job_id = JobId(oldtuple, desc);
+
+	if (!SameText(oldtuple, newtuple, desc, columns.external_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot change the external id of job %lld", (long long) job_id),
+				 errdetail("A job's external id is fixed when the job is created.")));
 
 	if (JobId(newtuple, desc) != job_id)
 		ereport(ERROR,
@@ -364,7 +450,11 @@ static HeapTuple
 GuardDelete(HeapTuple tuple, TupleDesc desc)
 {
 	int64		group_id = GroupId(tuple, desc);
+	bool		isnull;
+	Datum		external_id = GetColumn(tuple, desc, columns.external_id, &isnull);
 
+	if (!isnull)
+		ForgetExternalId(external_id, JobId(tuple, desc));
 	if (group_id != 0)
 		RecordGroupChange(group_id, JobId(tuple, desc), Status(tuple, desc), NO_JOB_STATUS);
 	return tuple;
