@@ -628,6 +628,20 @@ SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_signal_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_event', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_event_id_seq', '');
 
+/*
+ * Optional row-level security: these policies limit a role to the jobs it
+ * owns, and take effect only once the switch in README.md "Row-level
+ * security" enables RLS on the three tables.  The evaluator runs as the
+ * extension's owner, so it always counts every job of a group.
+ */
+CREATE POLICY job_status_owner ON jobtrack.job_status
+	USING (owner OPERATOR(pg_catalog.=) CURRENT_USER)
+	WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+CREATE POLICY job_message_owner ON jobtrack.job_message
+	USING (EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) job_id));
+CREATE POLICY job_signal_owner ON jobtrack.job_signal
+	USING (EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) job_id));
+
 -- PUBLIC gets nothing; the README shows the grants for writer, reader and admin roles
 REVOKE ALL ON SCHEMA jobtrack FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack FROM PUBLIC;
