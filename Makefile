@@ -11,7 +11,7 @@ PGFILEDESC  = "jobtrack - job and job-group status tracking"
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard $(EXTENSION)--*--*.sql)
 
-REGRESS      = setup status jobs progress messages signals scopes aggregates groups events security
+REGRESS      = setup status jobs progress messages signals scopes aggregates groups events bad_input security
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent

@@ -123,10 +123,11 @@ CREATE TABLE jobtrack.job_group (
 	checked_at			pg_catalog.timestamptz,
 	next_check_at		pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	owner				pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
-	PRIMARY KEY (id),
-	UNIQUE (title)
+	PRIMARY KEY (id)
 );
 ALTER SEQUENCE jobtrack.job_group_id_seq OWNED BY jobtrack.job_group.id;
+-- titles are unique by their hash, so a title may be longer than a btree entry
+CREATE UNIQUE INDEX job_group_title_key ON jobtrack.job_group (pg_catalog.md5(title));
 CREATE INDEX job_group_due_idx ON jobtrack.job_group (next_check_at)
 	WHERE status OPERATOR(pg_catalog.<>) 'completed';
 COMMENT ON TABLE jobtrack.job_group IS 'job groups; only the group evaluator (check_groups) changes their status';

@@ -141,12 +141,13 @@ static SavedQuery save_group_query = {
 static SavedQuery insert_group_query = {
 	"INSERT INTO jobtrack.job_group (title, payload, time_to_check, next_check_at)"
 	" VALUES ($1, $2, $3, pg_catalog.now() OPERATOR(pg_catalog.+) $3)"
-	" ON CONFLICT (title) DO NOTHING RETURNING id",
+	" ON CONFLICT ((pg_catalog.md5(title))) DO NOTHING RETURNING id",
 	3, {TEXTOID, JSONBOID, INTERVALOID}, false
 };
 
 static SavedQuery group_by_title_query = {
-	"SELECT id FROM jobtrack.job_group WHERE title OPERATOR(pg_catalog.=) $1",
+	"SELECT id FROM jobtrack.job_group"
+	" WHERE pg_catalog.md5(title) OPERATOR(pg_catalog.=) pg_catalog.md5($1) AND title OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, false
 };
 

@@ -61,6 +61,8 @@ typedef struct JobColumns
 	AttrNumber	id;
 	AttrNumber	external_id;
 	AttrNumber	group_id;
+	AttrNumber	job_type;
+	AttrNumber	alias;
 	AttrNumber	tags;
 	AttrNumber	status;
 	AttrNumber	percentage;
@@ -107,6 +109,8 @@ LoadColumns(Relation rel)
 	columns.id = ColumnNumber(desc, "id");
 	columns.external_id = ColumnNumber(desc, "external_id");
 	columns.group_id = ColumnNumber(desc, "group_id");
+	columns.job_type = ColumnNumber(desc, "job_type");
+	columns.alias = ColumnNumber(desc, "alias");
 	columns.tags = ColumnNumber(desc, "tags");
 	columns.status = ColumnNumber(desc, "status");
 	columns.percentage = ColumnNumber(desc, "percentage");
@@ -186,12 +190,38 @@ ValidateProgress(int64 job_id, HeapTuple tuple, TupleDesc desc)
 				 errdetail("Got current %lld and total %lld.", (long long) current, (long long) total)));
 }
 
+/*
+ * ValidateLength raises 22023 for a name longer than JOBTRACK_MAX_NAME_BYTES:
+ * such a value could not be indexed, and no job system names a job that long.
+ */
+static void
+ValidateLength(int64 job_id, HeapTuple tuple, TupleDesc desc, AttrNumber attno, const char *name)
+{
+	bool		isnull;
+	Datum		value = GetColumn(tuple, desc, attno, &isnull);
+	Size		len;
+
+	if (isnull)
+		return;
+	len = VARSIZE_ANY_EXHDR(DatumGetPointer(PG_DETOAST_DATUM_PACKED(value)));
+	if (len > JOBTRACK_MAX_NAME_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of job %lld is too long", name, (long long) job_id),
+				 errdetail("It has %zu bytes; at most %d are allowed.", len, JOBTRACK_MAX_NAME_BYTES),
+				 errhint("Put long values into tags or data.")));
+}
+
 /* ValidateRow checks the values of a job row that its types do not. */
 static void
 ValidateRow(int64 job_id, HeapTuple tuple, TupleDesc desc)
 {
 	bool		isnull;
 	Datum		value;
+
+	ValidateLength(job_id, tuple, desc, columns.job_type, "job_type");
+	ValidateLength(job_id, tuple, desc, columns.alias, "alias");
+	ValidateLength(job_id, tuple, desc, columns.external_id, "external_id");
 
 	value = GetColumn(tuple, desc, columns.tags, &isnull);
 	if (!isnull)

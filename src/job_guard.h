@@ -17,6 +17,9 @@
 
 #include "status.h"
 
+/* the longest job_type, alias or external_id, in bytes: longer could not be indexed */
+#define JOBTRACK_MAX_NAME_BYTES 1000
+
 /* a status argument of RecordGroupChange for "no row" */
 #define NO_JOB_STATUS (-1)
 

@@ -23,6 +23,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "job_guard.h"
 #include "jobref.h"
 #include "spi_util.h"
 #include "status.h"
@@ -104,6 +105,13 @@ CheckCreateArguments(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tags must be a JSON object"),
 				 errhint("Pass tags as an object such as '{\"customer\": \"42\"}'.")));
+	/* checked here too: the external id is claimed before the job row exists */
+	if (!PG_ARGISNULL(5) && VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(5)) > JOBTRACK_MAX_NAME_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("external_id is too long"),
+				 errdetail("It has %zu bytes; at most %d are allowed.",
+						   (Size) VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(5)), JOBTRACK_MAX_NAME_BYTES)));
 	if (!PG_ARGISNULL(5) && VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(5)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
