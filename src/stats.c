@@ -12,6 +12,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "access/xlog.h"
 #include "funcapi.h"
@@ -32,13 +34,13 @@ CompareInt64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Percentile returns the p-th percentile of sorted latencies, in milliseconds. */
+/* Percentile returns the nearest-rank p-th percentile of sorted latencies, in ms. */
 static Datum
 Percentile(const int64 *sorted, int n, double p)
 {
-	int			index = (int) (p * (n - 1) + 0.5);
+	int			rank = (int) ceil(p * n);
 
-	return Float8GetDatum(sorted[index] / 1000.0);
+	return Float8GetDatum(sorted[Max(rank, 1) - 1] / 1000.0);
 }
 
 /* FillLatencies sets the recent_events and latency columns from a copy of the shared block. */

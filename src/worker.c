@@ -275,11 +275,12 @@ RunPass(bool maintenance, bool *was_ready)
 	TimestampTz next_due = 0;
 	bool		ready;
 
+	/* shown as active before it takes a snapshot, so idle always means no xmin */
+	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.check_groups()");
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.check_groups()");
 
 	ready = ExtensionReady();
 	ReportExtensionState(ready, was_ready);
