@@ -9,9 +9,10 @@ OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobr
 PGFILEDESC  = "jobtrack - job and job-group status tracking"
 
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard $(EXTENSION)--*--*.sql)
+# released install scripts, kept whole, and every upgrade script
+DATA        = $(EXTENSION)--1.0.sql $(wildcard $(EXTENSION)--*--*.sql)
 
-REGRESS      = setup status jobs progress messages signals scopes aggregates groups events bad_input security
+REGRESS      = setup status jobs progress messages signals scopes aggregates groups events bad_input security upgrade
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent

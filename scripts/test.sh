@@ -122,5 +122,10 @@ for suite in $SUITES; do
 done
 
 echo "== summary"
+if [ "$TOTAL_FAILED" = 0 ]; then
+	stop_cluster "$WORK" && rm -rf "$WORK"
+else
+	echo "logs and results are kept in $WORK"
+fi
 echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 [ "$TOTAL_FAILED" = 0 ]

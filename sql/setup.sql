@@ -1,5 +1,6 @@
 -- the extension is created by pg_regress (--load-extension=jobtrack)
-SELECT extname, extversion, nspname
+SELECT extname, nspname, extversion = (SELECT default_version FROM pg_available_extensions
+                                       WHERE name = 'jobtrack') AS current_version
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE extname = 'jobtrack';
 -- every object of the extension lives in schema jobtrack

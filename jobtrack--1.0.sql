@@ -1,0 +1,639 @@
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION jobtrack VERSION '1.0'" to load this file. \quit
+
+/*
+ * jobtrack 1.0, as released; kept so that CREATE EXTENSION ... VERSION '1.0'
+ * and the upgrade test can install it.  Never edit this file.
+ *
+ * jobtrack: job and job-group status tracking with group events.
+ *
+ * This file is the whole current schema and its documentation.  Every name
+ * is schema-qualified and every operator inside a function body, default or
+ * policy is spelled OPERATOR(pg_catalog.x), so that neither the installer's
+ * nor a caller's search_path can capture anything.
+ */
+
+-- refuse a jobtrack schema that somebody else prepared for us
+DO $guard$
+DECLARE
+	schema_owner pg_catalog.oid;
+	member_count pg_catalog.int8;
+BEGIN
+	SELECT n.nspowner INTO schema_owner
+	  FROM pg_catalog.pg_namespace n
+	 WHERE n.nspname OPERATOR(pg_catalog.=) 'jobtrack';
+	IF schema_owner OPERATOR(pg_catalog.<>) (SELECT r.oid FROM pg_catalog.pg_roles r
+											  WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'schema "jobtrack" is not owned by the installing role'
+			USING ERRCODE = '42501',
+				  DETAIL = 'The extension must own a schema no other role can have prepared.',
+				  HINT = 'Drop or rename the existing schema "jobtrack", then run CREATE EXTENSION again.';
+	END IF;
+	SELECT pg_catalog.count(*) INTO member_count
+	  FROM pg_catalog.pg_class c
+	 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'jobtrack'::pg_catalog.regnamespace;
+	SELECT member_count OPERATOR(pg_catalog.+) pg_catalog.count(*) INTO member_count
+	  FROM pg_catalog.pg_proc p
+	 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'jobtrack'::pg_catalog.regnamespace;
+	SELECT member_count OPERATOR(pg_catalog.+) pg_catalog.count(*) INTO member_count
+	  FROM pg_catalog.pg_type t
+	 WHERE t.typnamespace OPERATOR(pg_catalog.=) 'jobtrack'::pg_catalog.regnamespace;
+	IF member_count OPERATOR(pg_catalog.>) 0 THEN
+		RAISE EXCEPTION 'schema "jobtrack" already contains objects'
+			USING ERRCODE = '42P06',
+				  DETAIL = 'CREATE EXTENSION jobtrack needs an empty schema of its own.',
+				  HINT = 'Move the existing objects out of schema "jobtrack" first.';
+	END IF;
+END
+$guard$;
+
+-- types
+
+CREATE TYPE jobtrack.status AS ENUM
+	('queued', 'delayed', 'started', 'paused', 'stuck', 'succeeded', 'failed', 'cancelled');
+COMMENT ON TYPE jobtrack.status IS 'lifecycle state of one job';
+
+CREATE TYPE jobtrack.group_status AS ENUM ('pending', 'running', 'completed');
+COMMENT ON TYPE jobtrack.group_status IS 'state of a job group in its current run';
+
+CREATE TYPE jobtrack.message_level AS ENUM ('debug', 'info', 'success', 'warning', 'error');
+COMMENT ON TYPE jobtrack.message_level IS 'severity of a job message';
+
+-- tables
+
+CREATE SEQUENCE jobtrack.job_status_id_seq;
+CREATE TABLE jobtrack.job_status (
+	id					pg_catalog.int8 NOT NULL
+						DEFAULT pg_catalog.nextval('jobtrack.job_status_id_seq'::pg_catalog.regclass),
+	external_id			pg_catalog.text,
+	job_type			pg_catalog.text NOT NULL,
+	alias				pg_catalog.text,
+	group_id			pg_catalog.int8,
+	tags				pg_catalog.jsonb NOT NULL DEFAULT '{}'::pg_catalog.jsonb,
+	status				jobtrack.status NOT NULL DEFAULT 'queued',
+	percentage			pg_catalog.numeric NOT NULL DEFAULT 0,
+	progress_current	pg_catalog.int8,
+	progress_total		pg_catalog.int8,
+	attempts			pg_catalog.int4 NOT NULL DEFAULT 1,
+	data				pg_catalog.jsonb,
+	failed_reason		pg_catalog.text,
+	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	available_at		pg_catalog.timestamptz,
+	started_at			pg_catalog.timestamptz,
+	finished_at			pg_catalog.timestamptz,
+	heartbeat_at		pg_catalog.timestamptz,
+	updated_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	owner				pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
+	PRIMARY KEY (id)
+) WITH (fillfactor = 85);
+ALTER SEQUENCE jobtrack.job_status_id_seq OWNED BY jobtrack.job_status.id;
+COMMENT ON TABLE jobtrack.job_status IS 'one row per job; status changes are checked by the job_status_guard trigger';
+COMMENT ON COLUMN jobtrack.job_status.external_id IS 'the job system''s own id, unique when not null (see job_external_id)';
+COMMENT ON COLUMN jobtrack.job_status.group_id IS 'the job group, fixed at create_job';
+COMMENT ON COLUMN jobtrack.job_status.tags IS 'a JSON object of tags, searched with jobtrack.where_tag';
+COMMENT ON COLUMN jobtrack.job_status.attempts IS 'the attempt this is, 1 at first; every retry adds one';
+COMMENT ON COLUMN jobtrack.job_status.heartbeat_at IS 'last heartbeat of the current attempt';
+COMMENT ON COLUMN jobtrack.job_status.owner IS 'the role that created the job';
+
+-- every index here is one a reading function or the worker needs
+CREATE INDEX job_status_job_type_idx ON jobtrack.job_status (job_type);
+CREATE INDEX job_status_alias_idx ON jobtrack.job_status (alias) WHERE alias IS NOT NULL;
+CREATE INDEX job_status_status_idx ON jobtrack.job_status (status);
+CREATE INDEX job_status_group_idx ON jobtrack.job_status (group_id, status) WHERE group_id IS NOT NULL;
+CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags);
+
+-- external ids live in a side table so job_status can later be partitioned by id
+CREATE TABLE jobtrack.job_external_id (
+	external_id			pg_catalog.text NOT NULL,
+	job_id				pg_catalog.int8 NOT NULL,
+	PRIMARY KEY (external_id)
+);
+CREATE INDEX job_external_id_job_idx ON jobtrack.job_external_id (job_id);
+COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, kept by the job_status_guard trigger';
+
+CREATE SEQUENCE jobtrack.job_group_id_seq;
+CREATE TABLE jobtrack.job_group (
+	id					pg_catalog.int8 NOT NULL
+						DEFAULT pg_catalog.nextval('jobtrack.job_group_id_seq'::pg_catalog.regclass),
+	title				pg_catalog.text NOT NULL,
+	payload				pg_catalog.jsonb,
+	time_to_check		pg_catalog.interval NOT NULL DEFAULT '1 minute',
+	status				jobtrack.group_status NOT NULL DEFAULT 'pending',
+	run					pg_catalog.int4 NOT NULL DEFAULT 1,
+	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	started_at			pg_catalog.timestamptz,
+	completed_at		pg_catalog.timestamptz,
+	checked_at			pg_catalog.timestamptz,
+	next_check_at		pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	owner				pg_catalog.name NOT NULL DEFAULT CURRENT_USER,
+	PRIMARY KEY (id)
+);
+ALTER SEQUENCE jobtrack.job_group_id_seq OWNED BY jobtrack.job_group.id;
+-- titles are unique by their hash, so a title may be longer than a btree entry
+CREATE UNIQUE INDEX job_group_title_key ON jobtrack.job_group (pg_catalog.md5(title));
+CREATE INDEX job_group_due_idx ON jobtrack.job_group (next_check_at)
+	WHERE status OPERATOR(pg_catalog.<>) 'completed';
+COMMENT ON TABLE jobtrack.job_group IS 'job groups; only the group evaluator (check_groups) changes their status';
+COMMENT ON COLUMN jobtrack.job_group.run IS 'how many times the group has been opened; a reopened group starts a new run';
+COMMENT ON COLUMN jobtrack.job_group.checked_at IS 'when the evaluator last checked the group on schedule or changed its status';
+COMMENT ON COLUMN jobtrack.job_group.next_check_at IS 'when the evaluator checks the group next on schedule';
+
+CREATE SEQUENCE jobtrack.job_message_id_seq;
+CREATE TABLE jobtrack.job_message (
+	id					pg_catalog.int8 NOT NULL
+						DEFAULT pg_catalog.nextval('jobtrack.job_message_id_seq'::pg_catalog.regclass),
+	job_id				pg_catalog.int8 NOT NULL,
+	group_id			pg_catalog.int8,
+	level				jobtrack.message_level NOT NULL DEFAULT 'info',
+	message				pg_catalog.text NOT NULL,
+	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	PRIMARY KEY (id)
+);
+ALTER SEQUENCE jobtrack.job_message_id_seq OWNED BY jobtrack.job_message.id;
+CREATE INDEX job_message_job_idx ON jobtrack.job_message (job_id);
+COMMENT ON TABLE jobtrack.job_message IS 'messages a job reported with add_message';
+
+CREATE SEQUENCE jobtrack.job_signal_id_seq;
+CREATE TABLE jobtrack.job_signal (
+	id					pg_catalog.int8 NOT NULL
+						DEFAULT pg_catalog.nextval('jobtrack.job_signal_id_seq'::pg_catalog.regclass),
+	job_id				pg_catalog.int8 NOT NULL,
+	group_id			pg_catalog.int8,
+	signal				pg_catalog.text NOT NULL,
+	parameters			pg_catalog.jsonb NOT NULL DEFAULT '{}'::pg_catalog.jsonb,
+	cancel_job			pg_catalog.bool NOT NULL DEFAULT false,
+	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	handled_at			pg_catalog.timestamptz,
+	PRIMARY KEY (id)
+);
+ALTER SEQUENCE jobtrack.job_signal_id_seq OWNED BY jobtrack.job_signal.id;
+CREATE INDEX job_signal_job_idx ON jobtrack.job_signal (job_id) WHERE handled_at IS NULL;
+COMMENT ON TABLE jobtrack.job_signal IS 'signals sent to jobs; the job''s code polls take_signals';
+
+CREATE SEQUENCE jobtrack.group_event_id_seq;
+CREATE TABLE jobtrack.group_event (
+	id					pg_catalog.int8 NOT NULL
+						DEFAULT pg_catalog.nextval('jobtrack.group_event_id_seq'::pg_catalog.regclass),
+	group_id			pg_catalog.int8 NOT NULL,
+	run					pg_catalog.int4 NOT NULL,
+	event				pg_catalog.text NOT NULL,
+	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	payload				pg_catalog.jsonb NOT NULL,
+	PRIMARY KEY (id),
+	UNIQUE (group_id, run, event)
+);
+ALTER SEQUENCE jobtrack.group_event_id_seq OWNED BY jobtrack.group_event.id;
+COMMENT ON TABLE jobtrack.group_event IS 'every group event ever raised; ids follow commit order, so group_events(after_id) never skips one';
+
+/*
+ * Changes to a group's jobs, written by the job_status_guard trigger in the
+ * job's own transaction and consumed by check_groups() with DELETE ...
+ * RETURNING.  Writers only ever insert here, so they never lock or update a
+ * group row.  Not dumped: a restore re-creates one row per restored job.
+ */
+CREATE TABLE jobtrack.group_change (
+	group_id			pg_catalog.int8 NOT NULL,
+	job_id				pg_catalog.int8 NOT NULL,
+	old_status			jobtrack.status,
+	new_status			jobtrack.status,
+	created_at			pg_catalog.timestamptz NOT NULL
+);
+COMMENT ON TABLE jobtrack.group_change IS 'internal: job changes not yet seen by the group evaluator';
+
+/*
+ * Job counts per group, kept by the evaluator from group_change alone, so a
+ * check costs what changed and not the size of the group.  Not dumped: the
+ * restored jobs' group_change rows rebuild it exactly.
+ */
+CREATE TABLE jobtrack.group_count (
+	group_id			pg_catalog.int8 NOT NULL,
+	queued				pg_catalog.int8 NOT NULL DEFAULT 0,
+	delayed				pg_catalog.int8 NOT NULL DEFAULT 0,
+	started				pg_catalog.int8 NOT NULL DEFAULT 0,
+	paused				pg_catalog.int8 NOT NULL DEFAULT 0,
+	stuck				pg_catalog.int8 NOT NULL DEFAULT 0,
+	succeeded			pg_catalog.int8 NOT NULL DEFAULT 0,
+	failed				pg_catalog.int8 NOT NULL DEFAULT 0,
+	cancelled			pg_catalog.int8 NOT NULL DEFAULT 0,
+	PRIMARY KEY (group_id)
+);
+COMMENT ON TABLE jobtrack.group_count IS 'internal: number of jobs in each status, per group';
+
+-- job functions
+
+CREATE FUNCTION jobtrack.job_status_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'jobtrack_job_status_guard'
+	LANGUAGE C;
+COMMENT ON FUNCTION jobtrack.job_status_guard() IS 'checks every change of a job row and records group changes';
+CREATE TRIGGER job_status_guard
+	BEFORE INSERT OR UPDATE OR DELETE ON jobtrack.job_status
+	FOR EACH ROW EXECUTE FUNCTION jobtrack.job_status_guard();
+
+CREATE FUNCTION jobtrack.status_from_text(pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_status_from_text'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.status_from_text(pg_catalog.text) IS 'status from its name, BullMQ''s (waiting, active, completed) or Laravel''s (released)';
+
+CREATE FUNCTION jobtrack.create_job(job_type pg_catalog.text, alias pg_catalog.text DEFAULT NULL,
+		tags pg_catalog.jsonb DEFAULT '{}', group_id pg_catalog.int8 DEFAULT NULL,
+		data pg_catalog.jsonb DEFAULT NULL, external_id pg_catalog.text DEFAULT NULL,
+		delay pg_catalog.interval DEFAULT NULL)
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_create_job'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.create_job(pg_catalog.text, pg_catalog.text, pg_catalog.jsonb, pg_catalog.int8, pg_catalog.jsonb, pg_catalog.text, pg_catalog.interval)
+	IS 'records a new job and returns its id; with a known external_id returns that job''s id and changes nothing';
+
+CREATE FUNCTION jobtrack.start_job(job_id pg_catalog.int8) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_start_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.start_job(external_id pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_start_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.succeed_job(job_id pg_catalog.int8) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_succeed_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.succeed_job(external_id pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_succeed_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.fail_job(job_id pg_catalog.int8, reason pg_catalog.text DEFAULT NULL) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_fail_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.fail_job(external_id pg_catalog.text, reason pg_catalog.text DEFAULT NULL) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_fail_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.cancel_job(job_id pg_catalog.int8) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_cancel_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.cancel_job(external_id pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_cancel_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.pause_job(job_id pg_catalog.int8) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_pause_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.pause_job(external_id pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_pause_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.retry_job(job_id pg_catalog.int8) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_retry_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.retry_job(external_id pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_retry_job' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.set_status(job_id pg_catalog.int8, status jobtrack.status) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_set_status' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.set_status(external_id pg_catalog.text, status jobtrack.status) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_set_status' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.start_job(pg_catalog.int8) IS 'moves the job to started and returns its status';
+COMMENT ON FUNCTION jobtrack.start_job(pg_catalog.text) IS 'moves the job with this external id to started';
+COMMENT ON FUNCTION jobtrack.succeed_job(pg_catalog.int8) IS 'moves the job to succeeded and returns its status';
+COMMENT ON FUNCTION jobtrack.succeed_job(pg_catalog.text) IS 'moves the job with this external id to succeeded';
+COMMENT ON FUNCTION jobtrack.fail_job(pg_catalog.int8, pg_catalog.text) IS 'moves the job to failed with a reason';
+COMMENT ON FUNCTION jobtrack.fail_job(pg_catalog.text, pg_catalog.text) IS 'moves the job with this external id to failed';
+COMMENT ON FUNCTION jobtrack.cancel_job(pg_catalog.int8) IS 'moves the job to cancelled';
+COMMENT ON FUNCTION jobtrack.cancel_job(pg_catalog.text) IS 'moves the job with this external id to cancelled';
+COMMENT ON FUNCTION jobtrack.pause_job(pg_catalog.int8) IS 'moves the job to paused';
+COMMENT ON FUNCTION jobtrack.pause_job(pg_catalog.text) IS 'moves the job with this external id to paused';
+COMMENT ON FUNCTION jobtrack.retry_job(pg_catalog.int8) IS 'queues the job again; from failed, stuck or cancelled this is a new attempt';
+COMMENT ON FUNCTION jobtrack.retry_job(pg_catalog.text) IS 'queues the job with this external id again';
+COMMENT ON FUNCTION jobtrack.set_status(pg_catalog.int8, jobtrack.status) IS 'moves the job to any status its current one allows';
+COMMENT ON FUNCTION jobtrack.set_status(pg_catalog.text, jobtrack.status) IS 'moves the job with this external id to any allowed status';
+
+CREATE FUNCTION jobtrack.set_progress(job_id pg_catalog.int8, percentage pg_catalog.numeric) RETURNS pg_catalog.void
+	AS 'MODULE_PATHNAME', 'jobtrack_set_progress' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.set_progress(external_id pg_catalog.text, percentage pg_catalog.numeric) RETURNS pg_catalog.void
+	AS 'MODULE_PATHNAME', 'jobtrack_set_progress' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.set_progress(job_id pg_catalog.int8, current pg_catalog.int8, total pg_catalog.int8) RETURNS pg_catalog.void
+	AS 'MODULE_PATHNAME', 'jobtrack_set_progress_count' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.set_progress(external_id pg_catalog.text, current pg_catalog.int8, total pg_catalog.int8) RETURNS pg_catalog.void
+	AS 'MODULE_PATHNAME', 'jobtrack_set_progress_count' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.heartbeat(job_id pg_catalog.int8) RETURNS pg_catalog.void
+	AS 'MODULE_PATHNAME', 'jobtrack_heartbeat' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.heartbeat(external_id pg_catalog.text) RETURNS pg_catalog.void
+	AS 'MODULE_PATHNAME', 'jobtrack_heartbeat' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.int8, pg_catalog.numeric) IS 'sets the job''s percentage (0 to 100)';
+COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.text, pg_catalog.numeric) IS 'sets the percentage of the job with this external id';
+COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.int8, pg_catalog.int8, pg_catalog.int8) IS 'sets current and total, and the percentage from them';
+COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.text, pg_catalog.int8, pg_catalog.int8) IS 'sets current and total of the job with this external id';
+COMMENT ON FUNCTION jobtrack.heartbeat(pg_catalog.int8) IS 'records that the job''s worker is alive; a stuck job is started again';
+COMMENT ON FUNCTION jobtrack.heartbeat(pg_catalog.text) IS 'records a heartbeat of the job with this external id';
+
+CREATE FUNCTION jobtrack.add_message(job_id pg_catalog.int8, message pg_catalog.text, level pg_catalog.text DEFAULT 'info')
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_add_message' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.add_message(external_id pg_catalog.text, message pg_catalog.text, level pg_catalog.text DEFAULT 'info')
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_add_message' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.add_message(pg_catalog.int8, pg_catalog.text, pg_catalog.text) IS 'records a message of the job and returns its id';
+COMMENT ON FUNCTION jobtrack.add_message(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS 'records a message of the job with this external id';
+
+CREATE FUNCTION jobtrack.send_signal(job_id pg_catalog.int8, signal pg_catalog.text,
+		parameters pg_catalog.jsonb DEFAULT '{}', cancel_job pg_catalog.bool DEFAULT false)
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_send_signal' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.send_signal(external_id pg_catalog.text, signal pg_catalog.text,
+		parameters pg_catalog.jsonb DEFAULT '{}', cancel_job pg_catalog.bool DEFAULT false)
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_send_signal' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.request_cancel(job_id pg_catalog.int8) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_request_cancel' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.request_cancel(external_id pg_catalog.text) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_request_cancel' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.take_signals(job_id pg_catalog.int8) RETURNS SETOF jobtrack.job_signal
+	AS 'MODULE_PATHNAME', 'jobtrack_take_signals' LANGUAGE C VOLATILE;
+CREATE FUNCTION jobtrack.take_signals(external_id pg_catalog.text) RETURNS SETOF jobtrack.job_signal
+	AS 'MODULE_PATHNAME', 'jobtrack_take_signals' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.send_signal(pg_catalog.int8, pg_catalog.text, pg_catalog.jsonb, pg_catalog.bool) IS 'sends a signal to the job and returns its id';
+COMMENT ON FUNCTION jobtrack.send_signal(pg_catalog.text, pg_catalog.text, pg_catalog.jsonb, pg_catalog.bool) IS 'sends a signal to the job with this external id';
+COMMENT ON FUNCTION jobtrack.request_cancel(pg_catalog.int8) IS 'sends the cancel signal, with cancel_job true';
+COMMENT ON FUNCTION jobtrack.request_cancel(pg_catalog.text) IS 'sends the cancel signal to the job with this external id';
+COMMENT ON FUNCTION jobtrack.take_signals(pg_catalog.int8) IS 'returns the job''s unhandled signals, oldest first, and marks them handled';
+COMMENT ON FUNCTION jobtrack.take_signals(pg_catalog.text) IS 'takes the signals of the job with this external id';
+
+-- one job: values and predicates
+CREATE FUNCTION jobtrack.get_status(job_id pg_catalog.int8) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_get_status' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.get_status(external_id pg_catalog.text) RETURNS jobtrack.status
+	AS 'MODULE_PATHNAME', 'jobtrack_get_status' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.percentage(job_id pg_catalog.int8) RETURNS pg_catalog.numeric
+	AS 'MODULE_PATHNAME', 'jobtrack_percentage' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.percentage(external_id pg_catalog.text) RETURNS pg_catalog.numeric
+	AS 'MODULE_PATHNAME', 'jobtrack_percentage' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.runtime(job_id pg_catalog.int8) RETURNS pg_catalog.interval
+	AS 'MODULE_PATHNAME', 'jobtrack_runtime' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.runtime(external_id pg_catalog.text) RETURNS pg_catalog.interval
+	AS 'MODULE_PATHNAME', 'jobtrack_runtime' LANGUAGE C STABLE;
+COMMENT ON FUNCTION jobtrack.get_status(pg_catalog.int8) IS 'the job''s status';
+COMMENT ON FUNCTION jobtrack.get_status(pg_catalog.text) IS 'the status of the job with this external id';
+COMMENT ON FUNCTION jobtrack.percentage(pg_catalog.int8) IS 'the job''s percentage';
+COMMENT ON FUNCTION jobtrack.percentage(pg_catalog.text) IS 'the percentage of the job with this external id';
+COMMENT ON FUNCTION jobtrack.runtime(pg_catalog.int8) IS 'how long the current attempt has run (until now if unfinished); NULL if never started';
+COMMENT ON FUNCTION jobtrack.runtime(pg_catalog.text) IS 'the runtime of the job with this external id';
+
+CREATE FUNCTION jobtrack.is_successful(jobtrack.status) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_is_successful' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.is_failed(jobtrack.status) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_is_failed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.is_cancelled(jobtrack.status) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_is_cancelled' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.is_running(jobtrack.status) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_is_running' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.is_queued(jobtrack.status) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_is_queued' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.has_finished(jobtrack.status) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_has_finished' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.is_successful(jobtrack.status) IS 'true for succeeded';
+COMMENT ON FUNCTION jobtrack.is_failed(jobtrack.status) IS 'true for failed';
+COMMENT ON FUNCTION jobtrack.is_cancelled(jobtrack.status) IS 'true for cancelled';
+COMMENT ON FUNCTION jobtrack.is_running(jobtrack.status) IS 'true for started';
+COMMENT ON FUNCTION jobtrack.is_queued(jobtrack.status) IS 'true for queued and delayed';
+COMMENT ON FUNCTION jobtrack.has_finished(jobtrack.status) IS 'true for succeeded, failed and cancelled';
+
+CREATE FUNCTION jobtrack.is_successful(job_id pg_catalog.int8) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_successful' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_successful(external_id pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_successful' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_failed(job_id pg_catalog.int8) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_failed' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_failed(external_id pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_failed' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_cancelled(job_id pg_catalog.int8) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_cancelled' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_cancelled(external_id pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_cancelled' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_running(job_id pg_catalog.int8) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_running' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_running(external_id pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_running' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_queued(job_id pg_catalog.int8) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_queued' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.is_queued(external_id pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_is_queued' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.has_finished(job_id pg_catalog.int8) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_has_finished' LANGUAGE C STABLE;
+CREATE FUNCTION jobtrack.has_finished(external_id pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_job_has_finished' LANGUAGE C STABLE;
+COMMENT ON FUNCTION jobtrack.is_successful(pg_catalog.int8) IS 'true if the job succeeded';
+COMMENT ON FUNCTION jobtrack.is_successful(pg_catalog.text) IS 'true if the job with this external id succeeded';
+COMMENT ON FUNCTION jobtrack.is_failed(pg_catalog.int8) IS 'true if the job failed';
+COMMENT ON FUNCTION jobtrack.is_failed(pg_catalog.text) IS 'true if the job with this external id failed';
+COMMENT ON FUNCTION jobtrack.is_cancelled(pg_catalog.int8) IS 'true if the job was cancelled';
+COMMENT ON FUNCTION jobtrack.is_cancelled(pg_catalog.text) IS 'true if the job with this external id was cancelled';
+COMMENT ON FUNCTION jobtrack.is_running(pg_catalog.int8) IS 'true if the job is started';
+COMMENT ON FUNCTION jobtrack.is_running(pg_catalog.text) IS 'true if the job with this external id is started';
+COMMENT ON FUNCTION jobtrack.is_queued(pg_catalog.int8) IS 'true if the job is queued or delayed';
+COMMENT ON FUNCTION jobtrack.is_queued(pg_catalog.text) IS 'true if the job with this external id is queued or delayed';
+COMMENT ON FUNCTION jobtrack.has_finished(pg_catalog.int8) IS 'true if the job succeeded, failed or was cancelled';
+COMMENT ON FUNCTION jobtrack.has_finished(pg_catalog.text) IS 'true if the job with this external id has finished';
+
+-- scopes
+
+/*
+ * The scopes are LANGUAGE sql, STABLE, without SET, STRICT or SECURITY
+ * DEFINER, so the planner inlines them and a scope combined with a WHERE
+ * clause plans as one index-backed query.  Their helpers are IMMUTABLE so
+ * that, with constant arguments, they fold into constants at plan time:
+ * a bad argument fails before any row is read.
+ */
+CREATE FUNCTION jobtrack.check_scope_argument(argument pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_check_scope_argument' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.check_scope_argument(pg_catalog.text, pg_catalog.text) IS 'internal: raises 22004 when a scope argument is NULL';
+
+CREATE FUNCTION jobtrack.check_tag_operator(op pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_check_tag_operator' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.check_tag_operator(pg_catalog.text) IS 'internal: raises 22023 unless op is one of = != < <= > >=';
+
+CREATE FUNCTION jobtrack.tag_probes(key pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.jsonb[]
+	AS 'MODULE_PATHNAME', 'jobtrack_tag_probes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.tag_probes(pg_catalog.text, pg_catalog.text) IS 'internal: the objects {key: v} a tag whose text is value may contain, for the GIN index';
+
+CREATE FUNCTION jobtrack.tag_compare(tag pg_catalog.text, op pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'jobtrack_tag_compare' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.tag_compare(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS 'compares a tag with a value: as numbers when both read as numbers, as text otherwise';
+
+CREATE FUNCTION jobtrack.other_statuses(jobtrack.status[]) RETURNS jobtrack.status[]
+	AS 'MODULE_PATHNAME', 'jobtrack_other_statuses' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.other_statuses(jobtrack.status[]) IS 'internal: every status not in the array';
+
+CREATE FUNCTION jobtrack.for_job(job_type pg_catalog.text) RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE jobtrack.check_scope_argument('job_type', $1)
+	   AND j.job_type OPERATOR(pg_catalog.=) $1
+	$$;
+COMMENT ON FUNCTION jobtrack.for_job(pg_catalog.text) IS 'jobs of one type';
+
+CREATE FUNCTION jobtrack.for_job_alias(alias pg_catalog.text) RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE jobtrack.check_scope_argument('alias', $1)
+	   AND j.alias OPERATOR(pg_catalog.=) $1
+	$$;
+COMMENT ON FUNCTION jobtrack.for_job_alias(pg_catalog.text) IS 'jobs with one alias';
+
+CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, value pg_catalog.text)
+	RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE jobtrack.check_scope_argument('key', $1)
+	   AND jobtrack.check_scope_argument('value', $3)
+	   AND jobtrack.check_tag_operator($2)
+	   AND CASE
+			WHEN $2 OPERATOR(pg_catalog.=) '=' THEN
+				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $3))
+				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $3
+			WHEN $2 OPERATOR(pg_catalog.=) '!=' THEN
+				j.tags OPERATOR(pg_catalog.?) $1
+				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
+			ELSE
+				j.tags OPERATOR(pg_catalog.?) $1
+				AND jobtrack.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
+		   END
+	$$;
+COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text, pg_catalog.text)
+	IS 'jobs whose tag key compares with value by op (= != < <= > >=); a job without the key never matches';
+
+CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, value pg_catalog.text) RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE jobtrack.check_scope_argument('key', $1)
+	   AND jobtrack.check_scope_argument('value', $2)
+	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $2))
+	   AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $2
+	$$;
+COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text) IS 'jobs whose tag key has the text value';
+
+CREATE FUNCTION jobtrack.where_status(VARIADIC statuses jobtrack.status[]) RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE j.status OPERATOR(pg_catalog.=) ANY ($1)
+	$$;
+COMMENT ON FUNCTION jobtrack.where_status(jobtrack.status[]) IS 'jobs in any of the statuses';
+
+CREATE FUNCTION jobtrack.where_not_status(VARIADIC statuses jobtrack.status[]) RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE j.status OPERATOR(pg_catalog.=) ANY (jobtrack.other_statuses($1))
+	$$;
+COMMENT ON FUNCTION jobtrack.where_not_status(jobtrack.status[]) IS 'jobs in none of the statuses';
+
+CREATE FUNCTION jobtrack.in_group(group_id pg_catalog.int8) RETURNS SETOF jobtrack.job_status
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT j.* FROM jobtrack.job_status j
+	 WHERE jobtrack.check_scope_argument('group_id', $1::pg_catalog.text)
+	   AND j.group_id OPERATOR(pg_catalog.=) $1
+	$$;
+COMMENT ON FUNCTION jobtrack.in_group(pg_catalog.int8) IS 'jobs of one group';
+
+-- aggregates
+
+CREATE FUNCTION jobtrack.count_finished_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_finished_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.count_successful_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_successful_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.count_failed_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_failed_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.count_cancelled_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_cancelled_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.count_running_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_running_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.count_queued_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_queued_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jobtrack.count_not_finished_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_count_not_finished_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE jobtrack.count_finished(jobtrack.status) (
+	SFUNC = jobtrack.count_finished_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE jobtrack.count_successful(jobtrack.status) (
+	SFUNC = jobtrack.count_successful_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE jobtrack.count_failed(jobtrack.status) (
+	SFUNC = jobtrack.count_failed_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE jobtrack.count_cancelled(jobtrack.status) (
+	SFUNC = jobtrack.count_cancelled_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE jobtrack.count_running(jobtrack.status) (
+	SFUNC = jobtrack.count_running_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE jobtrack.count_queued(jobtrack.status) (
+	SFUNC = jobtrack.count_queued_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE jobtrack.count_not_finished(jobtrack.status) (
+	SFUNC = jobtrack.count_not_finished_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+COMMENT ON AGGREGATE jobtrack.count_finished(jobtrack.status) IS 'number of jobs in a finished status (succeeded, failed, cancelled)';
+COMMENT ON AGGREGATE jobtrack.count_successful(jobtrack.status) IS 'number of succeeded jobs';
+COMMENT ON AGGREGATE jobtrack.count_failed(jobtrack.status) IS 'number of failed jobs';
+COMMENT ON AGGREGATE jobtrack.count_cancelled(jobtrack.status) IS 'number of cancelled jobs';
+COMMENT ON AGGREGATE jobtrack.count_running(jobtrack.status) IS 'number of started jobs';
+COMMENT ON AGGREGATE jobtrack.count_queued(jobtrack.status) IS 'number of queued and delayed jobs';
+COMMENT ON AGGREGATE jobtrack.count_not_finished(jobtrack.status) IS 'number of jobs not in a finished status';
+
+-- groups and events
+
+CREATE FUNCTION jobtrack.create_group(title pg_catalog.text, payload pg_catalog.jsonb DEFAULT NULL,
+		time_to_check pg_catalog.interval DEFAULT '1 minute')
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_create_group' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.create_group(pg_catalog.text, pg_catalog.jsonb, pg_catalog.interval) IS 'creates a job group and returns its id';
+
+CREATE FUNCTION jobtrack.group_id(title pg_catalog.text) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_group_id' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.group_id(pg_catalog.text) IS 'the id of the group with this title, created if it does not exist';
+
+CREATE FUNCTION jobtrack.update_status_running(group_id pg_catalog.int8) RETURNS jobtrack.group_status
+	AS 'MODULE_PATHNAME', 'jobtrack_update_status_running' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION jobtrack.update_status_running(pg_catalog.int8) IS 'marks a pending group running now and raises group.started; runs as the extension owner because it writes events';
+
+CREATE FUNCTION jobtrack.check_groups() RETURNS pg_catalog.int4
+	AS 'MODULE_PATHNAME', 'jobtrack_check_groups' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION jobtrack.check_groups() IS 'evaluates the groups that are due and returns how many events it raised; runs as the extension owner so that row-level security never hides jobs from it';
+
+CREATE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT 0) RETURNS SETOF jobtrack.group_event
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	SELECT e.* FROM jobtrack.group_event e
+	 WHERE e.id OPERATOR(pg_catalog.>) $1
+	 ORDER BY e.id
+	$$;
+COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events after an event id, in the order they were raised';
+
+-- worker support
+
+CREATE FUNCTION jobtrack.run_maintenance() RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_run_maintenance' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION jobtrack.run_maintenance() IS 'promotes due delayed jobs, marks stuck jobs and deletes expired finished ones; returns the number of jobs changed';
+
+CREATE FUNCTION jobtrack.worker_stats(
+		OUT worker_pid pg_catalog.int4, OUT worker_state pg_catalog.text,
+		OUT checks pg_catalog.int8, OUT wakeups pg_catalog.int8, OUT events pg_catalog.int8,
+		OUT last_check_at pg_catalog.timestamptz, OUT last_event_at pg_catalog.timestamptz,
+		OUT recent_events pg_catalog.int4, OUT latency_p50_ms pg_catalog.float8,
+		OUT latency_p99_ms pg_catalog.float8, OUT latency_max_ms pg_catalog.float8)
+	RETURNS record
+	AS 'MODULE_PATHNAME', 'jobtrack_worker_stats' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
+
+CREATE VIEW jobtrack.stats AS SELECT * FROM jobtrack.worker_stats();
+COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised and the change-to-event latency of recent events';
+
+-- privileges
+
+-- user data survives pg_dump; group_change and group_count are rebuilt on restore
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_external_id', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_message', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_message_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_signal', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_signal_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_event', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_event_id_seq', '');
+
+-- PUBLIC gets nothing; the README shows the grants for writer, reader and admin roles
+REVOKE ALL ON SCHEMA jobtrack FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA jobtrack FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA jobtrack FROM PUBLIC;
