@@ -194,7 +194,7 @@ CREATE TABLE jobtrack.group_change (
 	old_status			jobtrack.status,
 	new_status			jobtrack.status,
 	created_at			pg_catalog.timestamptz NOT NULL
-);
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 COMMENT ON TABLE jobtrack.group_change IS 'internal: job changes not yet seen by the group evaluator';
 
 /*
@@ -213,7 +213,7 @@ CREATE TABLE jobtrack.group_count (
 	failed				pg_catalog.int8 NOT NULL DEFAULT 0,
 	cancelled			pg_catalog.int8 NOT NULL DEFAULT 0,
 	PRIMARY KEY (group_id)
-);
+) WITH (fillfactor = 50);
 COMMENT ON TABLE jobtrack.group_count IS 'internal: number of jobs in each status, per group';
 
 -- job functions

@@ -297,7 +297,7 @@ RunPass(bool maintenance, bool *was_ready)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	pgstat_report_stat(true);
+	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return next_due;
 }

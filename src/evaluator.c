@@ -1,0 +1,514 @@
+/*-------------------------------------------------------------------------
+ *
+ * evaluator.c
+ *		The group evaluator: one pass of check_groups().
+ *
+ * A group is pending until one of its jobs starts or finishes, running
+ * after that, and completed when it has jobs and all of them are finished.
+ * A job added to a completed group, or a retry of one of its jobs, reopens
+ * it: run grows by one and the group is pending again.
+ *
+ * Job writers never touch a group's row.  Their transaction inserts a
+ * jobtrack.group_change row (job_guard.c) saying which job of which group
+ * moved from which status to which.  A pass drains those rows with DELETE
+ * ... RETURNING and, per group:
+ *
+ *	- adds the status deltas to the group's counts (jobtrack.group_count),
+ *	  so a pass costs what changed, never the size of the group;
+ *	- reopens a completed group if a job entered a not-finished status
+ *	  from a finished one or from nowhere;
+ *	- moves a pending group to running if any job started or finished,
+ *	  and a running group to completed if every job is finished, raising
+ *	  group.started and group.completed in that order, both even when all
+ *	  of it happened between two passes.
+ *
+ * The drained rows, the counts, the groups' new statuses and their events
+ * are written in one transaction, so each change is applied exactly once: a
+ * crash or error before the commit leaves the rows to drain again.  Every
+ * evaluator (the worker, a manual or pg_cron check_groups(),
+ * update_status_running()) first takes one transaction-level advisory lock,
+ * so passes are serialized and event ids follow commit order.
+ *
+ * A pass reads and writes all its groups with one statement each (arrays in,
+ * rows out), because the worker runs a pass after nearly every commit that
+ * touched a group and its cost competes with the writers for the CPU.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/evaluator.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+#include "evaluator.h"
+#include "events.h"
+#include "spi_util.h"
+#include "status.h"
+#include "wakeup.h"
+
+/* the advisory lock every evaluator holds: "jobtrack" in ASCII */
+#define EVALUATOR_LOCK_KEY INT64CONST(0x6a6f62747261636b)
+
+/* at most this many groups are checked on schedule in one pass */
+#define DUE_GROUPS_PER_PASS 1000
+
+static const char *const GroupStatusNames[] = {"pending", "running", "completed"};
+
+/* one group in a pass: what changed, what it was and what it becomes */
+typedef struct GroupWork
+{
+	int64		group_id;
+	int64		deltas[JOB_STATUS_COUNT];
+	bool		reopened;		/* a job entered a not-finished status anew */
+	bool		active;			/* a job started or finished */
+	bool		due;			/* checked on schedule */
+	bool		manual_start;	/* update_status_running() asked for running */
+	TimestampTz changed_at;		/* the latest change, for latency figures */
+	bool		exists;
+	GroupStatus status;
+	int32		run;
+	int64		counts[JOB_STATUS_COUNT];
+	bool		status_changed;
+} GroupWork;
+
+static SavedQuery drain_changes_query = {
+	"WITH drained AS (DELETE FROM jobtrack.group_change"
+	"  RETURNING group_id, old_status, new_status, created_at)"
+	" SELECT group_id,"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'queued') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'queued'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'delayed') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'delayed'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'started') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'started'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'paused') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'paused'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'stuck') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'stuck'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'succeeded') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'succeeded'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'failed') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'failed'),"
+	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'cancelled') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'cancelled'),"
+	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.<) 'succeeded'"
+	"    AND (old_status IS NULL OR old_status OPERATOR(pg_catalog.>=) 'succeeded')),"
+	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.=) 'started' OR new_status OPERATOR(pg_catalog.>=) 'succeeded'),"
+	"  pg_catalog.max(created_at)"
+	" FROM drained GROUP BY group_id",
+	0, {InvalidOid}, false
+};
+
+static SavedQuery due_groups_query = {
+	"SELECT id FROM jobtrack.job_group"
+	" WHERE status OPERATOR(pg_catalog.<>) 'completed' AND next_check_at OPERATOR(pg_catalog.<=) $1"
+	" ORDER BY next_check_at LIMIT " CppAsString2(DUE_GROUPS_PER_PASS),
+	1, {TIMESTAMPTZOID}, false
+};
+
+static SavedQuery load_groups_query = {
+	"SELECT g.id, g.status::pg_catalog.text, g.run,"
+	"  c.queued, c.delayed, c.started, c.paused, c.stuck, c.succeeded, c.failed, c.cancelled"
+	" FROM jobtrack.job_group g"
+	" LEFT JOIN jobtrack.group_count c ON c.group_id OPERATOR(pg_catalog.=) g.id"
+	" WHERE g.id OPERATOR(pg_catalog.=) ANY ($1)"
+	" ORDER BY g.id",
+	1, {INT8ARRAYOID}, false
+};
+
+static SavedQuery save_counts_query = {
+	"INSERT INTO jobtrack.group_count AS c"
+	"  (group_id, queued, delayed, started, paused, stuck, succeeded, failed, cancelled)"
+	" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+	"  pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+	"  pg_catalog.unnest($8), pg_catalog.unnest($9))"
+	" ON CONFLICT (group_id) DO UPDATE SET queued = EXCLUDED.queued, delayed = EXCLUDED.delayed,"
+	"  started = EXCLUDED.started, paused = EXCLUDED.paused, stuck = EXCLUDED.stuck,"
+	"  succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed, cancelled = EXCLUDED.cancelled",
+	9, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, false
+};
+
+/* changed: the status changed in this pass, so started_at and completed_at follow it */
+static SavedQuery save_groups_query = {
+	"UPDATE jobtrack.job_group g SET status = v.status::jobtrack.group_status, run = v.run,"
+	"  started_at = CASE WHEN NOT v.changed THEN g.started_at"
+	"    WHEN v.status OPERATOR(pg_catalog.=) 'pending' THEN NULL"
+	"    WHEN v.status OPERATOR(pg_catalog.=) 'running' THEN $5"
+	"    ELSE COALESCE(g.started_at, $5) END,"
+	"  completed_at = CASE WHEN NOT v.changed THEN g.completed_at"
+	"    WHEN v.status OPERATOR(pg_catalog.=) 'completed' THEN $5 ELSE NULL END,"
+	"  checked_at = $5,"
+	"  next_check_at = $5 OPERATOR(pg_catalog.+) g.time_to_check"
+	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+	"  pg_catalog.unnest($4)) AS v(id, status, run, changed)"
+	" WHERE g.id OPERATOR(pg_catalog.=) v.id",
+	5, {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID}, false
+};
+
+static SavedQuery title_query = {
+	"SELECT title FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) $1",
+	1, {INT8OID}, false
+};
+
+/*
+ * LockEvaluator serializes every evaluator of the database until commit;
+ * the snapshot of each statement after it sees every earlier pass.
+ */
+static void
+LockEvaluator(void)
+{
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("jobtrack groups can only be evaluated in a READ COMMITTED transaction"),
+				 errdetail("A snapshot taken before waiting for another evaluator would miss its changes."),
+				 errhint("Run it in its own transaction, or SET TRANSACTION ISOLATION LEVEL READ COMMITTED.")));
+	(void) DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(EVALUATOR_LOCK_KEY));
+}
+
+/* CompareGroupWork orders groups by id. */
+static int
+CompareGroupWork(const void *a, const void *b)
+{
+	int64		x = ((const GroupWork *) a)->group_id;
+	int64		y = ((const GroupWork *) b)->group_id;
+
+	return (x > y) - (x < y);
+}
+
+/* BoolColumn returns a boolean column of the last result, false for NULL. */
+static bool
+BoolColumn(uint64 row, int column)
+{
+	bool		isnull;
+	Datum		value = SpiResultDatum(row, column, &isnull);
+
+	return !isnull && DatumGetBool(value);
+}
+
+/*
+ * DrainChanges takes every recorded change; returns the groups they touch,
+ * with room for the groups due on schedule.
+ */
+static GroupWork *
+DrainChanges(int *count)
+{
+	uint64		n = RunSavedQuery(&drain_changes_query, NULL, NULL);
+	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + DUE_GROUPS_PER_PASS + 1));
+	uint64		row;
+	bool		isnull;
+	int			i;
+
+	for (row = 0; row < n; row++)
+	{
+		GroupWork  *w = &work[row];
+
+		w->group_id = SpiResultInt64(row, 1);
+		for (i = 0; i < JOB_STATUS_COUNT; i++)
+			w->deltas[i] = SpiResultInt64(row, 2 + i);
+		w->reopened = BoolColumn(row, 2 + JOB_STATUS_COUNT);
+		w->active = BoolColumn(row, 3 + JOB_STATUS_COUNT);
+		w->changed_at = DatumGetTimestampTz(SpiResultDatum(row, 4 + JOB_STATUS_COUNT, &isnull));
+	}
+	*count = (int) n;
+	return work;
+}
+
+/* AddDueGroups appends the groups due for a scheduled check. */
+static void
+AddDueGroups(GroupWork *work, int *count, TimestampTz now)
+{
+	Datum		at = TimestampTzGetDatum(now);
+	int			drained = *count;
+	uint64		n = RunSavedQuery(&due_groups_query, &at, NULL);
+	uint64		row;
+	int			i;
+
+	for (row = 0; row < n; row++)
+	{
+		int64		group_id = SpiResultInt64(row, 1);
+
+		for (i = 0; i < drained && work[i].group_id != group_id; i++)
+			;
+		if (i == drained)
+			work[(*count)++].group_id = group_id;
+		work[i].due = true;
+	}
+}
+
+/* Int64Array builds a bigint[] from one int64 field of each group. */
+static Datum
+Int64Array(const GroupWork *work, int count, size_t offset)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(count, 1));
+	int			i;
+
+	for (i = 0; i < count; i++)
+		elems[i] = Int64GetDatum(*(const int64 *) ((const char *) &work[i] + offset));
+	return PointerGetDatum(construct_array(elems, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* LoadGroups reads status, run and counts of the groups, sorted by id. */
+static void
+LoadGroups(GroupWork *work, int count)
+{
+	Datum		ids;
+	uint64		n;
+	uint64		row;
+	bool		isnull;
+	int			i = 0;
+	int			k;
+
+	qsort(work, count, sizeof(GroupWork), CompareGroupWork);
+	ids = Int64Array(work, count, offsetof(GroupWork, group_id));
+	n = RunSavedQuery(&load_groups_query, &ids, NULL);
+	for (row = 0; row < n; row++)
+	{
+		int64		id = SpiResultInt64(row, 1);
+
+		while (i < count && work[i].group_id < id)
+			i++;			/* changes of a job whose group is gone */
+		if (i == count)
+			break;
+		work[i].exists = true;
+		work[i].status = GroupStatusFromName(TextDatumGetCString(SpiResultDatum(row, 2, &isnull)));
+		work[i].run = DatumGetInt32(SpiResultDatum(row, 3, &isnull));
+		for (k = 0; k < JOB_STATUS_COUNT; k++)
+		{
+			Datum		c = SpiResultDatum(row, 4 + k, &isnull);
+
+			work[i].counts[k] = isnull ? 0 : DatumGetInt64(c);
+		}
+	}
+}
+
+/* AllFinished is true when a group has jobs and every one is finished. */
+static bool
+AllFinished(const int64 *counts)
+{
+	int64		finished = counts[JOB_SUCCEEDED] + counts[JOB_FAILED] + counts[JOB_CANCELLED];
+	int64		total = finished;
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		if (!JobStatusIsFinished((JobStatus) i))
+			total += counts[i];
+	return total > 0 && total == finished;
+}
+
+/* RaiseEvent raises one event of a group, reading its title only now. */
+static void
+RaiseEvent(const GroupWork *w, const char *event, TimestampTz now)
+{
+	GroupSnapshot group;
+	Datum		id = Int64GetDatum(w->group_id);
+	bool		isnull;
+
+	RunSavedQuery(&title_query, &id, NULL);
+	group.id = w->group_id;
+	group.run = w->run;
+	group.title = TextDatumGetCString(SpiResultDatum(0, 1, &isnull));
+	memcpy(group.counts, w->counts, sizeof(group.counts));
+	RaiseGroupEvent(&group, event, now, w->changed_at);
+}
+
+/*
+ * EvaluateGroup applies one group's changes, moves it along its states and
+ * raises the events of each move; it returns the number of events raised.
+ */
+static int
+EvaluateGroup(GroupWork *w, TimestampTz now)
+{
+	GroupStatus old_status = w->status;
+	int32		old_run = w->run;
+	int			events = 0;
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		w->counts[i] += w->deltas[i];
+
+	if (w->status == GROUP_COMPLETED && (w->reopened || !AllFinished(w->counts)))
+	{
+		w->status = GROUP_PENDING;
+		w->run++;
+	}
+	if (w->status == GROUP_PENDING &&
+		(w->active || w->manual_start || AllFinished(w->counts) ||
+		 w->counts[JOB_STARTED] + w->counts[JOB_STUCK] > 0))
+	{
+		w->status = GROUP_RUNNING;
+		RaiseEvent(w, "group.started", now);
+		events++;
+	}
+	if (w->status == GROUP_RUNNING && AllFinished(w->counts))
+	{
+		w->status = GROUP_COMPLETED;
+		RaiseEvent(w, "group.completed", now);
+		events++;
+	}
+	w->status_changed = w->status != old_status || w->run != old_run;
+	return events;
+}
+
+/* CountsChanged is true when any delta of a group is not zero. */
+static bool
+CountsChanged(const GroupWork *w)
+{
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		if (w->deltas[i] != 0)
+			return true;
+	return false;
+}
+
+/* SaveCounts writes the counts of the groups whose jobs changed, in one statement. */
+static void
+SaveCounts(GroupWork *work, int count)
+{
+	GroupWork  *changed = palloc(sizeof(GroupWork) * Max(count, 1));
+	Datum		values[1 + JOB_STATUS_COUNT];
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < count; i++)
+		if (work[i].exists && CountsChanged(&work[i]))
+			changed[n++] = work[i];
+	if (n == 0)
+		return;
+	values[0] = Int64Array(changed, n, offsetof(GroupWork, group_id));
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		values[1 + i] = Int64Array(changed, n, offsetof(GroupWork, counts) + i * sizeof(int64));
+	RunSavedQuery(&save_counts_query, values, NULL);
+}
+
+/*
+ * SaveGroups writes, in one statement, the groups whose status or run
+ * changed or that were checked on schedule (which moves their next check).
+ */
+static void
+SaveGroups(GroupWork *work, int count, TimestampTz now)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(count, 1));
+	Datum	   *statuses = palloc(sizeof(Datum) * Max(count, 1));
+	Datum	   *runs = palloc(sizeof(Datum) * Max(count, 1));
+	Datum	   *changed = palloc(sizeof(Datum) * Max(count, 1));
+	Datum		values[5];
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < count; i++)
+	{
+		if (!work[i].exists || !(work[i].status_changed || work[i].due))
+			continue;
+		ids[n] = Int64GetDatum(work[i].group_id);
+		statuses[n] = CStringGetTextDatum(GroupStatusNames[work[i].status]);
+		runs[n] = Int32GetDatum(work[i].run);
+		changed[n] = BoolGetDatum(work[i].status_changed);
+		n++;
+	}
+	if (n == 0)
+		return;
+	values[0] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[1] = PointerGetDatum(construct_array(statuses, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[2] = PointerGetDatum(construct_array(runs, n, INT4OID, 4, true, TYPALIGN_INT));
+	values[3] = PointerGetDatum(construct_array(changed, n, BOOLOID, 1, true, TYPALIGN_CHAR));
+	values[4] = TimestampTzGetDatum(now);
+	RunSavedQuery(&save_groups_query, values, NULL);
+}
+
+/*
+ * RunPass evaluates the drained and due groups (and, with manual_group > 0,
+ * marks that group to be started); returns the number of events raised and,
+ * through *manual_status, the manual group's status afterwards.
+ */
+static int
+RunPass(int64 manual_group, GroupStatus *manual_status)
+{
+	TimestampTz now;
+	GroupWork  *work;
+	int			count;
+	int			events = 0;
+	int			i;
+
+	LockEvaluator();
+	SPI_connect();
+	now = GetCurrentTimestamp();
+	work = DrainChanges(&count);
+	AddDueGroups(work, &count, now);
+	if (manual_group > 0)
+	{
+		for (i = 0; i < count && work[i].group_id != manual_group; i++)
+			;
+		if (i == count)
+			work[count++].group_id = manual_group;
+		work[i].manual_start = true;
+	}
+
+	LoadGroups(work, count);
+	for (i = 0; i < count; i++)
+	{
+		if (!work[i].exists)
+			continue;
+		events += EvaluateGroup(&work[i], now);
+		if (work[i].group_id == manual_group)
+			*manual_status = work[i].status;
+	}
+	SaveCounts(work, count);
+	SaveGroups(work, count, now);
+	SPI_finish();
+
+	/* an event is visible to listeners at commit: make that commit durable */
+	if (events > 0)
+		(void) set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_LOCAL, true, 0, false);
+	JobtrackRecordCheck();
+	return events;
+}
+
+/*
+ * CheckGroups runs one evaluation pass over the groups that changed or are
+ * due, and returns the number of events raised.
+ */
+int
+CheckGroups(void)
+{
+	GroupStatus unused;
+
+	return RunPass(0, &unused);
+}
+
+/*
+ * StartGroup runs a pass in which the group is marked running if it is
+ * pending, and returns its status afterwards; false if it does not exist.
+ */
+bool
+StartGroup(int64 group_id, GroupStatus *status)
+{
+	*status = (GroupStatus) -1;
+	(void) RunPass(group_id, status);
+	return *status != (GroupStatus) -1;
+}
+
+/* GroupStatusFromName maps a group_status label to its GroupStatus. */
+GroupStatus
+GroupStatusFromName(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(GroupStatusNames); i++)
+		if (strcmp(name, GroupStatusNames[i]) == 0)
+			return (GroupStatus) i;
+	elog(ERROR, "unknown group status \"%s\"", name);
+	pg_unreachable();
+}
+
+/* GroupStatusName returns the label of a GroupStatus. */
+const char *
+GroupStatusName(GroupStatus status)
+{
+	return GroupStatusNames[status];
+}

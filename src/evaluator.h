@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * evaluator.h
+ *		The group evaluator.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/evaluator.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JOBTRACK_EVALUATOR_H
+#define JOBTRACK_EVALUATOR_H
+
+#include "postgres.h"
+
+/* the labels of jobtrack.group_status, in the enum's order */
+typedef enum GroupStatus
+{
+	GROUP_PENDING,
+	GROUP_RUNNING,
+	GROUP_COMPLETED
+} GroupStatus;
+
+extern int	CheckGroups(void);
+extern bool StartGroup(int64 group_id, GroupStatus *status);
+extern GroupStatus GroupStatusFromName(const char *name);
+extern const char *GroupStatusName(GroupStatus status);
+
+#endif							/* JOBTRACK_EVALUATOR_H */
