@@ -2,7 +2,7 @@ EXTENSION   = jobtrack
 EXTVERSION  = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 
 MODULE_big  = jobtrack
-OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o \
+OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/group_change.o \
               src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
               src/scopes.o src/aggregates.o src/groups.o src/evaluator.o src/events.o src/maintenance.o \
               src/worker.o src/wakeup.o src/stats.o
@@ -19,7 +19,6 @@ ISOLATION      = status_race first_or_create group_last_two group_add_while_comp
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
 
 TAP_TESTS    = 1
-PROVE_FLAGS  = -I ./test/perl
 
 EXTRA_CLEAN  = $(EXTENSION)--$(EXTVERSION).sql output_iso
 PG_CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -28,8 +27,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# PGXS looks for TAP tests in t/; ours live in test/t
+# PGXS looks for TAP tests in t/; ours live in test/t.  Makefile.global resets
+# PROVE_FLAGS, so it is set after the include.
 PROVE_TESTS ?= test/t/*.pl
+PROVE_FLAGS  = -I ./test/perl
 
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@

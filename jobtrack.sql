@@ -97,7 +97,8 @@ CREATE INDEX job_status_job_type_idx ON jobtrack.job_status (job_type);
 CREATE INDEX job_status_alias_idx ON jobtrack.job_status (alias) WHERE alias IS NOT NULL;
 CREATE INDEX job_status_status_idx ON jobtrack.job_status (status);
 CREATE INDEX job_status_group_idx ON jobtrack.job_status (group_id, status) WHERE group_id IS NOT NULL;
-CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags);
+-- jsonb_path_ops: where_tag '=' probes {key: value} as one hashed path
+CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops);
 
 -- external ids live in a side table so job_status can later be partitioned by id
 CREATE TABLE jobtrack.job_external_id (
@@ -471,11 +472,9 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, valu
 				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $3))
 				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $3
 			WHEN $2 OPERATOR(pg_catalog.=) '!=' THEN
-				j.tags OPERATOR(pg_catalog.?) $1
-				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
+				(j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
 			ELSE
-				j.tags OPERATOR(pg_catalog.?) $1
-				AND jobtrack.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
+				jobtrack.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
 		   END
 	$$;
 COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text, pg_catalog.text)

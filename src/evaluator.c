@@ -17,8 +17,10 @@
  *	  so a pass costs what changed, never the size of the group;
  *	- reopens a completed group if a job entered a not-finished status
  *	  from a finished one or from nowhere;
- *	- moves a pending group to running if any job started or finished,
- *	  and a running group to completed if every job is finished, raising
+ *	- moves a pending group to running if any job moved to started or to a
+ *	  finished status (a row inserted that way, as a restore does, counts
+ *	  only through the counts), and a running group to completed if every
+ *	  job is finished, raising
  *	  group.started and group.completed in that order, both even when all
  *	  of it happened between two passes.
  *
@@ -70,7 +72,7 @@ typedef struct GroupWork
 	int64		group_id;
 	int64		deltas[JOB_STATUS_COUNT];
 	bool		reopened;		/* a job entered a not-finished status anew */
-	bool		active;			/* a job started or finished */
+	bool		active;			/* a job moved to started or a finished status */
 	bool		due;			/* checked on schedule */
 	bool		manual_start;	/* update_status_running() asked for running */
 	TimestampTz changed_at;		/* the latest change, for latency figures */
@@ -95,7 +97,8 @@ static SavedQuery drain_changes_query = {
 	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'cancelled') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'cancelled'),"
 	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.<) 'succeeded'"
 	"    AND (old_status IS NULL OR old_status OPERATOR(pg_catalog.>=) 'succeeded')),"
-	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.=) 'started' OR new_status OPERATOR(pg_catalog.>=) 'succeeded'),"
+	"  pg_catalog.bool_or(old_status IS NOT NULL AND (new_status OPERATOR(pg_catalog.=) 'started'"
+	"    OR new_status OPERATOR(pg_catalog.>=) 'succeeded')),"
 	"  pg_catalog.max(created_at)"
 	" FROM drained GROUP BY group_id",
 	0, {InvalidOid}, false
@@ -435,6 +438,7 @@ RunPass(int64 manual_group, GroupStatus *manual_status)
 	int			i;
 
 	LockEvaluator();
+	JobtrackBeginPass();
 	SPI_connect();
 	now = GetCurrentTimestamp();
 	work = DrainChanges(&count);
@@ -465,7 +469,6 @@ RunPass(int64 manual_group, GroupStatus *manual_status)
 	if (events > 0)
 		(void) set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
-	JobtrackRecordCheck();
 	return events;
 }
 

@@ -128,5 +128,5 @@ RaiseGroupEvent(const GroupSnapshot *group, const char *event, TimestampTz at,
 
 	Async_Notify(jobtrack_notify_channel,
 				 EventPayload(group, event, event_id, at, NOTIFY_TITLE_CHARS));
-	JobtrackRecordEvent(changed_at, at);
+	JobtrackNoteEvent(changed_at, at);
 }

@@ -10,12 +10,8 @@
  * heartbeat_at and updated_at right, and records each change that matters
  * to a group in jobtrack.group_change.
  *
- * The group_change row is how job writers tell the group evaluator about a
- * change without touching the group's own row: it is insert-only, so any
- * number of sessions can finish jobs of one group at once without waiting
- * for each other, and it commits or rolls back with the job change itself.
- * It is inserted with heap_insert directly, because the table has no index
- * and the writer needs no privilege on it.
+ * The group_change row (group_change.c) is how job writers tell the group
+ * evaluator about a change without touching the group's own row.
  *
  * External ids are unique through jobtrack.job_external_id, a side table
  * that lets job_status be partitioned by id later; the trigger keeps it, so
@@ -48,10 +44,10 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "group_change.h"
 #include "job_guard.h"
 #include "spi_util.h"
 #include "status.h"
-#include "wakeup.h"
 
 /* attribute numbers of the job_status columns the trigger reads or sets */
 typedef struct JobColumns
@@ -235,45 +231,6 @@ ValidateRow(int64 job_id, HeapTuple tuple, TupleDesc desc)
 				 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(numeric_out, value)))));
 
 	ValidateProgress(job_id, tuple, desc);
-}
-
-/* GroupChangeRelid returns the OID of jobtrack.group_change. */
-static Oid
-GroupChangeRelid(void)
-{
-	Oid			relid = get_relname_relid("group_change", get_namespace_oid("jobtrack", false));
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "table jobtrack.group_change does not exist");
-	return relid;
-}
-
-/*
- * RecordGroupChange records that a job of a group moved from old_status to
- * new_status (NO_JOB_STATUS for a row inserted or deleted), and asks for the
- * worker to be woken when the transaction commits.
- */
-void
-RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
-{
-	Relation	rel = table_open(GroupChangeRelid(), RowExclusiveLock);
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
-	HeapTuple	tuple;
-
-	values[0] = Int64GetDatum(group_id);
-	values[1] = Int64GetDatum(job_id);
-	values[2] = old_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(old_status);
-	nulls[2] = old_status == NO_JOB_STATUS;
-	values[3] = new_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(new_status);
-	nulls[3] = new_status == NO_JOB_STATUS;
-	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
-
-	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
-	simple_heap_insert(rel, tuple);
-	table_close(rel, NoLock);
-
-	WakeWorkerAtCommit();
 }
 
 static SavedQuery register_external_id_query = {

@@ -20,9 +20,5 @@
 /* the longest job_type, alias or external_id, in bytes: longer could not be indexed */
 #define JOBTRACK_MAX_NAME_BYTES 1000
 
-/* a status argument of RecordGroupChange for "no row" */
-#define NO_JOB_STATUS (-1)
-
-extern void RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status);
 
 #endif							/* JOBTRACK_JOB_GUARD_H */

@@ -154,19 +154,7 @@ JobtrackSetState(const char *state)
 	SpinLockRelease(&shared->mutex);
 }
 
-/* JobtrackRecordCheck counts one evaluation pass, by any evaluator. */
-void
-JobtrackRecordCheck(void)
-{
-	if (shared == NULL)
-		return;
-	SpinLockAcquire(&shared->mutex);
-	shared->checks++;
-	shared->last_check_at = GetCurrentTimestamp();
-	SpinLockRelease(&shared->mutex);
-}
-
-/* JobtrackRecordWakeup counts one wake-up of the worker by a commit. */
+/* JobtrackRecordWakeup counts one wake-up of the worker by its latch. */
 void
 JobtrackRecordWakeup(void)
 {
@@ -175,20 +163,49 @@ JobtrackRecordWakeup(void)
 	SpinLockRelease(&shared->mutex);
 }
 
-/* JobtrackRecordEvent counts one event and the delay from its change to it. */
+/*
+ * The figures of the current pass, kept in the backend until the worker
+ * publishes them after its commit: a pass that rolls back raised nothing,
+ * and passes of other sessions are not the worker's own figures.
+ */
+static int	pass_events = 0;
+static int	pass_samples = 0;
+static int64 pass_latency_us[JOBTRACK_LATENCY_SLOTS];
+static TimestampTz pass_last_event = 0;
+
+/* JobtrackBeginPass forgets the figures of an earlier pass of this backend. */
 void
-JobtrackRecordEvent(TimestampTz changed_at, TimestampTz raised_at)
+JobtrackBeginPass(void)
 {
-	if (shared == NULL)
-		return;
+	pass_events = 0;
+	pass_samples = 0;
+	pass_last_event = 0;
+}
+
+/* JobtrackNoteEvent notes an event of the current pass and its change-to-event delay. */
+void
+JobtrackNoteEvent(TimestampTz changed_at, TimestampTz raised_at)
+{
+	pass_events++;
+	pass_last_event = raised_at;
+	if (changed_at != 0 && pass_samples < JOBTRACK_LATENCY_SLOTS)
+		pass_latency_us[pass_samples++] = Max(raised_at - changed_at, 0);
+}
+
+/* JobtrackPublishPass adds the worker's committed pass to the shared figures. */
+void
+JobtrackPublishPass(void)
+{
+	int			i;
+
 	SpinLockAcquire(&shared->mutex);
-	shared->events++;
-	shared->last_event_at = raised_at;
-	if (changed_at != 0)
-	{
-		shared->latency_us[shared->latency_count % JOBTRACK_LATENCY_SLOTS] =
-			Max(raised_at - changed_at, 0);
-		shared->latency_count++;
-	}
+	shared->checks++;
+	shared->last_check_at = GetCurrentTimestamp();
+	shared->events += pass_events;
+	if (pass_last_event != 0)
+		shared->last_event_at = pass_last_event;
+	for (i = 0; i < pass_samples; i++)
+		shared->latency_us[shared->latency_count++ % JOBTRACK_LATENCY_SLOTS] = pass_latency_us[i];
 	SpinLockRelease(&shared->mutex);
+	JobtrackBeginPass();
 }

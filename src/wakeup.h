@@ -42,8 +42,9 @@ extern JobtrackShared *JobtrackSharedState(void);
 extern void WakeWorkerAtCommit(void);
 extern void JobtrackAdvertiseWorker(void);
 extern void JobtrackSetState(const char *state);
-extern void JobtrackRecordCheck(void);
 extern void JobtrackRecordWakeup(void);
-extern void JobtrackRecordEvent(TimestampTz changed_at, TimestampTz raised_at);
+extern void JobtrackBeginPass(void);
+extern void JobtrackNoteEvent(TimestampTz changed_at, TimestampTz raised_at);
+extern void JobtrackPublishPass(void);
 
 #endif							/* JOBTRACK_WAKEUP_H */

@@ -51,7 +51,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "evaluator.h"
 #include "settings.h"
+#include "spi_util.h"
 #include "wakeup.h"
 #include "worker.h"
 
@@ -232,6 +234,16 @@ ExtensionReady(void)
 	return OidIsValid(get_extension_oid("jobtrack", true));
 }
 
+static SavedQuery next_due_query = {
+	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
+	" WHERE status OPERATOR(pg_catalog.<>) 'completed'",
+	0, {InvalidOid}, false
+};
+
+static SavedQuery maintenance_query = {
+	"SELECT jobtrack.run_maintenance()", 0, {InvalidOid}, false
+};
+
 /* NextDueGroup returns when the next open group is due for a check, or 0. */
 static TimestampTz
 NextDueGroup(void)
@@ -239,10 +251,8 @@ NextDueGroup(void)
 	bool		isnull;
 	Datum		value;
 
-	if (SPI_execute("SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
-					" WHERE status OPERATOR(pg_catalog.<>) 'completed'", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the next due group");
-	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	RunSavedQuery(&next_due_query, NULL, NULL);
+	value = SpiResultDatum(0, 1, &isnull);
 	return isnull ? 0 : DatumGetTimestampTz(value);
 }
 
@@ -265,9 +275,11 @@ ReportExtensionState(bool ready, bool *was_ready)
 
 /*
  * RunPass runs one pass in its own transaction: run_maintenance() when
- * asked, then check_groups().  Returns when the next group is due (0 if
- * none or the extension is missing); *was_ready tracks whether the
- * extension existed at the last pass, for logging its change once.
+ * asked, then the evaluator, called directly rather than through SQL
+ * because it runs after nearly every commit that can raise an event.
+ * Returns when the next group is due (0 if none or the extension is
+ * missing); *was_ready tracks whether the extension existed at the last
+ * pass, for logging its change once.
  */
 static TimestampTz
 RunPass(bool maintenance, bool *was_ready)
@@ -286,17 +298,17 @@ RunPass(bool maintenance, bool *was_ready)
 	ReportExtensionState(ready, was_ready);
 	if (ready)
 	{
-		if (maintenance &&
-			SPI_execute("SELECT jobtrack.run_maintenance()", false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not run jobtrack.run_maintenance()");
-		if (SPI_execute("SELECT jobtrack.check_groups()", false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not run jobtrack.check_groups()");
+		if (maintenance)
+			RunSavedQuery(&maintenance_query, NULL, NULL);
+		(void) CheckGroups();
 		next_due = NextDueGroup();
 	}
 
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	if (ready)
+		JobtrackPublishPass();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return next_due;

@@ -1,0 +1,147 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_change.c
+ *		Recording a change of a group's jobs for the evaluator, and
+ *		deciding whether the worker must look at it at once.
+ *
+ * A jobtrack.group_change row is how a job writer tells the evaluator that
+ * a job of a group moved from one status to another, without touching the
+ * group's own row: the table is insert-only for writers, so any number of
+ * sessions can change jobs of one group at once without waiting for each
+ * other, and the row commits or rolls back with the job change itself.  It
+ * is inserted with heap_insert directly, because the table has no index and
+ * the writer needs no privilege on it.
+ *
+ * Every change is recorded, but only a change that can raise an event wakes
+ * the worker at commit: a job finishing, an unfinished job deleted, or a job
+ * starting in a group that is not running yet.  Creating, pausing or
+ * retrying a job cannot raise an event by itself, so it waits for the next
+ * pass; this saves the worker a pass for most commits of a job's life.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/group_change.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "executor/tuptable.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "group_change.h"
+#include "status.h"
+#include "wakeup.h"
+
+/* JobtrackRelid returns the OID of a table of schema jobtrack. */
+static Oid
+JobtrackRelid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid("jobtrack", false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table jobtrack.%s does not exist", name);
+	return relid;
+}
+
+/* RunningLabel returns the OID of the label 'running' of jobtrack.group_status. */
+static Oid
+RunningLabel(void)
+{
+	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+									   CStringGetDatum("group_status"),
+									   ObjectIdGetDatum(get_namespace_oid("jobtrack", false)));
+
+	return GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+						   ObjectIdGetDatum(type), CStringGetDatum("running"));
+}
+
+/*
+ * GroupIsRunning reads whether a group is running, through its primary key
+ * and without a privilege check, like the group_change insert it decides
+ * about.  A stale answer only delays an event to the next pass.
+ */
+static bool
+GroupIsRunning(int64 group_id)
+{
+	Relation	rel = table_open(JobtrackRelid("job_group"), AccessShareLock);
+	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan;
+	ScanKeyData key;
+	bool		running = false;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
+	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		status = slot_getattr(slot, get_attnum(RelationGetRelid(rel), "status"), &isnull);
+
+		running = !isnull && DatumGetObjectId(status) == RunningLabel();
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return running;
+}
+
+/* CanRaiseEvent says whether a change may move its group to another status. */
+static bool
+CanRaiseEvent(int64 group_id, int old_status, int new_status)
+{
+	if (new_status == NO_JOB_STATUS)
+		return !JobStatusIsFinished((JobStatus) old_status);
+	if (JobStatusIsFinished((JobStatus) new_status))
+		return old_status == NO_JOB_STATUS || !JobStatusIsFinished((JobStatus) old_status);
+	if (new_status == JOB_STARTED)
+		return !GroupIsRunning(group_id);
+	return false;
+}
+
+/*
+ * RecordGroupChange records that a job of a group moved from old_status to
+ * new_status (NO_JOB_STATUS for a row inserted or deleted), and asks for the
+ * worker to be woken at commit if the change can raise an event.
+ */
+void
+RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
+{
+	Relation	rel = table_open(JobtrackRelid("group_change"), RowExclusiveLock);
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	HeapTuple	tuple;
+
+	values[0] = Int64GetDatum(group_id);
+	values[1] = Int64GetDatum(job_id);
+	values[2] = old_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(old_status);
+	nulls[2] = old_status == NO_JOB_STATUS;
+	values[3] = new_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(new_status);
+	nulls[3] = new_status == NO_JOB_STATUS;
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+
+	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	simple_heap_insert(rel, tuple);
+	table_close(rel, NoLock);
+
+	if (CanRaiseEvent(group_id, old_status, new_status))
+		WakeWorkerAtCommit();
+}

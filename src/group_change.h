@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * group_change.h
+ *		Recording a change of a group's jobs for the evaluator.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/group_change.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JOBTRACK_GROUP_CHANGE_H
+#define JOBTRACK_GROUP_CHANGE_H
+
+#include "postgres.h"
+
+/* a status argument of RecordGroupChange for "no row" */
+#define NO_JOB_STATUS (-1)
+
+extern void RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status);
+
+#endif							/* JOBTRACK_GROUP_CHANGE_H */

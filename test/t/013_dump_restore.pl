@@ -1,0 +1,252 @@
+
+# Copyright (c) 2026, jobtrack authors
+
+# RELIABILITY.md item 29: dump and restore.
+#
+# A database with jobs (of two owners, with external ids, tags, data,
+# progress, delayed and paused ones), messages, signals (handled and not),
+# groups (completed, running, pending, empty, and reopened ones in every
+# status) and their events is dumped with pg_dump as superuser and restored
+# into a fresh cluster whose worker is running; CREATE EXTENSION comes from
+# the dump.  Every table's rows are identical, owners and timestamps
+# included; new ids continue above the old ones; and the restored jobs
+# raise no event: the worker only rebuilds its counts from them.
+
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
+
+my $source = JobtrackTest::new_node('source');
+ok(defined JobtrackTest::wait_for_worker($source), 'the source runs the worker');
+
+my $role_sql = q{
+	CREATE ROLE jt_app LOGIN;
+};
+my $grant_sql = q{
+	GRANT USAGE ON SCHEMA jobtrack TO jt_app;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_app;
+	GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA jobtrack TO jt_app;
+	GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_app;
+};
+$source->safe_psql('postgres', $role_sql . $grant_sql);
+
+# Each statement is its own transaction, as a job system's calls are.
+# Groups are due for a scheduled check only after an hour, so no check
+# changes a group row while the test compares them.
+sub run_sql
+{
+	my ($sql, $role) = @_;
+	$sql = "SET ROLE $role; $sql" if $role;
+	my $out = $source->safe_psql('postgres', $sql);
+	return (split /\n/, $out)[-1] // '';
+}
+
+my %group;
+foreach my $title (
+	qw(done running pending empty retried reopened_done reopened_running))
+{
+	$group{$title} = run_sql(
+		"SELECT jobtrack.create_group('$title', '{\"owner\": \"tests\"}', '1 hour')");
+}
+
+my $n = 0;
+sub job
+{
+	my ($title, %params) = @_;
+	$n++;
+	my $group = defined $title ? $group{$title} : 'NULL';
+	my $delay = $params{delay} ? "'$params{delay}'" : 'NULL';
+	return run_sql(
+		"SELECT jobtrack.create_job('Import', alias => 'import-$n', tags => '{\"n\": \"$n\", \"kind\": \"dump\"}',"
+		  . " group_id => $group, data => '{\"row\": $n}', external_id => 'ext-$n', delay => $delay)",
+		$params{role});
+}
+
+sub finish
+{
+	my ($job, $how) = @_;
+	my $end =
+		$how eq 'fail' ? "jobtrack.fail_job($job, 'boom $job')"
+	  : $how eq 'cancel' ? "jobtrack.cancel_job($job)"
+	  :                    "jobtrack.succeed_job($job)";
+
+	# one psql call, five transactions
+	run_sql(
+		"SELECT jobtrack.start_job($job);
+		 SELECT jobtrack.set_progress($job, 3, 4);
+		 SELECT jobtrack.heartbeat($job);
+		 SELECT jobtrack.add_message($job, 'working on $job', 'info');
+		 SELECT $end;");
+	return;
+}
+
+# completed, with a job of each end and one owned by jt_app
+my @done = (job('done'), job('done'), job('done'), job('done', role => 'jt_app'));
+finish($done[0], 'succeed');
+finish($done[1], 'fail');
+finish($done[2], 'cancel');
+run_sql("SELECT jobtrack.start_job($done[3])", 'jt_app');
+run_sql("SELECT jobtrack.succeed_job($done[3])", 'jt_app');
+run_sql("SELECT jobtrack.add_message($done[1], 'it broke', 'error')");
+
+# running, with a started, a paused and a queued job, and signals
+my @running = (job('running'), job('running'), job('running', role => 'jt_app'));
+run_sql("SELECT jobtrack.start_job($running[0])");
+run_sql("SELECT jobtrack.set_progress($running[0], 40)");
+run_sql("SELECT jobtrack.start_job($running[1])");
+run_sql("SELECT jobtrack.pause_job($running[1])");
+run_sql("SELECT jobtrack.send_signal($running[0], 'resize', '{\"workers\": 4}')");
+run_sql("SELECT jobtrack.request_cancel($running[1])");
+run_sql("SELECT count(*) FROM jobtrack.take_signals($running[0])");
+run_sql("SELECT jobtrack.send_signal($running[0], 'flush')");
+
+# pending, with a queued and a delayed job
+job('pending');
+job('pending', delay => '1 hour');
+
+# run 1 completed with a failed job, then the failed job retried: run 2 pending
+my @retried = (job('retried'), job('retried'));
+finish($retried[0], 'succeed');
+finish($retried[1], 'fail');
+ok(JobtrackTest::wait_settled($source), 'the source evaluated run 1 of retried');
+run_sql("SELECT jobtrack.retry_job($retried[1])");
+
+# run 2 completed
+my @reopened_done = (job('reopened_done'));
+finish($reopened_done[0], 'succeed');
+ok(JobtrackTest::wait_settled($source), 'the source evaluated run 1 of reopened_done');
+push @reopened_done, job('reopened_done');
+ok(JobtrackTest::wait_settled($source), 'the source reopened reopened_done');
+finish($reopened_done[1], 'succeed');
+
+# run 2 running
+my @reopened_running = (job('reopened_running'));
+finish($reopened_running[0], 'cancel');
+ok(JobtrackTest::wait_settled($source), 'the source evaluated run 1 of reopened_running');
+push @reopened_running, job('reopened_running', role => 'jt_app');
+ok(JobtrackTest::wait_settled($source), 'the source reopened reopened_running');
+run_sql("SELECT jobtrack.start_job($reopened_running[1])", 'jt_app');
+
+# jobs without a group
+my $lonely = job(undef);
+finish($lonely, 'succeed');
+job(undef, role => 'jt_app');
+
+ok(JobtrackTest::wait_settled($source), 'the source evaluated every change');
+my $group_states = q{SELECT string_agg(title || ':' || status || ':' || run, ',' ORDER BY id) FROM jobtrack.job_group};
+is( $source->safe_psql('postgres', $group_states),
+	'done:completed:1,running:running:1,pending:pending:1,empty:pending:1,'
+	  . 'retried:pending:2,reopened_done:completed:2,reopened_running:running:2',
+	'the source has groups in every state');
+is_deeply([ JobtrackTest::event_problems($source) ], [], 'source: events exact');
+
+my %tables = (
+	'jobtrack.job_status' => 'id',
+	'jobtrack.job_external_id' => 'external_id',
+	'jobtrack.job_message' => 'id',
+	'jobtrack.job_signal' => 'id',
+	'jobtrack.job_group' => 'id',
+	'jobtrack.group_event' => 'id');
+
+sub fingerprints
+{
+	my ($node) = @_;
+	return { map { $_ => JobtrackTest::table_md5($node, $_, $tables{$_}) }
+		  sort keys %tables };
+}
+
+my $before = fingerprints($source);
+is( $source->safe_psql('postgres', "SELECT count(*) FROM jobtrack.job_status WHERE owner = 'jt_app'"),
+	'4', 'the source has jobs of a second owner');
+my %max = map {
+	my ($table, $column) = @$_;
+	$table => $source->safe_psql('postgres',
+		"SELECT greatest(max($column), (SELECT last_value FROM ${table}_${column}_seq)) FROM $table"
+	)
+} (
+	[ 'jobtrack.job_status', 'id' ],
+	[ 'jobtrack.job_group', 'id' ],
+	[ 'jobtrack.job_message', 'id' ],
+	[ 'jobtrack.job_signal', 'id' ],
+	[ 'jobtrack.group_event', 'id' ]);
+
+my $dump = PostgreSQL::Test::Utils::tempdir() . '/jobtrack.dump';
+$source->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', 'postgres' ],
+	'pg_dump as superuser');
+is_deeply(fingerprints($source), $before, 'the source did not change while it was dumped');
+
+my $target = JobtrackTest::new_node('target', no_extension => 1);
+my $target_log_start = JobtrackTest::log_size($target);
+ok(defined JobtrackTest::wait_for_worker($target), 'the target runs the worker before the restore');
+$target->safe_psql('postgres', $role_sql);
+$target->command_ok([ 'pg_restore', '--exit-on-error', '-d', 'postgres', $dump ],
+	'pg_restore into the fresh cluster');
+my $restored_at = $target->safe_psql('postgres', 'SELECT clock_timestamp()');
+is( $target->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'jobtrack'"),
+	$source->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'jobtrack'"),
+	'the dump created the extension');
+
+# the worker drains the restored jobs' changes, then runs two more check
+# intervals: no event may come of it
+ok(JobtrackTest::wait_settled($target), 'the target worker drained the restored changes');
+ok( JobtrackTest::poll_until(
+		30,
+		sub {
+			(JobtrackTest::query($target,
+					"SELECT last_check_at > '$restored_at'::timestamptz + 2 * interval '$JobtrackTest::CHECK_INTERVAL' FROM jobtrack.stats"
+			  ) // '') eq 't';
+		}),
+	'the target worker checked for two check intervals after the restore');
+
+my $after = fingerprints($target);
+foreach my $table (sort keys %tables)
+{
+	is($after->{$table}, $before->{$table}, "$table restored identically");
+}
+is( $target->safe_psql(
+		'postgres', qq{
+		SELECT string_agg(g.title || ' run ' || e.run || ' ' || e.event, ', ' ORDER BY e.id)
+		  FROM jobtrack.group_event e JOIN jobtrack.job_group g ON g.id = e.group_id
+		 WHERE e.id > $max{'jobtrack.group_event'}}),
+	'', 'no group_event row appeared after the restore');
+is($target->safe_psql('postgres', $group_states),
+	$source->safe_psql('postgres', $group_states), 'the groups kept their status and run');
+is($target->safe_psql('postgres', 'SELECT events FROM jobtrack.stats'),
+	'0', 'the target worker raised no event');
+is_deeply([ JobtrackTest::event_problems($target) ], [], 'target: events exact (counts rebuilt)');
+is_deeply([ JobtrackTest::payload_problems($target) ], [], 'target: event payloads consistent');
+
+# new ids continue above the old ones
+my $new_group = $target->safe_psql('postgres',
+	"SELECT jobtrack.create_group('after restore', NULL, '1 hour')");
+cmp_ok($new_group, '>', $max{'jobtrack.job_group'}, 'create_group continues above the old ids');
+my $new_job = $target->safe_psql('postgres',
+	"SELECT jobtrack.create_job('Import', group_id => $new_group, external_id => 'after')");
+cmp_ok($new_job, '>', $max{'jobtrack.job_status'}, 'create_job continues above the old ids');
+cmp_ok($target->safe_psql('postgres', "SELECT jobtrack.add_message($new_job, 'hello')"),
+	'>', $max{'jobtrack.job_message'}, 'add_message continues above the old ids');
+cmp_ok($target->safe_psql('postgres', "SELECT jobtrack.send_signal($new_job, 'hello')"),
+	'>', $max{'jobtrack.job_signal'}, 'send_signal continues above the old ids');
+$target->safe_psql('postgres', "SELECT jobtrack.start_job($new_job)");
+$target->safe_psql('postgres', "SELECT jobtrack.succeed_job($new_job)");
+ok(JobtrackTest::wait_settled($target), 'the target worker evaluated the new group');
+is( $target->safe_psql(
+		'postgres',
+		"SELECT string_agg(event || ':' || (id > $max{'jobtrack.group_event'}), ',' ORDER BY id) FROM jobtrack.group_event WHERE group_id = $new_group"
+	),
+	'group.started:true,group.completed:true',
+	'new events continue above the old ids');
+is_deeply([ JobtrackTest::event_problems($target) ], [], 'target: events exact at the end');
+is_deeply([ JobtrackTest::log_problems($target, $target_log_start) ],
+	[], 'no error or unexpected worker exit in the target log');
+
+$target->stop;
+$source->stop;
+done_testing();
