@@ -87,7 +87,7 @@ CREATE TABLE jobtrack.job_status (
 	PRIMARY KEY (id)
 ) WITH (fillfactor = 85);
 ALTER SEQUENCE jobtrack.job_status_id_seq OWNED BY jobtrack.job_status.id;
-COMMENT ON TABLE jobtrack.job_status IS 'one row per job; status changes are checked by the job_status_guard trigger';
+COMMENT ON TABLE jobtrack.job_status IS 'one row per job; every change is checked by the job_status_guard trigger';
 COMMENT ON COLUMN jobtrack.job_status.external_id IS 'the job system''s own id, unique when not null (see job_external_id)';
 COMMENT ON COLUMN jobtrack.job_status.group_id IS 'the job group, fixed at create_job';
 COMMENT ON COLUMN jobtrack.job_status.tags IS 'a JSON object of tags, searched with jobtrack.where_tag';
@@ -100,7 +100,8 @@ CREATE INDEX job_status_job_type_idx ON jobtrack.job_status (job_type);
 CREATE INDEX job_status_alias_idx ON jobtrack.job_status (alias) WHERE alias IS NOT NULL;
 CREATE INDEX job_status_status_idx ON jobtrack.job_status (status);
 CREATE INDEX job_status_group_idx ON jobtrack.job_status (group_id, status) WHERE group_id IS NOT NULL;
-CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags);
+-- jsonb_path_ops: where_tag '=' probes {key: value} as one hashed path
+CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops);
 
 -- external ids live in a side table so job_status can later be partitioned by id
 CREATE TABLE jobtrack.job_external_id (
@@ -109,7 +110,7 @@ CREATE TABLE jobtrack.job_external_id (
 	PRIMARY KEY (external_id)
 );
 CREATE INDEX job_external_id_job_idx ON jobtrack.job_external_id (job_id);
-COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, kept by the job_status_guard trigger';
+COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, kept by the job_status_record trigger as the extension owner';
 
 CREATE SEQUENCE jobtrack.job_group_id_seq;
 CREATE TABLE jobtrack.job_group (
@@ -117,7 +118,8 @@ CREATE TABLE jobtrack.job_group (
 						DEFAULT pg_catalog.nextval('jobtrack.job_group_id_seq'::pg_catalog.regclass),
 	title				pg_catalog.text NOT NULL,
 	payload				pg_catalog.jsonb,
-	time_to_check		pg_catalog.interval NOT NULL DEFAULT '1 minute',
+	time_to_check		pg_catalog.interval NOT NULL DEFAULT '1 minute'
+						CHECK (time_to_check OPERATOR(pg_catalog.>=) '1 second'::pg_catalog.interval),
 	status				jobtrack.group_status NOT NULL DEFAULT 'pending',
 	run					pg_catalog.int4 NOT NULL DEFAULT 1,
 	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -197,7 +199,7 @@ CREATE TABLE jobtrack.group_change (
 	old_status			jobtrack.status,
 	new_status			jobtrack.status,
 	created_at			pg_catalog.timestamptz NOT NULL
-);
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 COMMENT ON TABLE jobtrack.group_change IS 'internal: job changes not yet seen by the group evaluator';
 
 /*
@@ -216,7 +218,7 @@ CREATE TABLE jobtrack.group_count (
 	failed				pg_catalog.int8 NOT NULL DEFAULT 0,
 	cancelled			pg_catalog.int8 NOT NULL DEFAULT 0,
 	PRIMARY KEY (group_id)
-);
+) WITH (fillfactor = 50);
 COMMENT ON TABLE jobtrack.group_count IS 'internal: number of jobs in each status, per group';
 
 -- job functions
@@ -224,10 +226,36 @@ COMMENT ON TABLE jobtrack.group_count IS 'internal: number of jobs in each statu
 CREATE FUNCTION jobtrack.job_status_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'jobtrack_job_status_guard'
 	LANGUAGE C;
-COMMENT ON FUNCTION jobtrack.job_status_guard() IS 'checks every change of a job row and records group changes';
+COMMENT ON FUNCTION jobtrack.job_status_guard() IS 'checks every new or changed job row: transitions, values, and the times a status moves';
 CREATE TRIGGER job_status_guard
-	BEFORE INSERT OR UPDATE OR DELETE ON jobtrack.job_status
+	BEFORE INSERT OR UPDATE ON jobtrack.job_status
 	FOR EACH ROW EXECUTE FUNCTION jobtrack.job_status_guard();
+
+-- after the row is written: group changes and external ids (progress updates pass by)
+CREATE FUNCTION jobtrack.job_status_record() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'jobtrack_job_status_record'
+	LANGUAGE C;
+COMMENT ON FUNCTION jobtrack.job_status_record() IS 'records job changes for the group evaluator and keeps external ids';
+CREATE TRIGGER job_status_record_insert
+	AFTER INSERT ON jobtrack.job_status FOR EACH ROW
+	WHEN (NEW.group_id IS NOT NULL OR NEW.external_id IS NOT NULL)
+	EXECUTE FUNCTION jobtrack.job_status_record();
+CREATE TRIGGER job_status_record_update
+	AFTER UPDATE ON jobtrack.job_status FOR EACH ROW
+	WHEN (NEW.group_id IS NOT NULL AND OLD.status OPERATOR(pg_catalog.<>) NEW.status)
+	EXECUTE FUNCTION jobtrack.job_status_record();
+CREATE TRIGGER job_status_record_delete
+	AFTER DELETE ON jobtrack.job_status FOR EACH ROW
+	WHEN (OLD.group_id IS NOT NULL OR OLD.external_id IS NOT NULL)
+	EXECUTE FUNCTION jobtrack.job_status_record();
+
+CREATE FUNCTION jobtrack.job_status_truncated() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'jobtrack_job_status_truncated'
+	LANGUAGE C;
+COMMENT ON FUNCTION jobtrack.job_status_truncated() IS 'clears external ids and group counts when job_status is truncated';
+CREATE TRIGGER job_status_truncated
+	AFTER TRUNCATE ON jobtrack.job_status
+	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack.job_status_truncated();
 
 CREATE FUNCTION jobtrack.status_from_text(pg_catalog.text) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_status_from_text'
@@ -474,11 +502,9 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, valu
 				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $3))
 				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $3
 			WHEN $2 OPERATOR(pg_catalog.=) '!=' THEN
-				j.tags OPERATOR(pg_catalog.?) $1
-				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
+				(j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
 			ELSE
-				j.tags OPERATOR(pg_catalog.?) $1
-				AND jobtrack.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
+				jobtrack.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
 		   END
 	$$;
 COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text, pg_catalog.text)
@@ -619,10 +645,10 @@ COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-u
 
 -- privileges
 
--- user data survives pg_dump; group_change and group_count are rebuilt on restore
+-- user data survives pg_dump; external ids, group_change and group_count are
+-- rebuilt from the restored jobs by the triggers
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_external_id', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_message', '');

@@ -84,7 +84,7 @@ CREATE TABLE jobtrack.job_status (
 	PRIMARY KEY (id)
 ) WITH (fillfactor = 85);
 ALTER SEQUENCE jobtrack.job_status_id_seq OWNED BY jobtrack.job_status.id;
-COMMENT ON TABLE jobtrack.job_status IS 'one row per job; status changes are checked by the job_status_guard trigger';
+COMMENT ON TABLE jobtrack.job_status IS 'one row per job; every change is checked by the job_status_guard trigger';
 COMMENT ON COLUMN jobtrack.job_status.external_id IS 'the job system''s own id, unique when not null (see job_external_id)';
 COMMENT ON COLUMN jobtrack.job_status.group_id IS 'the job group, fixed at create_job';
 COMMENT ON COLUMN jobtrack.job_status.tags IS 'a JSON object of tags, searched with jobtrack.where_tag';
@@ -107,7 +107,7 @@ CREATE TABLE jobtrack.job_external_id (
 	PRIMARY KEY (external_id)
 );
 CREATE INDEX job_external_id_job_idx ON jobtrack.job_external_id (job_id);
-COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, kept by the job_status_guard trigger';
+COMMENT ON TABLE jobtrack.job_external_id IS 'unique external ids of jobs, kept by the job_status_record trigger as the extension owner';
 
 CREATE SEQUENCE jobtrack.job_group_id_seq;
 CREATE TABLE jobtrack.job_group (
@@ -115,7 +115,8 @@ CREATE TABLE jobtrack.job_group (
 						DEFAULT pg_catalog.nextval('jobtrack.job_group_id_seq'::pg_catalog.regclass),
 	title				pg_catalog.text NOT NULL,
 	payload				pg_catalog.jsonb,
-	time_to_check		pg_catalog.interval NOT NULL DEFAULT '1 minute',
+	time_to_check		pg_catalog.interval NOT NULL DEFAULT '1 minute'
+						CHECK (time_to_check OPERATOR(pg_catalog.>=) '1 second'::pg_catalog.interval),
 	status				jobtrack.group_status NOT NULL DEFAULT 'pending',
 	run					pg_catalog.int4 NOT NULL DEFAULT 1,
 	created_at			pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -222,10 +223,36 @@ COMMENT ON TABLE jobtrack.group_count IS 'internal: number of jobs in each statu
 CREATE FUNCTION jobtrack.job_status_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'jobtrack_job_status_guard'
 	LANGUAGE C;
-COMMENT ON FUNCTION jobtrack.job_status_guard() IS 'checks every change of a job row and records group changes';
+COMMENT ON FUNCTION jobtrack.job_status_guard() IS 'checks every new or changed job row: transitions, values, and the times a status moves';
 CREATE TRIGGER job_status_guard
-	BEFORE INSERT OR UPDATE OR DELETE ON jobtrack.job_status
+	BEFORE INSERT OR UPDATE ON jobtrack.job_status
 	FOR EACH ROW EXECUTE FUNCTION jobtrack.job_status_guard();
+
+-- after the row is written: group changes and external ids (progress updates pass by)
+CREATE FUNCTION jobtrack.job_status_record() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'jobtrack_job_status_record'
+	LANGUAGE C;
+COMMENT ON FUNCTION jobtrack.job_status_record() IS 'records job changes for the group evaluator and keeps external ids';
+CREATE TRIGGER job_status_record_insert
+	AFTER INSERT ON jobtrack.job_status FOR EACH ROW
+	WHEN (NEW.group_id IS NOT NULL OR NEW.external_id IS NOT NULL)
+	EXECUTE FUNCTION jobtrack.job_status_record();
+CREATE TRIGGER job_status_record_update
+	AFTER UPDATE ON jobtrack.job_status FOR EACH ROW
+	WHEN (NEW.group_id IS NOT NULL AND OLD.status OPERATOR(pg_catalog.<>) NEW.status)
+	EXECUTE FUNCTION jobtrack.job_status_record();
+CREATE TRIGGER job_status_record_delete
+	AFTER DELETE ON jobtrack.job_status FOR EACH ROW
+	WHEN (OLD.group_id IS NOT NULL OR OLD.external_id IS NOT NULL)
+	EXECUTE FUNCTION jobtrack.job_status_record();
+
+CREATE FUNCTION jobtrack.job_status_truncated() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'jobtrack_job_status_truncated'
+	LANGUAGE C;
+COMMENT ON FUNCTION jobtrack.job_status_truncated() IS 'clears external ids and group counts when job_status is truncated';
+CREATE TRIGGER job_status_truncated
+	AFTER TRUNCATE ON jobtrack.job_status
+	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack.job_status_truncated();
 
 CREATE FUNCTION jobtrack.status_from_text(pg_catalog.text) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_status_from_text'
@@ -615,10 +642,10 @@ COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-u
 
 -- privileges
 
--- user data survives pg_dump; group_change and group_count are rebuilt on restore
+-- user data survives pg_dump; external ids, group_change and group_count are
+-- rebuilt from the restored jobs by the triggers
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_external_id', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_message', '');

@@ -111,13 +111,17 @@ static SavedQuery due_groups_query = {
 	1, {TIMESTAMPTZOID}, false
 };
 
+/*
+ * Counts are kept for a group id whether or not its group row is visible
+ * yet (a parallel restore may load jobs first), so no change is lost.
+ */
 static SavedQuery load_groups_query = {
-	"SELECT g.id, g.status::pg_catalog.text, g.run,"
+	"SELECT v.id, g.status::pg_catalog.text, g.run,"
 	"  c.queued, c.delayed, c.started, c.paused, c.stuck, c.succeeded, c.failed, c.cancelled"
-	" FROM jobtrack.job_group g"
-	" LEFT JOIN jobtrack.group_count c ON c.group_id OPERATOR(pg_catalog.=) g.id"
-	" WHERE g.id OPERATOR(pg_catalog.=) ANY ($1)"
-	" ORDER BY g.id",
+	" FROM pg_catalog.unnest($1) AS v(id)"
+	" LEFT JOIN jobtrack.job_group g ON g.id OPERATOR(pg_catalog.=) v.id"
+	" LEFT JOIN jobtrack.group_count c ON c.group_id OPERATOR(pg_catalog.=) v.id"
+	" ORDER BY v.id",
 	1, {INT8ARRAYOID}, false
 };
 
@@ -271,14 +275,18 @@ LoadGroups(GroupWork *work, int count)
 	for (row = 0; row < n; row++)
 	{
 		int64		id = SpiResultInt64(row, 1);
+		Datum		status = SpiResultDatum(row, 2, &isnull);
 
 		while (i < count && work[i].group_id < id)
-			i++;			/* changes of a job whose group is gone */
+			i++;
 		if (i == count)
 			break;
-		work[i].exists = true;
-		work[i].status = GroupStatusFromName(TextDatumGetCString(SpiResultDatum(row, 2, &isnull)));
-		work[i].run = DatumGetInt32(SpiResultDatum(row, 3, &isnull));
+		work[i].exists = !isnull;
+		if (!isnull)
+		{
+			work[i].status = GroupStatusFromName(TextDatumGetCString(status));
+			work[i].run = DatumGetInt32(SpiResultDatum(row, 3, &isnull));
+		}
 		for (k = 0; k < JOB_STATUS_COUNT; k++)
 		{
 			Datum		c = SpiResultDatum(row, 4 + k, &isnull);
@@ -293,13 +301,49 @@ static bool
 AllFinished(const int64 *counts)
 {
 	int64		finished = counts[JOB_SUCCEEDED] + counts[JOB_FAILED] + counts[JOB_CANCELLED];
-	int64		total = finished;
+	int64		total = 0;
 	int			i;
 
 	for (i = 0; i < JOB_STATUS_COUNT; i++)
-		if (!JobStatusIsFinished((JobStatus) i))
-			total += counts[i];
+		total += counts[i];
 	return total > 0 && total == finished;
+}
+
+/* ApplyDeltas adds a group's deltas of this pass to its counts. */
+static void
+ApplyDeltas(GroupWork *w)
+{
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		w->counts[i] += w->deltas[i];
+}
+
+/* Total returns the number of jobs of a group. */
+static int64
+Total(const int64 *counts)
+{
+	int64		total = 0;
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		total += counts[i];
+	return total;
+}
+
+/*
+ * HasBegun says, from the counts alone, whether a pending group's run has
+ * begun: a job is started or stuck, or every job is finished, or, in the
+ * first run, any job is finished.  In a later run, finished jobs may be
+ * the earlier run's, so only moves seen in this pass count there.
+ */
+static bool
+HasBegun(const GroupWork *w)
+{
+	int64		finished = w->counts[JOB_SUCCEEDED] + w->counts[JOB_FAILED] + w->counts[JOB_CANCELLED];
+
+	return w->counts[JOB_STARTED] + w->counts[JOB_STUCK] > 0 ||
+		AllFinished(w->counts) || (w->run == 1 && finished > 0);
 }
 
 /* RaiseEvent raises one event of a group, reading its title only now. */
@@ -310,7 +354,11 @@ RaiseEvent(const GroupWork *w, const char *event, TimestampTz now)
 	Datum		id = Int64GetDatum(w->group_id);
 	bool		isnull;
 
-	RunSavedQuery(&title_query, &id, NULL);
+	if (RunSavedQuery(&title_query, &id, NULL) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("job group %lld was deleted while it was evaluated", (long long) w->group_id),
+				 errhint("Delete groups only when the worker is stopped, or retry.")));
 	group.id = w->group_id;
 	group.run = w->run;
 	group.title = TextDatumGetCString(SpiResultDatum(0, 1, &isnull));
@@ -328,19 +376,17 @@ EvaluateGroup(GroupWork *w, TimestampTz now)
 	GroupStatus old_status = w->status;
 	int32		old_run = w->run;
 	int			events = 0;
-	int			i;
 
-	for (i = 0; i < JOB_STATUS_COUNT; i++)
-		w->counts[i] += w->deltas[i];
+	ApplyDeltas(w);
 
-	if (w->status == GROUP_COMPLETED && (w->reopened || !AllFinished(w->counts)))
+	/* a completed group whose jobs were all deleted stays completed */
+	if (w->status == GROUP_COMPLETED &&
+		(w->reopened || (Total(w->counts) > 0 && !AllFinished(w->counts))))
 	{
 		w->status = GROUP_PENDING;
 		w->run++;
 	}
-	if (w->status == GROUP_PENDING &&
-		(w->active || w->manual_start || AllFinished(w->counts) ||
-		 w->counts[JOB_STARTED] + w->counts[JOB_STUCK] > 0))
+	if (w->status == GROUP_PENDING && (w->active || w->manual_start || HasBegun(w)))
 	{
 		w->status = GROUP_RUNNING;
 		RaiseEvent(w, "group.started", now);
@@ -378,7 +424,7 @@ SaveCounts(GroupWork *work, int count)
 	int			i;
 
 	for (i = 0; i < count; i++)
-		if (work[i].exists && CountsChanged(&work[i]))
+		if (CountsChanged(&work[i]))
 			changed[n++] = work[i];
 	if (n == 0)
 		return;
@@ -456,7 +502,10 @@ RunPass(int64 manual_group, GroupStatus *manual_status)
 	for (i = 0; i < count; i++)
 	{
 		if (!work[i].exists)
+		{
+			ApplyDeltas(&work[i]);
 			continue;
+		}
 		events += EvaluateGroup(&work[i], now);
 		if (work[i].group_id == manual_group)
 			*manual_status = work[i].status;

@@ -12,11 +12,15 @@
  * is inserted with heap_insert directly, because the table has no index and
  * the writer needs no privilege on it.
  *
- * Every change is recorded, but only a change that can raise an event wakes
- * the worker at commit: a job finishing, an unfinished job deleted, or a job
- * starting in a group that is not running yet.  Creating, pausing or
- * retrying a job cannot raise an event by itself, so it waits for the next
- * pass; this saves the worker a pass for most commits of a job's life.
+ * Every change wakes the worker at commit, in one of two ways.  A change
+ * that may raise an event now wakes it at once: the first job starting in a
+ * group, or a job finishing (or an unfinished one deleted) when no other
+ * unfinished job of the group is visible.  Any other change wakes it
+ * lazily: the first such commit sets the latch, and the worker waits a few
+ * milliseconds so one pass takes all of them.  This keeps the worker from
+ * running a pass per commit, which would take a CPU from the writers, and
+ * still bounds the delay when two sessions finish the last two jobs at once
+ * and each sees the other's job unfinished.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -104,23 +108,58 @@ GroupIsRunning(int64 group_id)
 	return running;
 }
 
-/* CanRaiseEvent says whether a change may move its group to another status. */
+/*
+ * OtherUnfinishedJob says whether the group has an unfinished job other
+ * than job_id in the current snapshot, through the (group_id, status) index.
+ */
 static bool
-CanRaiseEvent(int64 group_id, int old_status, int new_status)
+OtherUnfinishedJob(int64 group_id, int64 job_id)
 {
-	if (new_status == NO_JOB_STATUS)
-		return !JobStatusIsFinished((JobStatus) old_status);
-	if (JobStatusIsFinished((JobStatus) new_status))
-		return old_status == NO_JOB_STATUS || !JobStatusIsFinished((JobStatus) old_status);
+	Relation	rel = table_open(JobtrackRelid("job_status"), AccessShareLock);
+	Relation	index = index_open(JobtrackRelid("job_status_group_idx"), AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	AttrNumber	id_attno = get_attnum(RelationGetRelid(rel), "id");
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+	bool		found = false;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
+	ScanKeyInit(&keys[1], 2, BTLessStrategyNumber, F_ENUM_LT, JobStatusGetDatum(JOB_SUCCEEDED));
+	scan = index_beginscan(rel, index, GetActiveSnapshot(), 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	while (!found && index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+
+		found = DatumGetInt64(slot_getattr(slot, id_attno, &isnull)) != job_id;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/* MayRaiseEventNow says whether a change may move its group to another status. */
+static bool
+MayRaiseEventNow(int64 group_id, int64 job_id, int old_status, int new_status)
+{
+	bool		finishes;
+
 	if (new_status == JOB_STARTED)
 		return !GroupIsRunning(group_id);
-	return false;
+	if (new_status == NO_JOB_STATUS)
+		finishes = !JobStatusIsFinished((JobStatus) old_status);
+	else
+		finishes = JobStatusIsFinished((JobStatus) new_status) &&
+			(old_status == NO_JOB_STATUS || !JobStatusIsFinished((JobStatus) old_status));
+	return finishes && !OtherUnfinishedJob(group_id, job_id);
 }
 
 /*
  * RecordGroupChange records that a job of a group moved from old_status to
  * new_status (NO_JOB_STATUS for a row inserted or deleted), and asks for the
- * worker to be woken at commit if the change can raise an event.
+ * worker to be woken at commit, at once if the change may raise an event.
  */
 void
 RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
@@ -142,6 +181,5 @@ RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 	simple_heap_insert(rel, tuple);
 	table_close(rel, NoLock);
 
-	if (CanRaiseEvent(group_id, old_status, new_status))
-		WakeWorkerAtCommit();
+	WakeWorkerAtCommit(MayRaiseEventNow(group_id, job_id, old_status, new_status));
 }

@@ -98,16 +98,18 @@ PG_FUNCTION_INFO_V1(jobtrack_create_group);
 Datum
 jobtrack_create_group(PG_FUNCTION_ARGS)
 {
-	Interval	zero = {0};
 	int64		group_id;
 
 	CheckTitle(fcinfo);
 	RequireArgument(fcinfo, 2, "time_to_check");
 	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, PG_GETARG_DATUM(2),
-										  IntervalPGetDatum(&zero))) <= 0)
+										  DirectFunctionCall3(interval_in, CStringGetDatum("1 second"),
+															  ObjectIdGetDatum(InvalidOid),
+															  Int32GetDatum(-1)))) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time_to_check must be positive")));
+				 errmsg("time_to_check must be at least 1 second"),
+				 errdetail("Every open group is checked once per its time_to_check.")));
 
 	SPI_connect();
 	group_id = InsertGroup(PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),

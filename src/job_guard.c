@@ -44,33 +44,8 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "group_change.h"
 #include "job_guard.h"
-#include "spi_util.h"
 #include "status.h"
-
-/* attribute numbers of the job_status columns the trigger reads or sets */
-typedef struct JobColumns
-{
-	Oid			relid;
-	int			natts;
-	AttrNumber	id;
-	AttrNumber	external_id;
-	AttrNumber	group_id;
-	AttrNumber	job_type;
-	AttrNumber	alias;
-	AttrNumber	tags;
-	AttrNumber	status;
-	AttrNumber	percentage;
-	AttrNumber	progress_current;
-	AttrNumber	progress_total;
-	AttrNumber	attempts;
-	AttrNumber	failed_reason;
-	AttrNumber	started_at;
-	AttrNumber	finished_at;
-	AttrNumber	heartbeat_at;
-	AttrNumber	updated_at;
-} JobColumns;
 
 /* the columns an update may replace, collected before heap_modify_tuple */
 typedef struct RowChanges
@@ -94,14 +69,23 @@ ColumnNumber(TupleDesc desc, const char *name)
 	return attno;
 }
 
-/* LoadColumns finds the trigger's columns, once per table layout. */
-static void
-LoadColumns(Relation rel)
+/*
+ * JobStatusColumns returns the attribute numbers of jobtrack.job_status,
+ * looked up once per table layout.  It refuses any other table: the
+ * triggers write group changes without privilege checks, so attaching
+ * them to a table of one's own must not forge changes.
+ */
+const JobColumns *
+JobStatusColumns(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 
 	if (columns.relid == RelationGetRelid(rel) && columns.natts == desc->natts)
-		return;
+		return &columns;
+	if (RelationGetRelid(rel) != get_relname_relid("job_status", get_namespace_oid("jobtrack", false)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("jobtrack triggers can only be used on jobtrack.job_status")));
 	columns.id = ColumnNumber(desc, "id");
 	columns.external_id = ColumnNumber(desc, "external_id");
 	columns.group_id = ColumnNumber(desc, "group_id");
@@ -118,8 +102,10 @@ LoadColumns(Relation rel)
 	columns.finished_at = ColumnNumber(desc, "finished_at");
 	columns.heartbeat_at = ColumnNumber(desc, "heartbeat_at");
 	columns.updated_at = ColumnNumber(desc, "updated_at");
+	columns.available_at = ColumnNumber(desc, "available_at");
 	columns.relid = RelationGetRelid(rel);
 	columns.natts = desc->natts;
+	return &columns;
 }
 
 /* GetColumn returns a column of a job row. */
@@ -233,56 +219,6 @@ ValidateRow(int64 job_id, HeapTuple tuple, TupleDesc desc)
 	ValidateProgress(job_id, tuple, desc);
 }
 
-static SavedQuery register_external_id_query = {
-	"INSERT INTO jobtrack.job_external_id (external_id, job_id) VALUES ($1, $2)"
-	" ON CONFLICT (external_id) DO NOTHING",
-	2, {TEXTOID, INT8OID}, false
-};
-
-static SavedQuery external_id_owner_query = {
-	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, false
-};
-
-static SavedQuery forget_external_id_query = {
-	"DELETE FROM jobtrack.job_external_id"
-	" WHERE external_id OPERATOR(pg_catalog.=) $1 AND job_id OPERATOR(pg_catalog.=) $2",
-	2, {TEXTOID, INT8OID}, false
-};
-
-/* RegisterExternalId maps an external id to a job; 23505 if another job has it. */
-static void
-RegisterExternalId(Datum external_id, int64 job_id)
-{
-	Datum		values[2] = {external_id, Int64GetDatum(job_id)};
-	int64		owner;
-
-	SPI_connect();
-	if (RunSavedQuery(&register_external_id_query, values, NULL) == 0)
-	{
-		RunSavedQuery(&external_id_owner_query, values, NULL);
-		owner = SpiResultInt64(0, 1);
-		if (owner != job_id)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("external id \"%s\" is already used by job %lld",
-							TextDatumGetCString(external_id), (long long) owner),
-					 errhint("Use jobtrack.create_job(..., external_id => ...), which returns the existing job.")));
-	}
-	SPI_finish();
-}
-
-/* ForgetExternalId removes the external id of a deleted job. */
-static void
-ForgetExternalId(Datum external_id, int64 job_id)
-{
-	Datum		values[2] = {external_id, Int64GetDatum(job_id)};
-
-	SPI_connect();
-	RunSavedQuery(&forget_external_id_query, values, NULL);
-	SPI_finish();
-}
-
 /* StampStatusChange sets the columns a change of status moves along with it. */
 static void
 StampStatusChange(RowChanges *changes, HeapTuple oldtuple, TupleDesc desc,
@@ -348,22 +284,42 @@ Status(HeapTuple tuple, TupleDesc desc)
 	return JobStatusFromDatum(GetColumn(tuple, desc, columns.status, &isnull));
 }
 
-/* GuardInsert checks a new job row and records it in its group. */
+/*
+ * GuardInsert checks a new job row and fills the times its status implies
+ * but the row lacks (a plain INSERT of a started job gets started_at), so
+ * that maintenance finds delayed and started jobs inserted by hand.
+ */
 static HeapTuple
 GuardInsert(HeapTuple tuple, TupleDesc desc)
 {
-	int64		job_id = JobId(tuple, desc);
-	int64		group_id = GroupId(tuple, desc);
-
+	JobStatus	status = Status(tuple, desc);
+	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	RowChanges	changes = {0};
 	bool		isnull;
-	Datum		external_id = GetColumn(tuple, desc, columns.external_id, &isnull);
 
-	ValidateRow(job_id, tuple, desc);
-	if (!isnull)
-		RegisterExternalId(external_id, job_id);
-	if (group_id != 0)
-		RecordGroupChange(group_id, job_id, NO_JOB_STATUS, Status(tuple, desc));
-	return tuple;
+	ValidateRow(JobId(tuple, desc), tuple, desc);
+	if (status == JOB_DELAYED)
+	{
+		(void) GetColumn(tuple, desc, columns.available_at, &isnull);
+		if (isnull)
+			SetColumn(&changes, columns.available_at, now, false);
+	}
+	if (status != JOB_QUEUED && status != JOB_DELAYED)
+	{
+		(void) GetColumn(tuple, desc, columns.started_at, &isnull);
+		if (isnull && status != JOB_CANCELLED)
+			SetColumn(&changes, columns.started_at, now, false);
+	}
+	if (JobStatusIsFinished(status))
+	{
+		(void) GetColumn(tuple, desc, columns.finished_at, &isnull);
+		if (isnull)
+			SetColumn(&changes, columns.finished_at, now, false);
+	}
+	if (changes.count == 0)
+		return tuple;
+	return heap_modify_tuple_by_cols(tuple, desc, changes.count,
+									 changes.columns, changes.values, changes.nulls);
 }
 
 /* SameText is true when two nullable text columns are equal. */
@@ -408,7 +364,6 @@ static HeapTuple
 GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 {
 	int64		job_id = JobId(oldtuple, desc);
-	int64		group_id = GroupId(oldtuple, desc);
 	JobStatus	from = Status(oldtuple, desc);
 	JobStatus	to = Status(newtuple, desc);
 	RowChanges	changes = {0};
@@ -426,25 +381,7 @@ GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 	result = heap_modify_tuple_by_cols(newtuple, desc, changes.count,
 									   changes.columns, changes.values, changes.nulls);
 	ValidateRow(job_id, result, desc);
-
-	if (from != to && group_id != 0)
-		RecordGroupChange(group_id, job_id, from, to);
 	return result;
-}
-
-/* GuardDelete records a deleted job in its group. */
-static HeapTuple
-GuardDelete(HeapTuple tuple, TupleDesc desc)
-{
-	int64		group_id = GroupId(tuple, desc);
-	bool		isnull;
-	Datum		external_id = GetColumn(tuple, desc, columns.external_id, &isnull);
-
-	if (!isnull)
-		ForgetExternalId(external_id, JobId(tuple, desc));
-	if (group_id != 0)
-		RecordGroupChange(group_id, JobId(tuple, desc), Status(tuple, desc), NO_JOB_STATUS);
-	return tuple;
 }
 
 /* SQL-callable: trigger jobtrack.job_status_guard() */
@@ -457,15 +394,14 @@ jobtrack_job_status_guard(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "jobtrack.job_status_guard() must run as a BEFORE ROW trigger");
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		elog(ERROR, "jobtrack.job_status_guard() must run as a BEFORE INSERT OR UPDATE ROW trigger");
 
-	LoadColumns(trigdata->tg_relation);
+	JobStatusColumns(trigdata->tg_relation);
 	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		return PointerGetDatum(GuardInsert(trigdata->tg_trigtuple, desc));
-	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		return PointerGetDatum(GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
-	return PointerGetDatum(GuardDelete(trigdata->tg_trigtuple, desc));
+	return PointerGetDatum(GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
 }

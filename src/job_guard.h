@@ -16,6 +16,33 @@
 #include "postgres.h"
 
 #include "status.h"
+#include "utils/relcache.h"
+
+/* attribute numbers of the job_status columns the trigger reads or sets */
+typedef struct JobColumns
+{
+	Oid			relid;
+	int			natts;
+	AttrNumber	id;
+	AttrNumber	external_id;
+	AttrNumber	group_id;
+	AttrNumber	job_type;
+	AttrNumber	alias;
+	AttrNumber	tags;
+	AttrNumber	status;
+	AttrNumber	percentage;
+	AttrNumber	progress_current;
+	AttrNumber	progress_total;
+	AttrNumber	attempts;
+	AttrNumber	failed_reason;
+	AttrNumber	available_at;
+	AttrNumber	started_at;
+	AttrNumber	finished_at;
+	AttrNumber	heartbeat_at;
+	AttrNumber	updated_at;
+} JobColumns;
+
+extern const JobColumns *JobStatusColumns(Relation rel);
 
 /* the longest job_type, alias or external_id, in bytes: longer could not be indexed */
 #define JOBTRACK_MAX_NAME_BYTES 1000

@@ -28,9 +28,10 @@
 #include "spi_util.h"
 #include "status.h"
 
+/* not read-only: it must see a job created earlier in the same statement */
 static SavedQuery external_id_query = {
 	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, true
+	1, {TEXTOID}, false
 };
 
 /* ArgumentType returns the declared type of a function argument. */

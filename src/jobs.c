@@ -24,6 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "job_guard.h"
+#include "job_record.h"
 #include "jobref.h"
 #include "spi_util.h"
 #include "status.h"
@@ -148,7 +149,7 @@ IsPositiveDelay(FunctionCallInfo fcinfo)
 static bool
 ClaimExternalId(Datum external_id, int64 *job_id)
 {
-	if (RunSavedQuery(&claim_external_id_query, &external_id, NULL) == 1)
+	if (RunAsExtensionOwner(&claim_external_id_query, &external_id, NULL) == 1)
 	{
 		*job_id = SpiResultInt64(0, 1);
 		return true;

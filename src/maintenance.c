@@ -4,11 +4,14 @@
  *		The worker's housekeeping: promoting due delayed jobs, marking
  *		stuck jobs, deleting expired finished jobs.
  *
- * Each is an ordinary UPDATE or DELETE of job rows, so the job_status_guard
- * trigger checks it and records the group changes like any other write.
- * Retention deletes at most RETENTION_BATCH jobs per call, oldest id first,
- * with their messages, signals and external ids (there are no foreign keys
- * to cascade; see SCALE.md).
+ * Each is an ordinary UPDATE or DELETE of job rows, so the job_status
+ * triggers check it and record the group changes like any other write.
+ * Rows locked by an application are skipped (SKIP LOCKED) and taken at the
+ * next round, so housekeeping never waits for an application, and the
+ * worker runs it in a transaction of its own, apart from the evaluator.
+ * Retention deletes at most MAINTENANCE_BATCH jobs per round, oldest id
+ * first, with their messages and signals (there are no foreign keys to
+ * cascade, see SCALE.md); the trigger removes their external ids.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -25,30 +28,35 @@
 #include "settings.h"
 #include "spi_util.h"
 
-#define RETENTION_BATCH 10000
+#define MAINTENANCE_BATCH 10000
 
 static SavedQuery promote_delayed_query = {
 	"UPDATE jobtrack.job_status SET status = 'queued'"
-	" WHERE status OPERATOR(pg_catalog.=) 'delayed' AND available_at OPERATOR(pg_catalog.<=) pg_catalog.now()",
+	" WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM jobtrack.job_status"
+	"   WHERE status OPERATOR(pg_catalog.=) 'delayed'"
+	"   AND available_at OPERATOR(pg_catalog.<=) pg_catalog.now()"
+	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED))",
 	0, {InvalidOid}, false
 };
 
 static SavedQuery mark_stuck_query = {
 	"UPDATE jobtrack.job_status SET status = 'stuck'"
-	" WHERE status OPERATOR(pg_catalog.=) 'started'"
-	" AND COALESCE(heartbeat_at, started_at) OPERATOR(pg_catalog.<)"
-	"  pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)",
+	" WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM jobtrack.job_status"
+	"   WHERE status OPERATOR(pg_catalog.=) 'started'"
+	"   AND COALESCE(heartbeat_at, started_at) OPERATOR(pg_catalog.<)"
+	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
+	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED))",
 	1, {FLOAT8OID}, false
 };
 
 static SavedQuery retention_query = {
 	"WITH doomed AS (SELECT id FROM jobtrack.job_status"
 	"   WHERE status OPERATOR(pg_catalog.>=) 'succeeded'"
-	"   AND finished_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)"
-	"   ORDER BY id LIMIT " CppAsString2(RETENTION_BATCH) "),"
+	"   AND finished_at OPERATOR(pg_catalog.<)"
+	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
+	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED),"
 	" m AS (DELETE FROM jobtrack.job_message WHERE job_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
-	" s AS (DELETE FROM jobtrack.job_signal WHERE job_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
-	" e AS (DELETE FROM jobtrack.job_external_id WHERE job_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
+	" s AS (DELETE FROM jobtrack.job_signal WHERE job_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
 	" DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)",
 	1, {FLOAT8OID}, false
 };

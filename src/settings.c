@@ -6,6 +6,8 @@
  * All settings are defined in every backend, preloaded or not, so that SET,
  * SHOW and pg_cron-only installations see them.  All are reloadable: the
  * launcher notices a changed jobtrack.database and moves the worker to it.
+ * stuck_after and retention may also be SET by a superuser, for a
+ * run_maintenance() by hand or from pg_cron with other ages.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -84,12 +86,12 @@ JobtrackDefineSettings(void)
 	DefineCustomIntVariable("jobtrack.stuck_after",
 							"Sets the heartbeat age after which a started job is marked stuck (0 turns this off).",
 							NULL, &jobtrack_stuck_after,
-							0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+							0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("jobtrack.retention",
 							"Sets the age after which finished jobs are deleted (0 turns this off).",
 							NULL, &jobtrack_retention,
-							0, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+							0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("jobtrack");

@@ -16,7 +16,10 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_namespace.h"
 #include "executor/spi.h"
+#include "utils/syscache.h"
 
 #include "spi_util.h"
 
@@ -104,7 +107,8 @@ RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 Datum
 SpiResultDatum(uint64 row, int column, bool *isnull)
 {
-	Assert(SPI_tuptable != NULL && row < SPI_processed);
+	if (SPI_tuptable == NULL || row >= SPI_processed)
+		elog(ERROR, "statement returned no row " UINT64_FORMAT, row);
 	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, column, isnull);
 }
 
@@ -118,4 +122,18 @@ SpiResultInt64(uint64 row, int column)
 	if (isnull)
 		elog(ERROR, "unexpected NULL in column %d", column);
 	return DatumGetInt64(value);
+}
+
+/* JobtrackOwner returns the owner of schema jobtrack, the extension's owner. */
+Oid
+JobtrackOwner(void)
+{
+	HeapTuple	tuple = SearchSysCache1(NAMESPACENAME, CStringGetDatum("jobtrack"));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "schema jobtrack does not exist");
+	owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
+	ReleaseSysCache(tuple);
+	return owner;
 }

@@ -35,5 +35,6 @@ typedef struct SavedQuery
 extern uint64 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls);
 extern Datum SpiResultDatum(uint64 row, int column, bool *isnull);
 extern int64 SpiResultInt64(uint64 row, int column);
+extern Oid	JobtrackOwner(void);
 
 #endif							/* JOBTRACK_SPI_UTIL_H */

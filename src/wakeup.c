@@ -5,11 +5,14 @@
  *
  * When jobtrack is preloaded, a small block of shared memory holds the
  * worker's latch and its figures (jobtrack.stats).  A backend whose
- * transaction recorded a group change sets a flag; at commit, a transaction
- * callback sets the worker's latch, so the worker evaluates the change
- * within milliseconds instead of at its next scheduled check.  The latch is
- * set only after the commit is durable and visible, so the worker always
- * finds the change it was woken for.
+ * transaction recorded a group change notes whether the change may raise an
+ * event now (urgent) or not (lazy); at commit, a transaction callback raises
+ * the matching flag in shared memory and sets the worker's latch: always
+ * for an urgent change, and for a lazy one only when the lazy flag was not
+ * raised yet, so a stream of ordinary commits costs one wake-up per pass.
+ * The flags are raised only after the commit is durable and visible, and
+ * the worker lowers them before its pass takes a snapshot, so every change
+ * is found by the pass it woke or by the next one.
  *
  * Without preloading there is no shared state: changes are found by the
  * next check_groups() call instead.
@@ -35,7 +38,16 @@
 #include "wakeup.h"
 
 static JobtrackShared *shared = NULL;
-static bool wake_at_commit = false;
+
+/* what this transaction's changes ask of the worker at commit */
+typedef enum WakeRequest
+{
+	WAKE_NONE,
+	WAKE_LAZY,
+	WAKE_URGENT
+} WakeRequest;
+
+static WakeRequest wake_at_commit = WAKE_NONE;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
@@ -63,24 +75,42 @@ StartupShmem(void)
 	{
 		memset(shared, 0, sizeof(JobtrackShared));
 		SpinLockInit(&shared->mutex);
+		pg_atomic_init_u32(&shared->urgent, 0);
+		pg_atomic_init_u32(&shared->lazy, 0);
 		strlcpy(shared->state, "starting", JOBTRACK_STATE_LEN);
 	}
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/* WakeOnCommit sets the worker's latch when a transaction that changed groups commits. */
+/*
+ * WakeOnCommit wakes the worker when a transaction that changed groups
+ * commits.  A prepared transaction forgets its request: COMMIT PREPARED
+ * runs elsewhere, and its changes are found by the next pass.
+ */
 static void
 WakeOnCommit(XactEvent event, void *arg)
 {
+	WakeRequest request = wake_at_commit;
+	bool		set_latch;
 	Latch	   *latch;
 
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
-		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		event != XACT_EVENT_PREPARE && event != XACT_EVENT_PARALLEL_COMMIT &&
+		event != XACT_EVENT_PARALLEL_ABORT)
 		return;
-	if (!wake_at_commit)
+	wake_at_commit = WAKE_NONE;
+	if (request == WAKE_NONE || event != XACT_EVENT_COMMIT ||
+		!jobtrack_instant_events || shared == NULL)
 		return;
-	wake_at_commit = false;
-	if (event != XACT_EVENT_COMMIT || !jobtrack_instant_events || shared == NULL)
+
+	if (request == WAKE_URGENT)
+	{
+		pg_atomic_write_u32(&shared->urgent, 1);
+		set_latch = true;
+	}
+	else
+		set_latch = pg_atomic_exchange_u32(&shared->lazy, 1) == 0;
+	if (!set_latch)
 		return;
 
 	SpinLockAcquire(&shared->mutex);
@@ -88,6 +118,23 @@ WakeOnCommit(XactEvent event, void *arg)
 	SpinLockRelease(&shared->mutex);
 	if (latch != NULL)
 		SetLatch(latch);
+}
+
+/* TakeUrgentWake says whether a commit asked for a pass at once, and lowers the flag. */
+bool
+TakeUrgentWake(void)
+{
+	return pg_atomic_exchange_u32(&shared->urgent, 0) != 0;
+}
+
+/*
+ * TakeLazyWake says whether a commit asked for a pass soon, and lowers the
+ * flag, so the next such commit sets the latch again.
+ */
+bool
+TakeLazyWake(void)
+{
+	return pg_atomic_exchange_u32(&shared->lazy, 0) != 0;
 }
 
 /*
@@ -111,11 +158,17 @@ JobtrackSharedState(void)
 	return shared;
 }
 
-/* WakeWorkerAtCommit asks for the worker to be woken when this transaction commits. */
+/*
+ * WakeWorkerAtCommit asks for the worker to be woken when this transaction
+ * commits: at once if urgent, else with the next lazy wake-up.
+ */
 void
-WakeWorkerAtCommit(void)
+WakeWorkerAtCommit(bool urgent)
 {
-	wake_at_commit = true;
+	if (urgent)
+		wake_at_commit = WAKE_URGENT;
+	else if (wake_at_commit == WAKE_NONE)
+		wake_at_commit = WAKE_LAZY;
 }
 
 /* ForgetWorker clears the worker's latch from the shared block at exit. */

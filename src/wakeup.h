@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "port/atomics.h"
 #include "storage/latch.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
@@ -27,6 +28,8 @@ typedef struct JobtrackShared
 	slock_t		mutex;
 	pid_t		worker_pid;
 	Latch	   *worker_latch;
+	pg_atomic_uint32 urgent;	/* a commit may have raised an event */
+	pg_atomic_uint32 lazy;		/* a commit changed a group's jobs */
 	char		state[JOBTRACK_STATE_LEN];
 	uint64		checks;
 	uint64		wakeups;
@@ -39,7 +42,9 @@ typedef struct JobtrackShared
 
 extern void JobtrackRequestShmem(void);
 extern JobtrackShared *JobtrackSharedState(void);
-extern void WakeWorkerAtCommit(void);
+extern void WakeWorkerAtCommit(bool urgent);
+extern bool TakeUrgentWake(void);
+extern bool TakeLazyWake(void);
 extern void JobtrackAdvertiseWorker(void);
 extern void JobtrackSetState(const char *state);
 extern void JobtrackRecordWakeup(void);

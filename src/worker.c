@@ -10,10 +10,11 @@
  * recovery has finished, so a hot standby runs no worker until promoted.
  *
  * The worker sleeps on its latch.  A transaction that changed a group's
- * jobs sets the latch when it commits (wakeup.c), so the worker runs
- * check_groups() within milliseconds; it also wakes on schedule, when the
- * next group is due or jobtrack.check_interval has passed, and then runs
- * run_maintenance() too.  Each pass is one short transaction, committed
+ * jobs sets the latch when it commits (wakeup.c): a change that may raise
+ * an event gets a pass at once, others within LAZY_WAKE_MS, gathered into
+ * one pass.  The worker also wakes on schedule, when the next group is due
+ * or jobtrack.check_interval has passed, and then runs run_maintenance()
+ * too, in a transaction of its own.  Each pass is one short transaction, committed
  * before the worker sleeps, so it never holds a snapshot while idle.  An
  * error ends the worker; the launcher starts it again, and since state and
  * events commit together, nothing is lost or doubled.
@@ -57,8 +58,17 @@
 #include "wakeup.h"
 #include "worker.h"
 
-/* how long the launcher waits before starting the worker again after it stopped */
+/*
+ * How long the launcher waits before starting the worker again after it
+ * stopped: 5 s, doubling after each stop that came within a minute of the
+ * start, up to 5 minutes, so a permanent error does not fill the log.
+ */
 #define WORKER_RESTART_MS 5000
+#define WORKER_RESTART_MAX_MS 300000
+#define WORKER_HEALTHY_MS 60000
+/* how long the worker lets changes that cannot raise an event at once gather */
+#define LAZY_WAKE_MS 20
+
 /* how often the launcher looks for a missing database, at most */
 #define DATABASE_POLL_MS 5000
 
@@ -163,9 +173,11 @@ void
 JobtrackLauncherMain(Datum main_arg)
 {
 	BackgroundWorkerHandle *handle = NULL;
-	char	   *worker_database = NULL;
-	char	   *missing_database = NULL;
+	char		worker_database[NAMEDATALEN] = "";
+	char		missing_database[NAMEDATALEN] = "";
 	TimestampTz next_start = 0;
+	TimestampTz started_at = 0;
+	long		restart_ms = WORKER_RESTART_MS;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -185,14 +197,20 @@ JobtrackLauncherMain(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 			if (handle != NULL && strcmp(worker_database, jobtrack_database) != 0)
+			{
 				TerminateBackgroundWorker(handle);
+				restart_ms = 0;		/* a move, not a failure */
+			}
 		}
 
 		if (handle != NULL && GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
 		{
 			pfree(handle);
 			handle = NULL;
-			next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WORKER_RESTART_MS);
+			if (TimestampDifferenceExceeds(started_at, GetCurrentTimestamp(), WORKER_HEALTHY_MS))
+				restart_ms = Min(restart_ms, WORKER_RESTART_MS);
+			next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), restart_ms);
+			restart_ms = Min(Max(restart_ms * 2, WORKER_RESTART_MS), WORKER_RESTART_MAX_MS);
 		}
 
 		if (handle == NULL && GetCurrentTimestamp() >= next_start)
@@ -201,18 +219,19 @@ JobtrackLauncherMain(Datum main_arg)
 
 			if (!OidIsValid(dboid))
 			{
-				if (missing_database == NULL || strcmp(missing_database, jobtrack_database) != 0)
+				if (strcmp(missing_database, jobtrack_database) != 0)
 					ereport(LOG,
 							(errmsg("jobtrack worker waits for database \"%s\" to be created",
 									jobtrack_database),
 							 errhint("Create the database, or set jobtrack.database and reload.")));
-				missing_database = MemoryContextStrdup(TopMemoryContext, jobtrack_database);
+				strlcpy(missing_database, jobtrack_database, NAMEDATALEN);
 				JobtrackSetState("waiting for its database");
 			}
 			else
 			{
-				missing_database = NULL;
-				worker_database = MemoryContextStrdup(TopMemoryContext, jobtrack_database);
+				missing_database[0] = '\0';
+				strlcpy(worker_database, jobtrack_database, NAMEDATALEN);
+				started_at = GetCurrentTimestamp();
 				handle = StartWorker(dboid);
 				if (handle == NULL)
 					next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WORKER_RESTART_MS);
@@ -274,15 +293,33 @@ ReportExtensionState(bool ready, bool *was_ready)
 }
 
 /*
- * RunPass runs one pass in its own transaction: run_maintenance() when
- * asked, then the evaluator, called directly rather than through SQL
- * because it runs after nearly every commit that can raise an event.
- * Returns when the next group is due (0 if none or the extension is
- * missing); *was_ready tracks whether the extension existed at the last
+ * RunMaintenance runs run_maintenance() in a transaction of its own, so a
+ * round of housekeeping never holds job rows while groups are evaluated.
+ */
+static void
+RunMaintenance(void)
+{
+	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.run_maintenance()");
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (ExtensionReady())
+		RunSavedQuery(&maintenance_query, NULL, NULL);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/*
+ * RunPass runs the evaluator in its own transaction, called directly rather
+ * than through SQL because it runs after nearly every commit that can raise
+ * an event.  Returns when the next group is due (0 if none or the extension
+ * is missing); *was_ready tracks whether the extension existed at the last
  * pass, for logging its change once.
  */
 static TimestampTz
-RunPass(bool maintenance, bool *was_ready)
+RunPass(bool *was_ready)
 {
 	TimestampTz next_due = 0;
 	bool		ready;
@@ -298,8 +335,6 @@ RunPass(bool maintenance, bool *was_ready)
 	ReportExtensionState(ready, was_ready);
 	if (ready)
 	{
-		if (maintenance)
-			RunSavedQuery(&maintenance_query, NULL, NULL);
 		(void) CheckGroups();
 		next_due = NextDueGroup();
 	}
@@ -320,8 +355,8 @@ JobtrackWorkerMain(Datum main_arg)
 {
 	TimestampTz next_maintenance = 0;
 	TimestampTz next_due = 0;
+	TimestampTz lazy_deadline = 0;
 	bool		was_ready = true;
-	bool		woken = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -333,32 +368,49 @@ JobtrackWorkerMain(Datum main_arg)
 
 	/* a pass that raises no event may commit lazily; check_groups() upgrades it */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/* the evaluator needs READ COMMITTED and writes, whatever the defaults say */
+	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
 	for (;;)
 	{
 		TimestampTz now = GetCurrentTimestamp();
 		bool		maintenance = now >= next_maintenance;
+		bool		urgent = TakeUrgentWake();
 		TimestampTz wake_at;
 		int			rc;
 
-		if (maintenance || woken || (next_due != 0 && now >= next_due))
+		/* the first lazy request starts a short wait; later ones join it quietly */
+		if (lazy_deadline == 0 && TakeLazyWake())
+			lazy_deadline = TimestampTzPlusMilliseconds(now, LAZY_WAKE_MS);
+
+		if (maintenance || urgent || (lazy_deadline != 0 && now >= lazy_deadline) ||
+			(next_due != 0 && now >= next_due))
 		{
-			next_due = RunPass(maintenance, &was_ready);
+			/* lowered before the pass's snapshot: later commits ask again */
+			(void) TakeLazyWake();
+			lazy_deadline = 0;
 			if (maintenance)
+			{
+				RunMaintenance();
 				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
+			}
+			next_due = RunPass(&was_ready);
+			continue;
 		}
 
 		wake_at = next_maintenance;
 		if (next_due != 0 && next_due < wake_at)
 			wake_at = next_due;
+		if (lazy_deadline != 0 && lazy_deadline < wake_at)
+			wake_at = lazy_deadline;
 		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 					   Max(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), wake_at), 1),
 					   PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 
-		woken = (rc & WL_LATCH_SET) != 0;
-		if (woken)
+		if (rc & WL_LATCH_SET)
 			JobtrackRecordWakeup();
 		if (ConfigReloadPending)
 		{

@@ -5,7 +5,7 @@
 -- test transaction, so the ROLLBACK removes them.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(172);
+SELECT plan(175);
 
 -- 3. privilege audit: no ACL entry for PUBLIC (grantee 0), NULL ACLs read as their defaults
 SELECT is_empty($$
@@ -100,7 +100,8 @@ CREATE ROLE jt_tap_admin;
 -- the grants of README.md "Roles"
 GRANT USAGE ON SCHEMA jobtrack TO jt_tap_writer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
-	jobtrack.job_signal, jobtrack.job_external_id TO jt_tap_writer;
+	jobtrack.job_signal TO jt_tap_writer;
+GRANT SELECT ON jobtrack.job_external_id TO jt_tap_writer;
 GRANT SELECT, INSERT ON jobtrack.job_group TO jt_tap_writer;
 GRANT SELECT ON jobtrack.group_event TO jt_tap_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_tap_writer;
@@ -169,6 +170,8 @@ SELECT throws_ok($$DROP TYPE jobtrack.status CASCADE$$, '42501', NULL, 'writer: 
 SELECT throws_ok($$ALTER TYPE jobtrack.status ADD VALUE 'evil'$$, '42501', NULL, 'writer: cannot ALTER a jobtrack type');
 SELECT throws_ok($$DROP EXTENSION jobtrack$$, '42501', NULL, 'writer: cannot DROP EXTENSION jobtrack');
 SELECT throws_ok($$TRUNCATE jobtrack.job_status$$, '42501', NULL, 'writer: cannot TRUNCATE jobs');
+SELECT throws_ok($$INSERT INTO jobtrack.job_external_id VALUES ('squat', 1)$$, '42501', NULL,
+	'writer: cannot map an external id by hand (the trigger does, as the owner)');
 SELECT throws_ok($$DELETE FROM jobtrack.job_status$$, '42501', NULL, 'writer: cannot DELETE jobs');
 SELECT throws_ok(format('UPDATE jobtrack.job_group SET status = ''completed'' WHERE id = %s', :g), '42501', NULL,
 	'writer: cannot change a group');

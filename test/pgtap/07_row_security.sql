@@ -12,7 +12,8 @@ CREATE ROLE jt_rls_a;
 CREATE ROLE jt_rls_b;
 GRANT USAGE ON SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
-	jobtrack.job_signal, jobtrack.job_external_id TO jt_rls_a, jt_rls_b;
+	jobtrack.job_signal TO jt_rls_a, jt_rls_b;
+GRANT SELECT ON jobtrack.job_external_id TO jt_rls_a, jt_rls_b;
 GRANT SELECT, INSERT ON jobtrack.job_group TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.group_event TO jt_rls_a, jt_rls_b;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_rls_a, jt_rls_b;

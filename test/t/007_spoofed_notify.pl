@@ -35,7 +35,8 @@ CREATE EXTENSION jobtrack;
 CREATE ROLE app_writer;
 GRANT USAGE ON SCHEMA jobtrack TO app_writer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
-      jobtrack.job_signal, jobtrack.job_external_id TO app_writer;
+      jobtrack.job_signal TO app_writer;
+GRANT SELECT ON jobtrack.job_external_id TO app_writer;
 GRANT SELECT, INSERT ON jobtrack.job_group TO app_writer;
 GRANT SELECT ON jobtrack.group_event TO app_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO app_writer;

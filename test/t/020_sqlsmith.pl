@@ -29,7 +29,8 @@ CREATE ROLE jt_fuzzer LOGIN;
 ALTER ROLE jt_fuzzer SET statement_timeout = '5s';
 GRANT USAGE ON SCHEMA jobtrack TO jt_fuzzer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
-	jobtrack.job_signal, jobtrack.job_external_id TO jt_fuzzer;
+	jobtrack.job_signal TO jt_fuzzer;
+GRANT SELECT ON jobtrack.job_external_id TO jt_fuzzer;
 GRANT SELECT, INSERT ON jobtrack.job_group TO jt_fuzzer;
 GRANT SELECT ON jobtrack.group_event TO jt_fuzzer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_fuzzer;

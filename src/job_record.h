@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * job_record.h
+ *		What a job change leaves for others: group changes, external ids.
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/job_record.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef JOBTRACK_JOB_RECORD_H
+#define JOBTRACK_JOB_RECORD_H
+
+#include "postgres.h"
+
+#include "spi_util.h"
+
+extern uint64 RunAsExtensionOwner(SavedQuery *query, Datum *values, const char *nulls);
+
+#endif							/* JOBTRACK_JOB_RECORD_H */
