@@ -112,6 +112,9 @@ INSERT INTO cases (sql, expected) VALUES
 	('SELECT jobtrack.add_message(JOBID, ''m'', ''fatal'')', '22023'),
 	('SELECT jobtrack.set_status(JOBID, ''queued'')', '55000'),
 	('UPDATE jobtrack.job_status SET status = ''delayed'' WHERE id = JOBID', '55000'),
+	('UPDATE jobtrack.job_status SET status = NULL WHERE id = JOBID', '23502'),
+	('INSERT INTO jobtrack.job_status (job_type, status) VALUES (''X'', NULL)', '23502'),
+	('INSERT INTO jobtrack.job_status (id, job_type) VALUES (NULL, ''X'')', '23502'),
 	('UPDATE jobtrack.job_status SET group_id = NULL WHERE id = JOBID', '55000'),
 	('UPDATE jobtrack.job_status SET external_id = NULL WHERE id = JOBID', '55000'),
 	-- wrong types are refused by PostgreSQL before jobtrack runs

@@ -275,6 +275,19 @@ GroupId(HeapTuple tuple, TupleDesc desc)
 	return isnull ? 0 : DatumGetInt64(value);
 }
 
+/*
+ * StatusIsNull is true for a row without a status; the trigger lets it pass
+ * so that the NOT NULL constraint reports it (23502).
+ */
+static bool
+StatusIsNull(HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+
+	(void) GetColumn(tuple, desc, columns.status, &isnull);
+	return isnull;
+}
+
 /* Status returns the status of a job row. */
 static JobStatus
 Status(HeapTuple tuple, TupleDesc desc)
@@ -402,6 +415,8 @@ jobtrack_job_status_guard(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		return PointerGetDatum(GuardInsert(trigdata->tg_trigtuple, desc));
-	return PointerGetDatum(GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
+		return PointerGetDatum(StatusIsNull(trigdata->tg_trigtuple, desc) ? trigdata->tg_trigtuple :
+							   GuardInsert(trigdata->tg_trigtuple, desc));
+	return PointerGetDatum(StatusIsNull(trigdata->tg_newtuple, desc) ? trigdata->tg_newtuple :
+						   GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
 }
