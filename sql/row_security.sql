@@ -1,0 +1,32 @@
+-- RELIABILITY.md item 7: the scopes under row-level security.  PostgreSQL
+-- applies a role's own conditions after the policy's unless their operators
+-- are leak-proof; texteq and int8eq are, so for_job, for_job_alias and
+-- in_group keep their indexes.  The jsonb and enum comparisons behind
+-- where_tag and where_status are not, so under RLS those two scan and
+-- filter (README.md "Row-level security" says so).
+ALTER TABLE jobtrack.job_status ENABLE ROW LEVEL SECURITY;
+CREATE ROLE jt_rls_reader;
+GRANT USAGE ON SCHEMA jobtrack TO jt_rls_reader;
+GRANT SELECT ON jobtrack.job_status TO jt_rls_reader;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_rls_reader;
+SELECT jobtrack.create_group('rls plans') AS g \gset
+INSERT INTO jobtrack.job_status (job_type, alias, tags, group_id, owner)
+SELECT 'Rls' || (n % 200), 'rls-alias-' || (n % 200), jsonb_build_object('k', (n % 200)::text),
+       CASE WHEN n % 200 = 8 THEN :g END,
+       CASE WHEN (n / 200) % 2 = 0 THEN 'jt_rls_reader' ELSE current_user END
+  FROM generate_series(1, 40000) n;
+ANALYZE jobtrack.job_status;
+SET ROLE jt_rls_reader;
+SELECT count(*) AS own_jobs_only FROM jobtrack.for_job('Rls8');
+SELECT count(*) AS others_visible FROM jobtrack.job_status WHERE owner <> 'jt_rls_reader';
+EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.for_job('Rls8');
+EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.for_job_alias('rls-alias-8');
+EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.in_group(:g);
+RESET ROLE;
+SELECT count(*) AS all_jobs FROM jobtrack.for_job('Rls8');
+ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY;
+DELETE FROM jobtrack.job_status WHERE job_type LIKE 'Rls%';
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack FROM jt_rls_reader;
+REVOKE ALL ON jobtrack.job_status FROM jt_rls_reader;
+REVOKE ALL ON SCHEMA jobtrack FROM jt_rls_reader;
+DROP ROLE jt_rls_reader;
