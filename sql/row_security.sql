@@ -16,12 +16,22 @@ SELECT 'Rls' || (n % 200), 'rls-alias-' || (n % 200), jsonb_build_object('k', (n
        CASE WHEN (n / 200) % 2 = 0 THEN 'jt_rls_reader' ELSE current_user END
   FROM generate_series(1, 40000) n;
 ANALYZE jobtrack.job_status;
+-- the plan of in_group without the group's id, which depends on the tests before
+CREATE FUNCTION pg_temp.plan_of_in_group(g bigint) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.in_group(%s)', g) LOOP
+		RETURN NEXT regexp_replace(line, '''\d+''::bigint', 'G');
+	END LOOP;
+END
+$$;
 SET ROLE jt_rls_reader;
 SELECT count(*) AS own_jobs_only FROM jobtrack.for_job('Rls8');
 SELECT count(*) AS others_visible FROM jobtrack.job_status WHERE owner <> 'jt_rls_reader';
 EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.for_job('Rls8');
 EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.for_job_alias('rls-alias-8');
-EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.in_group(:g);
+SELECT * FROM pg_temp.plan_of_in_group(:g);
 RESET ROLE;
 SELECT count(*) AS all_jobs FROM jobtrack.for_job('Rls8');
 ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY;

@@ -486,8 +486,9 @@ RunPass(int64 manual_group, GroupStatus *manual_status)
 	LockEvaluator();
 	JobtrackBeginPass();
 	SPI_connect();
-	now = GetCurrentTimestamp();
 	work = DrainChanges(&count);
+	/* taken after the drain, so no event is stamped before the change it follows */
+	now = GetCurrentTimestamp();
 	AddDueGroups(work, &count, now);
 	if (manual_group > 0)
 	{

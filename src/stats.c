@@ -16,7 +16,9 @@
 
 #include "access/htup_details.h"
 #include "access/xlog.h"
+#include "commands/dbcommands.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 
@@ -63,6 +65,24 @@ FillLatencies(const JobtrackShared *copy, Datum *values, bool *nulls)
 	values[10] = Float8GetDatum(sorted[n - 1] / 1000.0);
 }
 
+/*
+ * WorkerState describes what the worker does, as seen from this database:
+ * its groups are evaluated only if the worker runs here.
+ */
+static char *
+WorkerState(const JobtrackShared *copy)
+{
+	char	   *database;
+
+	if (RecoveryInProgress())
+		return "standby: the worker starts after promotion";
+	if (copy->worker_pid == 0 || copy->worker_database == MyDatabaseId)
+		return pstrdup(copy->state);
+	database = get_database_name(copy->worker_database);
+	return psprintf("%s in database \"%s\", not this one: call check_groups() here",
+					copy->state, database ? database : "?");
+}
+
 /* SQL-callable: jobtrack.worker_stats(), one row */
 PG_FUNCTION_INFO_V1(jobtrack_worker_stats);
 Datum
@@ -92,8 +112,7 @@ jobtrack_worker_stats(PG_FUNCTION_ARGS)
 
 	values[0] = Int32GetDatum(copy->worker_pid);
 	nulls[0] = copy->worker_pid == 0;
-	values[1] = CStringGetTextDatum(RecoveryInProgress() ?
-									"standby: the worker starts after promotion" : copy->state);
+	values[1] = CStringGetTextDatum(WorkerState(copy));
 	values[2] = Int64GetDatum(copy->checks);
 	values[3] = Int64GetDatum(copy->wakeups);
 	values[4] = Int64GetDatum(copy->events);

@@ -191,6 +191,7 @@ JobtrackAdvertiseWorker(void)
 {
 	SpinLockAcquire(&shared->mutex);
 	shared->worker_pid = MyProcPid;
+	shared->worker_database = MyDatabaseId;
 	shared->worker_latch = MyLatch;
 	SpinLockRelease(&shared->mutex);
 	before_shmem_exit(ForgetWorker, (Datum) 0);

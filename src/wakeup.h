@@ -27,6 +27,7 @@ typedef struct JobtrackShared
 {
 	slock_t		mutex;
 	pid_t		worker_pid;
+	Oid			worker_database;
 	Latch	   *worker_latch;
 	pg_atomic_uint32 urgent;	/* a commit may have raised an event */
 	pg_atomic_uint32 lazy;		/* a commit changed a group's jobs */

@@ -38,7 +38,7 @@ GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
       jobtrack.job_signal TO app_writer;
 GRANT SELECT ON jobtrack.job_external_id TO app_writer;
 GRANT SELECT, INSERT ON jobtrack.job_group TO app_writer;
-GRANT SELECT ON jobtrack.group_event TO app_writer;
+GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO app_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO app_writer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO app_writer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
