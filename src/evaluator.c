@@ -296,29 +296,6 @@ LoadGroups(GroupWork *work, int count)
 	}
 }
 
-/* AllFinished is true when a group has jobs and every one is finished. */
-static bool
-AllFinished(const int64 *counts)
-{
-	int64		finished = counts[JOB_SUCCEEDED] + counts[JOB_FAILED] + counts[JOB_CANCELLED];
-	int64		total = 0;
-	int			i;
-
-	for (i = 0; i < JOB_STATUS_COUNT; i++)
-		total += counts[i];
-	return total > 0 && total == finished;
-}
-
-/* ApplyDeltas adds a group's deltas of this pass to its counts. */
-static void
-ApplyDeltas(GroupWork *w)
-{
-	int			i;
-
-	for (i = 0; i < JOB_STATUS_COUNT; i++)
-		w->counts[i] += w->deltas[i];
-}
-
 /* Total returns the number of jobs of a group. */
 static int64
 Total(const int64 *counts)
@@ -329,6 +306,26 @@ Total(const int64 *counts)
 	for (i = 0; i < JOB_STATUS_COUNT; i++)
 		total += counts[i];
 	return total;
+}
+
+/* AllFinished is true when a group has jobs and every one is finished. */
+static bool
+AllFinished(const int64 *counts)
+{
+	int64		total = Total(counts);
+
+	return total > 0 &&
+		total == counts[JOB_SUCCEEDED] + counts[JOB_FAILED] + counts[JOB_CANCELLED];
+}
+
+/* ApplyDeltas adds a group's deltas of this pass to its counts. */
+static void
+ApplyDeltas(GroupWork *w)
+{
+	int			i;
+
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		w->counts[i] += w->deltas[i];
 }
 
 /*

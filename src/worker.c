@@ -36,6 +36,8 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_extension.h"
+#include "storage/lmgr.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -246,11 +248,21 @@ JobtrackLauncherMain(Datum main_arg)
 	}
 }
 
-/* ExtensionReady is true when jobtrack is created in this database. */
+/*
+ * ExtensionReady is true when jobtrack is created in this database.  It
+ * holds a share lock on the extension until the transaction ends, so a
+ * DROP EXTENSION waits for the pass instead of pulling its tables from
+ * under it, and looks again once the lock is held.
+ */
 static bool
 ExtensionReady(void)
 {
-	return OidIsValid(get_extension_oid("jobtrack", true));
+	Oid			extension = get_extension_oid("jobtrack", true);
+
+	if (!OidIsValid(extension))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, extension, 0, AccessShareLock);
+	return get_extension_oid("jobtrack", true) == extension;
 }
 
 static SavedQuery next_due_query = {

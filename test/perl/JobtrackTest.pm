@@ -183,6 +183,85 @@ sub wait_for_worker
 
 =pod
 
+=item wait_for($timeout_s, $check)
+
+Calls $check every 100 ms; returns how many seconds passed until it
+returned true, or undef when $timeout_s seconds passed first.
+
+=cut
+
+sub wait_for
+{
+	my ($timeout, $check) = @_;
+	my $start = time();
+
+	while (time() - $start < $timeout)
+	{
+		return time() - $start if $check->();
+		sleep(0.1);
+	}
+	return undef;
+}
+
+=pod
+
+=item finished_group($node, $title [, $db])
+
+Creates a group titled $title with one job, starts and succeeds the job
+in separate commits, and returns the group's id.
+
+=cut
+
+sub finished_group
+{
+	my ($node, $title, $db) = @_;
+	return $node->safe_psql(
+		$db // 'postgres', qq{
+SELECT jobtrack.create_group('$title') AS g \\gset
+SELECT jobtrack.create_job('Import', group_id => :g) AS j \\gset
+SELECT jobtrack.start_job(:j) \\g /dev/null
+SELECT jobtrack.succeed_job(:j) \\g /dev/null
+SELECT :g});
+}
+
+=pod
+
+=item notifications_in($out)
+
+Parses psql's "Asynchronous notification" lines in $out; returns a list
+of { channel, payload, pid }.
+
+=cut
+
+sub notifications_in
+{
+	my ($out) = @_;
+	my @found;
+	while ($out =~
+		/^Asynchronous notification "([^"]*)" with payload "(.*)" received from server process with PID (\d+)\.$/mg
+	  )
+	{
+		push @found, { channel => $1, payload => $2, pid => $3 };
+	}
+	return @found;
+}
+
+=pod
+
+=item log_lines($node [, $offset])
+
+The lines of the node's log after byte $offset (default 0).
+
+=cut
+
+sub log_lines
+{
+	my ($node, $offset) = @_;
+	return split /\n/, slurp_file($node->logfile, $offset // 0);
+}
+
+=pod
+
 =item wait_settled($node, %params)
 
 Waits (default 60 s) until the worker runs, group_change is empty, and the

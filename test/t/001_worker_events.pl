@@ -21,6 +21,10 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
 
 # A minimal protocol-3 client: connect (trust authentication), run simple
 # queries, and collect NotificationResponse messages with the time each was
@@ -206,14 +210,7 @@ sub close
 
 package main;
 
-my $node = PostgreSQL::Test::Cluster->new('worker_events');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'jobtrack'
-jobtrack.check_interval = '500ms'
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION jobtrack');
+my $node = JobtrackTest::new_node('worker_events');
 
 # the worker and the launcher show in pg_stat_activity
 ok( $node->poll_query_until(
@@ -226,8 +223,7 @@ is( $node->safe_psql(
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack launcher'"),
 	'1',
 	'one jobtrack launcher runs');
-my $worker_pid = $node->safe_psql('postgres',
-	"SELECT pid FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'");
+my $worker_pid = JobtrackTest::worker_pid($node);
 ok( $node->poll_query_until(
 		'postgres', "SELECT worker_pid = $worker_pid FROM jobtrack.stats"),
 	'jobtrack.stats shows the worker\'s PID');

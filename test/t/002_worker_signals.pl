@@ -15,38 +15,18 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time usleep);
+use Time::HiRes qw(time);
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
 
-my $node = PostgreSQL::Test::Cluster->new('worker_signals');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'jobtrack'
-jobtrack.check_interval = '500ms'
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION jobtrack');
-
-# wait_for returns how many seconds passed until $check->() was true, or
-# undef when $timeout seconds passed first.
-sub wait_for
-{
-	my ($timeout, $check) = @_;
-	my $start = time();
-
-	while (time() - $start < $timeout)
-	{
-		return time() - $start if $check->();
-		usleep(100_000);
-	}
-	return undef;
-}
+my $node = JobtrackTest::new_node('worker_signals');
 
 # worker_pid returns the PID of the jobtrack worker in pg_stat_activity, or ''.
 sub worker_pid
 {
-	return $node->safe_psql('postgres',
-		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'"
-	);
+	return JobtrackTest::worker_pid($node) // '';
 }
 
 # checks returns jobtrack.stats.checks.
@@ -64,18 +44,10 @@ $listener->query_safe('LISTEN jobtrack_events');
 
 sub poll_notifications
 {
-	my $out = $listener->query_safe('SELECT 1');
-	while ($out =~
-		/^Asynchronous notification "([^"]*)" with payload "(.*)" received from server process with PID (\d+)\.$/mg
-	  )
+	for my $n (JobtrackTest::notifications_in($listener->query_safe('SELECT 1')))
 	{
 		push @notifications,
-		  {
-			channel => $1,
-			payload => $2,
-			pid => $3,
-			json => eval { decode_json($2) } // {}
-		  };
+		  { %$n, json => eval { decode_json($n->{payload}) } // {} };
 	}
 	return scalar @notifications;
 }
@@ -100,27 +72,14 @@ sub events_for
 		) ];
 }
 
-# a finished group of one job
-sub finished_group
-{
-	my ($title) = @_;
-	return $node->safe_psql(
-		'postgres', qq{
-SELECT jobtrack.create_group('$title') AS g \\gset
-SELECT jobtrack.create_job('Import', group_id => :g) AS j \\gset
-SELECT jobtrack.start_job(:j) \\g /dev/null
-SELECT jobtrack.succeed_job(:j) \\g /dev/null
-SELECT :g});
-}
-
-ok(wait_for(30, sub { worker_pid() ne '' }), 'the worker runs');
+ok(JobtrackTest::wait_for(30, sub { worker_pid() ne '' }), 'the worker runs');
 my $first_pid = worker_pid();
 
 # 1. pg_terminate_backend: the launcher starts a new worker after 5 s
 my $terminated_at = time();
 is($node->safe_psql('postgres', "SELECT pg_terminate_backend($first_pid)"),
 	't', 'pg_terminate_backend() of the worker');
-my $took = wait_for(
+my $took = JobtrackTest::wait_for(
 	30,
 	sub {
 		my $pid = worker_pid();
@@ -135,8 +94,8 @@ ok( $node->poll_query_until(
 		"SELECT worker_pid = $second_pid AND worker_state = 'running' FROM jobtrack.stats"
 	),
 	'jobtrack.stats shows the new worker running');
-my $g0 = finished_group('after restart');
-ok(wait_for(10, sub { poll_notifications(); @{ notifications_for($g0) } == 2 }),
+my $g0 = JobtrackTest::finished_group($node, 'after restart');
+ok(JobtrackTest::wait_for(10, sub { poll_notifications(); @{ notifications_for($g0) } == 2 }),
 	'the new worker raises events');
 is_deeply(notifications_for($g0), [ 'group.started 1', 'group.completed 1' ],
 	'group.started and group.completed, once each');
@@ -151,7 +110,7 @@ my $locker = $node->background_psql('postgres');
 $locker->query_safe('BEGIN');
 $locker->query_safe('LOCK TABLE jobtrack.group_event IN SHARE MODE');
 
-my @groups = map { finished_group("terminated pass $_") } 1 .. 3;
+my @groups = map { JobtrackTest::finished_group($node, "terminated pass $_") } 1 .. 3;
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT wait_event_type = 'Lock' AND state = 'active' FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'"
@@ -160,7 +119,7 @@ ok( $node->poll_query_until(
 my $blocked_pid = worker_pid();
 is($node->safe_psql('postgres', "SELECT pg_terminate_backend($blocked_pid)"),
 	't', 'pg_terminate_backend() of the worker in the middle of its pass');
-ok(wait_for(30, sub { worker_pid() ne $blocked_pid }),
+ok(JobtrackTest::wait_for(30, sub { worker_pid() ne $blocked_pid }),
 	'the terminated worker is gone');
 $locker->query_safe('ROLLBACK');
 $locker->quit;
@@ -178,7 +137,7 @@ is( $node->safe_psql(
 	),
 	'0',
 	'and raised no event');
-$took = wait_for(
+$took = JobtrackTest::wait_for(
 	30,
 	sub {
 		$node->safe_psql('postgres',
@@ -199,7 +158,7 @@ is( $node->safe_psql(
 	),
 	't',
 	'no (group, run, event) has two rows');
-ok( wait_for(
+ok( JobtrackTest::wait_for(
 		10,
 		sub {
 			poll_notifications();
@@ -225,7 +184,7 @@ $node->safe_psql('postgres',
 ok( $node->poll_query_until('postgres', 'SHOW jobtrack.check_interval', '1h'),
 	'a new session shows check_interval 1h after the reload');
 my ($last, $since) = (checks(), time());
-ok( wait_for(
+ok( JobtrackTest::wait_for(
 		30,
 		sub {
 			my $now = checks();
@@ -238,12 +197,12 @@ $node->safe_psql('postgres',
 	"ALTER SYSTEM SET jobtrack.check_interval = '1s'; SELECT pg_reload_conf()");
 ok( $node->poll_query_until('postgres', 'SHOW jobtrack.check_interval', '1s'),
 	'a new session shows check_interval 1s after the reload');
-$took = wait_for(15, sub { checks() >= $quiet_checks + 3 });
+$took = JobtrackTest::wait_for(15, sub { checks() >= $quiet_checks + 3 });
 ok(defined $took, 'with check_interval 1s the worker checks again on its own');
 diag sprintf('three checks %.1f s after the reload to 1s', $took // -1);
 is(worker_pid(), $pid_before_reload, 'the reload did not restart the worker');
-my $g1 = finished_group('after reload');
-ok(wait_for(10, sub { poll_notifications(); @{ notifications_for($g1) } == 2 }),
+my $g1 = JobtrackTest::finished_group($node, 'after reload');
+ok(JobtrackTest::wait_for(10, sub { poll_notifications(); @{ notifications_for($g1) } == 2 }),
 	'events still flow after the reload');
 
 # 4. An invalid notify_channel (70 characters) is rejected.
@@ -257,7 +216,7 @@ like(
 	'with "invalid value for parameter"');
 
 # the same value written into postgresql.conf by hand, then reloaded
-my $log_offset = -s $node->logfile;
+my $log_offset = JobtrackTest::log_size($node);
 $node->append_conf('postgresql.conf', "jobtrack.notify_channel = '$long_channel'");
 $node->safe_psql('postgres', 'SELECT pg_reload_conf()');
 ok( eval {
@@ -269,8 +228,8 @@ ok( eval {
 	'the reload logs that the 70-character channel is an invalid value');
 is($node->safe_psql('postgres', 'SHOW jobtrack.notify_channel'),
 	'jobtrack_events', 'a new session still has channel jobtrack_events');
-my $g2 = finished_group('after bad channel');
-ok(wait_for(10, sub { poll_notifications(); @{ notifications_for($g2) } == 2 }),
+my $g2 = JobtrackTest::finished_group($node, 'after bad channel');
+ok(JobtrackTest::wait_for(10, sub { poll_notifications(); @{ notifications_for($g2) } == 2 }),
 	'a listener on jobtrack_events still receives the events');
 is_deeply(notifications_for($g2), [ 'group.started 1', 'group.completed 1' ],
 	'group.started and group.completed, once each');

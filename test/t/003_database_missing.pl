@@ -17,34 +17,18 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time usleep);
+use Time::HiRes qw(time);
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
 
 my $observe_seconds = 20;
 
-my $node = PostgreSQL::Test::Cluster->new('database_missing');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'jobtrack'
-jobtrack.check_interval = '500ms'
-jobtrack.database = 'nosuchdb'
-});
-$node->start;
+my $node = JobtrackTest::new_node('database_missing',
+	extra_conf => "jobtrack.database = 'nosuchdb'\n",
+	no_extension => 1);
 pass('the server starts with jobtrack.database = nosuchdb');
-
-# wait_for returns how many seconds passed until $check->() was true, or
-# undef when $timeout seconds passed first.
-sub wait_for
-{
-	my ($timeout, $check) = @_;
-	my $start = time();
-
-	while (time() - $start < $timeout)
-	{
-		return time() - $start if $check->();
-		usleep(100_000);
-	}
-	return undef;
-}
 
 ok( eval {
 		$node->wait_for_log(qr/jobtrack worker waits for database "nosuchdb"/);
@@ -86,14 +70,8 @@ unlike($log, qr/background worker "jobtrack launcher" \(PID \d+\) exited/,
 my $created_at = time();
 $node->safe_psql('postgres', 'CREATE DATABASE nosuchdb');
 $node->safe_psql('nosuchdb', 'CREATE EXTENSION jobtrack');
-my $group = $node->safe_psql(
-	'nosuchdb', q{
-SELECT jobtrack.create_group('arrives late') AS g \gset
-SELECT jobtrack.create_job('Import', group_id => :g) AS j \gset
-SELECT jobtrack.start_job(:j) \g /dev/null
-SELECT jobtrack.succeed_job(:j) \g /dev/null
-SELECT :g});
-my $took = wait_for(
+my $group = JobtrackTest::finished_group($node, 'arrives late', 'nosuchdb');
+my $took = JobtrackTest::wait_for(
 	30,
 	sub {
 		$node->safe_psql('nosuchdb',
@@ -121,14 +99,8 @@ is($node->safe_psql('nosuchdb', 'SELECT worker_state FROM jobtrack.stats'),
 	'running', 'jobtrack.stats in nosuchdb says the worker is running');
 
 # later changes wake the worker at once
-my $group2 = $node->safe_psql(
-	'nosuchdb', q{
-SELECT jobtrack.create_group('second') AS g \gset
-SELECT jobtrack.create_job('Import', group_id => :g) AS j \gset
-SELECT jobtrack.start_job(:j) \g /dev/null
-SELECT jobtrack.succeed_job(:j) \g /dev/null
-SELECT :g});
-ok( wait_for(
+my $group2 = JobtrackTest::finished_group($node, 'second', 'nosuchdb');
+ok( JobtrackTest::wait_for(
 		5,
 		sub {
 			$node->safe_psql('nosuchdb',

@@ -18,6 +18,10 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
 
 my $node = PostgreSQL::Test::Cluster->new('no_preload');
 $node->init;
@@ -187,20 +191,14 @@ my $g2 = $node->safe_psql('postgres', "SELECT jobtrack.create_group('marked runn
 is($node->safe_psql('postgres', "SELECT jobtrack.update_status_running($g2)"),
 	'running', 'update_status_running()');
 
-my @log = split /\n/, slurp_file($node->logfile);
+my @log = JobtrackTest::log_lines($node);
 my @bad = grep { /ERROR|WARNING|FATAL|PANIC/ } @log;
 is(scalar @bad, 0, 'no error or warning in the log from loading jobtrack')
   or diag join("\n", @bad);
 
 # pg_cron runs check_groups() every minute
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_cron');
-my $cron_group = $node->safe_psql(
-	'postgres', q{
-SELECT jobtrack.create_group('by pg_cron') AS g \gset
-SELECT jobtrack.create_job('Import', group_id => :g) AS j \gset
-SELECT jobtrack.start_job(:j) \g /dev/null
-SELECT jobtrack.succeed_job(:j) \g /dev/null
-SELECT :g});
+my $cron_group = JobtrackTest::finished_group($node, 'by pg_cron');
 is( $node->safe_psql(
 		'postgres',
 		"SELECT count(*) FROM jobtrack.group_event WHERE group_id = $cron_group"),
@@ -231,7 +229,7 @@ is( $node->safe_psql(
 	'succeeded',
 	'cron.job_run_details says the run succeeded');
 
-@log = split /\n/, slurp_file($node->logfile);
+@log = JobtrackTest::log_lines($node);
 @bad = grep { /ERROR|WARNING|PANIC|terminated by signal/ } @log;
 is(scalar @bad, 0, 'no error in the log') or diag join("\n", @bad);
 

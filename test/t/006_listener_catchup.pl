@@ -17,31 +17,13 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time usleep);
+use Time::HiRes qw(time);
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
 
-my $node = PostgreSQL::Test::Cluster->new('listener_catchup');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'jobtrack'
-jobtrack.check_interval = '500ms'
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION jobtrack');
-
-# wait_for returns how many seconds passed until $check->() was true, or
-# undef when $timeout seconds passed first.
-sub wait_for
-{
-	my ($timeout, $check) = @_;
-	my $start = time();
-
-	while (time() - $start < $timeout)
-	{
-		return time() - $start if $check->();
-		usleep(100_000);
-	}
-	return undef;
-}
+my $node = JobtrackTest::new_node('listener_catchup');
 
 # groups_sql returns psql input that runs $count group lifecycles titled
 # "$prefix $i": one job each, started and succeeded in separate commits.
@@ -74,7 +56,7 @@ sub raise_groups
 {
 	my ($prefix, $count) = @_;
 	$node->safe_psql('postgres', groups_sql($prefix, $count));
-	return wait_for(
+	return JobtrackTest::wait_for(
 		30,
 		sub {
 			$node->safe_psql(
@@ -127,7 +109,7 @@ my $listener = $node->background_psql('postgres');
 $listener->set_query_timer_restart;
 $listener->query_safe('LISTEN jobtrack_events');
 ok(defined raise_groups('before', 1), 'a first group raised its events');
-ok( wait_for(
+ok( JobtrackTest::wait_for(
 		10,
 		sub {
 			read_output($listener->query_safe('SELECT 1'));
@@ -179,7 +161,7 @@ ok(defined raise_groups('after replay', 10), '10 more groups raised their events
 ok($writer->finish, 'the concurrent writer finished without an error') or diag $w_err;
 
 my $expected = event_count($last_seen);
-ok( wait_for(
+ok( JobtrackTest::wait_for(
 		30,
 		sub {
 			read_output($listener->query_safe('SELECT 1'));

@@ -17,15 +17,13 @@ use JSON::PP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes qw(time usleep);
+use Time::HiRes qw(time);
+# test/perl, also when prove is not given -I ./test/perl
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
 
-my $node = PostgreSQL::Test::Cluster->new('spoofed_notify');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'jobtrack'
-jobtrack.check_interval = '500ms'
-});
-$node->start;
+my $node = JobtrackTest::new_node('spoofed_notify', no_extension => 1);
 
 # the extension and the README's roles; mallory has no grant at all
 $node->safe_psql(
@@ -56,35 +54,6 @@ CREATE ROLE listener LOGIN IN ROLE app_reader;
 CREATE ROLE mallory LOGIN;
 });
 
-# wait_for returns how many seconds passed until $check->() was true, or
-# undef when $timeout seconds passed first.
-sub wait_for
-{
-	my ($timeout, $check) = @_;
-	my $start = time();
-
-	while (time() - $start < $timeout)
-	{
-		return time() - $start if $check->();
-		usleep(100_000);
-	}
-	return undef;
-}
-
-# notifications_in parses psql's "Asynchronous notification" lines.
-sub notifications_in
-{
-	my ($out) = @_;
-	my @found;
-	while ($out =~
-		/^Asynchronous notification "([^"]*)" with payload "(.*)" received from server process with PID (\d+)\.$/mg
-	  )
-	{
-		push @found, { channel => $1, payload => $2, pid => $3 };
-	}
-	return @found;
-}
-
 # as runs SQL as a role and returns (exit code, stdout, stderr).
 sub as
 {
@@ -94,7 +63,7 @@ sub as
 	return ($ret, $stdout, $stderr);
 }
 
-ok(wait_for(30, sub { $node->safe_psql('postgres', 'SELECT worker_pid IS NOT NULL FROM jobtrack.stats') eq 't' }),
+ok(JobtrackTest::wait_for(30, sub { $node->safe_psql('postgres', 'SELECT worker_pid IS NOT NULL FROM jobtrack.stats') eq 't' }),
 	'the worker runs');
 
 # the listener: LISTEN, and psql prints notifications after each command
@@ -146,16 +115,16 @@ my $fake = encode_json(
 # (psql prints the notifications mallory receives after any of her commands)
 my @mallory_saw;
 my ($out, $failed) = $mallory->query("NOTIFY jobtrack_events, '$fake'");
-push @mallory_saw, notifications_in($out);
+push @mallory_saw, JobtrackTest::notifications_in($out);
 is($failed, 0, 'mallory can NOTIFY a fake group.completed on jobtrack_events');
 
 # mallory saw the real notifications; she forges one with a real event_id,
 # and replays one exactly
 my @real_seen;
-ok( wait_for(
+ok( JobtrackTest::wait_for(
 		10,
 		sub {
-			push @mallory_saw, notifications_in($mallory->query_safe('SELECT 1'));
+			push @mallory_saw, JobtrackTest::notifications_in($mallory->query_safe('SELECT 1'));
 			@real_seen = grep { $_->{pid} != $mallory_pid } @mallory_saw;
 			@real_seen >= 2;
 		}),
@@ -171,10 +140,10 @@ $mallory->quit;
 
 # the listener collects the five notifications
 my @received;
-ok( wait_for(
+ok( JobtrackTest::wait_for(
 		10,
 		sub {
-			push @received, notifications_in($listener->query_safe('SELECT 1'));
+			push @received, JobtrackTest::notifications_in($listener->query_safe('SELECT 1'));
 			@received >= 5;
 		}),
 	'the listener received five notifications');
