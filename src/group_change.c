@@ -50,19 +50,9 @@
 #include "utils/timestamp.h"
 
 #include "group_change.h"
+#include "spi_util.h"
 #include "status.h"
 #include "wakeup.h"
-
-/* JobtrackRelid returns the OID of a table of schema jobtrack. */
-static Oid
-JobtrackRelid(const char *name)
-{
-	Oid			relid = get_relname_relid(name, get_namespace_oid("jobtrack", false));
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "table jobtrack.%s does not exist", name);
-	return relid;
-}
 
 /* RunningLabel returns the OID of the label 'running' of jobtrack.group_status. */
 static Oid

@@ -45,6 +45,7 @@
 #include "utils/timestamp.h"
 
 #include "job_guard.h"
+#include "spi_util.h"
 #include "status.h"
 
 /* the columns an update may replace, collected before heap_modify_tuple */
@@ -82,7 +83,7 @@ JobStatusColumns(Relation rel)
 
 	if (columns.relid == RelationGetRelid(rel) && columns.natts == desc->natts)
 		return &columns;
-	if (RelationGetRelid(rel) != get_relname_relid("job_status", get_namespace_oid("jobtrack", false)))
+	if (RelationGetRelid(rel) != JobtrackRelid("job_status"))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("jobtrack triggers can only be used on jobtrack.job_status")));

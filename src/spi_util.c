@@ -19,6 +19,8 @@
 #include "access/htup_details.h"
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
+#include "catalog/namespace.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "spi_util.h"
@@ -136,4 +138,15 @@ JobtrackOwner(void)
 	owner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
 	ReleaseSysCache(tuple);
 	return owner;
+}
+
+/* JobtrackRelid returns the OID of a relation of schema jobtrack. */
+Oid
+JobtrackRelid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid("jobtrack", false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table jobtrack.%s does not exist", name);
+	return relid;
 }

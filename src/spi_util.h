@@ -36,5 +36,6 @@ extern uint64 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 extern Datum SpiResultDatum(uint64 row, int column, bool *isnull);
 extern int64 SpiResultInt64(uint64 row, int column);
 extern Oid	JobtrackOwner(void);
+extern Oid	JobtrackRelid(const char *name);
 
 #endif							/* JOBTRACK_SPI_UTIL_H */
