@@ -180,7 +180,7 @@ CREATE TABLE jobtrack.group_event (
 	payload				pg_catalog.jsonb NOT NULL,
 	PRIMARY KEY (id),
 	UNIQUE (group_id, run, event)
-);
+) WITH (autovacuum_vacuum_scale_factor = 0.02);
 ALTER SEQUENCE jobtrack.group_event_id_seq OWNED BY jobtrack.group_event.id;
 COMMENT ON TABLE jobtrack.group_event IS 'every group event ever raised; ids follow commit order, so group_events(after_id) never skips one';
 
@@ -188,14 +188,17 @@ COMMENT ON TABLE jobtrack.group_event IS 'every group event ever raised; ids fol
  * Changes to a group's jobs, written by the job_status_guard trigger in the
  * job's own transaction and consumed by check_groups() with DELETE ...
  * RETURNING.  Writers only ever insert here, so they never lock or update a
- * group row.  Not dumped: a restore re-creates one row per restored job.
+ * group row.  Dumped, so that a change not yet evaluated when the dump was
+ * taken is evaluated after the restore; the restored jobs add one row each,
+ * which rebuild the counts (restored rows add only what moved).
  */
 CREATE TABLE jobtrack.group_change (
 	group_id			pg_catalog.int8 NOT NULL,
 	job_id				pg_catalog.int8 NOT NULL,
 	old_status			jobtrack.status,
 	new_status			jobtrack.status,
-	created_at			pg_catalog.timestamptz NOT NULL
+	created_at			pg_catalog.timestamptz NOT NULL,
+	restored			pg_catalog.bool NOT NULL DEFAULT false
 ) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 COMMENT ON TABLE jobtrack.group_change IS 'internal: job changes not yet seen by the group evaluator';
 
@@ -217,6 +220,36 @@ CREATE TABLE jobtrack.group_count (
 	PRIMARY KEY (group_id)
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE jobtrack.group_count IS 'internal: number of jobs in each status, per group';
+
+/*
+ * Groups whose evaluation failed, set aside so that every other group's
+ * events still arrive.  Their changes stay in group_change; the evaluator
+ * tries again at retry_at, with a delay that doubles up to an hour, and
+ * forgets the row once the group is evaluated.
+ */
+CREATE TABLE jobtrack.group_failure (
+	group_id			pg_catalog.int8 NOT NULL,
+	failures			pg_catalog.int4 NOT NULL,
+	first_failed_at		pg_catalog.timestamptz NOT NULL,
+	last_failed_at		pg_catalog.timestamptz NOT NULL,
+	retry_at			pg_catalog.timestamptz NOT NULL,
+	sqlstate			pg_catalog.text NOT NULL,
+	error				pg_catalog.text NOT NULL,
+	PRIMARY KEY (group_id)
+);
+COMMENT ON TABLE jobtrack.group_failure IS 'groups set aside after their evaluation failed, with the error and when they are tried again';
+
+/*
+ * Every event id up to deleted_through has been deleted by retention, so
+ * group_events(after_id) can refuse to return a silent gap.  One row at
+ * most, written by the first deletion (so a restore loads it unchallenged).
+ */
+CREATE TABLE jobtrack.event_horizon (
+	one_row				pg_catalog.bool NOT NULL DEFAULT true CHECK (one_row),
+	deleted_through		pg_catalog.int8 NOT NULL,
+	PRIMARY KEY (one_row)
+);
+COMMENT ON TABLE jobtrack.event_horizon IS 'internal: the highest group event id deleted by retention';
 
 -- job functions
 
@@ -249,10 +282,64 @@ CREATE TRIGGER job_status_record_delete
 CREATE FUNCTION jobtrack.job_status_truncated() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'jobtrack_job_status_truncated'
 	LANGUAGE C;
-COMMENT ON FUNCTION jobtrack.job_status_truncated() IS 'clears external ids and group counts when job_status is truncated';
+COMMENT ON FUNCTION jobtrack.job_status_truncated() IS 'clears external ids, group counts, messages and signals when job_status is truncated';
 CREATE TRIGGER job_status_truncated
 	AFTER TRUNCATE ON jobtrack.job_status
 	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack.job_status_truncated();
+
+/*
+ * The evaluator writes group_change rows straight into the heap, so this
+ * trigger fires only for rows loaded by SQL: a restore.  Such a row says
+ * what moved before the dump; the evaluator takes its flags, not its counts.
+ */
+CREATE FUNCTION jobtrack.group_change_restored() RETURNS trigger
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	NEW.restored := true;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION jobtrack.group_change_restored() IS 'internal: marks group changes loaded by a restore';
+CREATE TRIGGER group_change_restored
+	BEFORE INSERT ON jobtrack.group_change
+	FOR EACH ROW EXECUTE FUNCTION jobtrack.group_change_restored();
+
+/* a job's messages and signals go with it, whoever deletes it */
+CREATE FUNCTION jobtrack.job_status_deleted() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	DELETE FROM jobtrack.job_message m USING gone g WHERE m.job_id OPERATOR(pg_catalog.=) g.id;
+	DELETE FROM jobtrack.job_signal s USING gone g WHERE s.job_id OPERATOR(pg_catalog.=) g.id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION jobtrack.job_status_deleted() IS 'internal: deletes the messages and signals of deleted jobs, as the extension owner';
+CREATE TRIGGER job_status_deleted
+	AFTER DELETE ON jobtrack.job_status REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack.job_status_deleted();
+
+CREATE FUNCTION jobtrack.check_event_horizon(after_id pg_catalog.int8) RETURNS pg_catalog.bool
+	LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	horizon pg_catalog.int8;
+BEGIN
+	IF after_id IS NULL THEN
+		RETURN true;
+	END IF;
+	SELECT h.deleted_through INTO horizon FROM jobtrack.event_horizon h;
+	IF after_id OPERATOR(pg_catalog.<) horizon THEN
+		RAISE EXCEPTION 'group events after id % are no longer kept', after_id
+			USING ERRCODE = 'JT001',
+				  DETAIL = pg_catalog.format('Retention deleted every event up to id %s; the oldest kept event is the first after it.', horizon),
+				  HINT = 'Read the current state of the groups from jobtrack.job_group, then resume from the newest event id.';
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION jobtrack.check_event_horizon(pg_catalog.int8) IS 'internal: raises JT001 when events after after_id were deleted by retention';
 
 CREATE FUNCTION jobtrack.status_from_text(pg_catalog.text) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_status_from_text'
@@ -611,14 +698,15 @@ CREATE FUNCTION jobtrack.check_groups() RETURNS pg_catalog.int4
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION jobtrack.check_groups() IS 'evaluates the groups that are due and returns how many events it raised; runs as the extension owner so that row-level security never hides jobs from it';
 
-CREATE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT 0) RETURNS SETOF jobtrack.group_event
-	LANGUAGE sql STABLE PARALLEL SAFE
+CREATE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT NULL) RETURNS SETOF jobtrack.group_event
+	LANGUAGE sql STABLE
 	AS $$
 	SELECT e.* FROM jobtrack.group_event e
-	 WHERE e.id OPERATOR(pg_catalog.>) $1
+	 WHERE jobtrack.check_event_horizon($1)
+	   AND e.id OPERATOR(pg_catalog.>) COALESCE($1, 0)
 	 ORDER BY e.id
 	$$;
-COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events after an event id, in the order they were raised';
+COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events after an event id, in the order they were raised; every kept event when after_id is NULL; JT001 if retention deleted events after after_id';
 
 -- worker support
 
@@ -637,13 +725,18 @@ CREATE FUNCTION jobtrack.worker_stats(
 	AS 'MODULE_PATHNAME', 'jobtrack_worker_stats' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
 
-CREATE VIEW jobtrack.stats AS SELECT * FROM jobtrack.worker_stats();
-COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised and the change-to-event latency of recent events';
+CREATE VIEW jobtrack.stats AS
+	SELECT s.*, f.groups_set_aside, f.set_aside_group_ids
+	  FROM jobtrack.worker_stats() s,
+	       LATERAL (SELECT pg_catalog.count(*) AS groups_set_aside,
+	                       pg_catalog.array_agg(g.group_id ORDER BY g.group_id) AS set_aside_group_ids
+	                  FROM jobtrack.group_failure g) f;
+COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events, and the groups set aside';
 
 -- privileges
 
--- user data survives pg_dump; external ids, group_change and group_count are
--- rebuilt from the restored jobs by the triggers
+-- user data survives pg_dump, and so do changes not evaluated yet; external ids
+-- and group_count are rebuilt from the restored jobs by the triggers
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_status_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_group', '');
@@ -654,6 +747,8 @@ SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_signal', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.job_signal_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_event', '');
 SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_event_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.group_change', '');
+SELECT pg_catalog.pg_extension_config_dump('jobtrack.event_horizon', '');
 
 /*
  * Optional row-level security: these policies limit a role to the jobs it

@@ -28,8 +28,15 @@
  * are written in one transaction, so each change is applied exactly once: a
  * crash or error before the commit leaves the rows to drain again.  Every
  * evaluator (the worker, a manual or pg_cron check_groups(),
- * update_status_running()) first takes one transaction-level advisory lock,
- * so passes are serialized and event ids follow commit order.
+ * update_status_running()) first takes one transaction-level lock that no
+ * SQL function can take, so passes are serialized, event ids follow commit
+ * order, and no role can stop the evaluator by holding its lock.
+ *
+ * A pass runs in a subtransaction.  If it fails, every group is evaluated
+ * again on its own, each in a subtransaction of its own; a group that still
+ * fails is set aside in jobtrack.group_failure (its error logged once and
+ * shown in jobtrack.stats), its changes are kept, and it is retried with a
+ * growing delay, while every other group's events still arrive.
  *
  * A pass reads and writes all its groups with one statement each (arrays in,
  * rows out), because the worker runs a pass after nearly every commit that
@@ -47,6 +54,9 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/resowner.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -58,8 +68,12 @@
 #include "status.h"
 #include "wakeup.h"
 
-/* the advisory lock every evaluator holds: "jobtrack" in ASCII */
-#define EVALUATOR_LOCK_KEY INT64CONST(0x6a6f62747261636b)
+/* the evaluator's lock: "jobt" and "rack" in ASCII, on a lock tag SQL cannot build */
+#define EVALUATOR_LOCK_KEY1 0x6a6f6274
+#define EVALUATOR_LOCK_KEY2 0x7261636b
+
+/* a group set aside is retried after 2^failures seconds, at most this many */
+#define RETRY_MAX_SECONDS 3600
 
 /* at most this many groups are checked on schedule in one pass */
 #define DUE_GROUPS_PER_PASS 1000
@@ -83,32 +97,103 @@ typedef struct GroupWork
 	bool		status_changed;
 } GroupWork;
 
+/* what one pass was asked for and what it did */
+typedef struct PassRequest
+{
+	int64		manual_group;	/* update_status_running()'s group, or 0 */
+	GroupStatus manual_status;	/* that group's status after the pass */
+	int			events;			/* events raised */
+	bool		current;		/* the schema is 1.2's, not 1.1's */
+} PassRequest;
+
+/*
+ * Changes of a group set aside are left alone until its retry time.  A row
+ * restored from a dump (restored) says what moved before the dump was taken:
+ * it adds to a group's flags, but not to its counts, which the restored jobs
+ * rebuild; it waits until its group's row is restored too.
+ */
+#define DRAIN_SQL(filter) DRAIN_FROM( \
+	"  WHERE NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
+	"    WHERE f.group_id OPERATOR(pg_catalog.=) c.group_id AND f.retry_at OPERATOR(pg_catalog.>) $1)" \
+	"  AND (NOT c.restored OR EXISTS (SELECT 1 FROM jobtrack.job_group g" \
+	"    WHERE g.id OPERATOR(pg_catalog.=) c.group_id))" filter, "restored")
+/* the same on a 1.1 schema, which has no group_failure and no restored rows */
+#define DRAIN_SQL_1_1 DRAIN_FROM(" WHERE $1 IS NOT NULL", "false AS restored")
+#define DRAIN_FROM(where, restored) \
+	"WITH drained AS (DELETE FROM jobtrack.group_change c" where \
+	"  RETURNING group_id, old_status, new_status, created_at, " restored ")" \
+	" SELECT group_id," \
+	DELTA("queued") DELTA("delayed") DELTA("started") DELTA("paused") DELTA("stuck") \
+	DELTA("succeeded") DELTA("failed") DELTA("cancelled") \
+	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.<) 'succeeded'" \
+	"    AND (old_status IS NULL OR old_status OPERATOR(pg_catalog.>=) 'succeeded'))," \
+	"  pg_catalog.bool_or(old_status IS NOT NULL AND (new_status OPERATOR(pg_catalog.=) 'started'" \
+	"    OR new_status OPERATOR(pg_catalog.>=) 'succeeded'))," \
+	"  pg_catalog.max(created_at)" \
+	" FROM drained GROUP BY group_id"
+#define DELTA(status) \
+	"  pg_catalog.count(*) FILTER (WHERE NOT restored AND new_status OPERATOR(pg_catalog.=) '" status "')" \
+	" OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE NOT restored AND old_status OPERATOR(pg_catalog.=) '" status "'),"
+
 static SavedQuery drain_changes_query = {
-	"WITH drained AS (DELETE FROM jobtrack.group_change"
-	"  RETURNING group_id, old_status, new_status, created_at)"
-	" SELECT group_id,"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'queued') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'queued'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'delayed') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'delayed'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'started') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'started'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'paused') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'paused'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'stuck') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'stuck'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'succeeded') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'succeeded'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'failed') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'failed'),"
-	"  pg_catalog.count(*) FILTER (WHERE new_status OPERATOR(pg_catalog.=) 'cancelled') OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE old_status OPERATOR(pg_catalog.=) 'cancelled'),"
-	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.<) 'succeeded'"
-	"    AND (old_status IS NULL OR old_status OPERATOR(pg_catalog.>=) 'succeeded')),"
-	"  pg_catalog.bool_or(old_status IS NOT NULL AND (new_status OPERATOR(pg_catalog.=) 'started'"
-	"    OR new_status OPERATOR(pg_catalog.>=) 'succeeded')),"
-	"  pg_catalog.max(created_at)"
-	" FROM drained GROUP BY group_id",
-	0, {InvalidOid}, false
+	DRAIN_SQL(""), 1, {TIMESTAMPTZOID}, false
 };
 
+static SavedQuery drain_group_query = {
+	DRAIN_SQL(" AND c.group_id OPERATOR(pg_catalog.=) $2"), 2, {TIMESTAMPTZOID, INT8OID}, false
+};
+
+static SavedQuery drain_changes_1_1_query = {
+	DRAIN_SQL_1_1, 1, {TIMESTAMPTZOID}, false
+};
+
+#define DUE_FROM(and) \
+	"SELECT g.id FROM jobtrack.job_group g" \
+	" WHERE g.status OPERATOR(pg_catalog.<>) 'completed' AND g.next_check_at OPERATOR(pg_catalog.<=) $1" \
+	and " ORDER BY g.next_check_at LIMIT " CppAsString2(DUE_GROUPS_PER_PASS)
+#define DUE_SQL DUE_FROM( \
+	" AND NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
+	"   WHERE f.group_id OPERATOR(pg_catalog.=) g.id AND f.retry_at OPERATOR(pg_catalog.>) $1)")
+
 static SavedQuery due_groups_query = {
-	"SELECT id FROM jobtrack.job_group"
-	" WHERE status OPERATOR(pg_catalog.<>) 'completed' AND next_check_at OPERATOR(pg_catalog.<=) $1"
-	" ORDER BY next_check_at LIMIT " CppAsString2(DUE_GROUPS_PER_PASS),
+	DUE_SQL, 1, {TIMESTAMPTZOID}, false
+};
+
+static SavedQuery due_groups_1_1_query = {
+	DUE_FROM(""), 1, {TIMESTAMPTZOID}, false
+};
+
+/* the groups a careful pass evaluates one by one: changed or due, and not set aside */
+static SavedQuery careful_groups_query = {
+	"SELECT group_id, pg_catalog.bool_or(due) FROM ("
+	" SELECT DISTINCT c.group_id, false AS due FROM jobtrack.group_change c"
+	"  WHERE NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f"
+	"   WHERE f.group_id OPERATOR(pg_catalog.=) c.group_id AND f.retry_at OPERATOR(pg_catalog.>) $1)"
+	" UNION ALL SELECT d.id, true FROM (" DUE_SQL ") d) v"
+	" GROUP BY group_id ORDER BY group_id",
 	1, {TIMESTAMPTZOID}, false
+};
+
+static SavedQuery any_failure_query = {
+	"SELECT 1 FROM jobtrack.group_failure LIMIT 1", 0, {InvalidOid}, false
+};
+
+static SavedQuery forget_failures_query = {
+	"DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT8ARRAYOID}, false
+};
+
+static SavedQuery record_failure_query = {
+	"INSERT INTO jobtrack.group_failure AS f"
+	"  (group_id, failures, first_failed_at, last_failed_at, retry_at, sqlstate, error)"
+	" VALUES ($1, 1, $2, $2, $2 OPERATOR(pg_catalog.+) '2 seconds'::pg_catalog.interval, $3, $4)"
+	" ON CONFLICT (group_id) DO UPDATE SET failures = f.failures OPERATOR(pg_catalog.+) 1,"
+	"  last_failed_at = $2, sqlstate = $3, error = $4,"
+	"  retry_at = $2 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => pg_catalog.least("
+	"   pg_catalog.power(2::pg_catalog.float8, (f.failures OPERATOR(pg_catalog.+) 1)::pg_catalog.float8),"
+	"   " CppAsString2(RETRY_MAX_SECONDS) "::pg_catalog.float8))"
+	" RETURNING failures",
+	4, {INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID}, false
 };
 
 /*
@@ -160,9 +245,26 @@ static SavedQuery title_query = {
 	1, {INT8OID}, false
 };
 
+/* LockEvaluatorTag takes the evaluator's lock until the end of the transaction. */
+void
+LockEvaluatorTag(void)
+{
+	LOCKTAG		tag;
+
+	tag.locktag_field1 = MyDatabaseId;
+	tag.locktag_field2 = EVALUATOR_LOCK_KEY1;
+	tag.locktag_field3 = EVALUATOR_LOCK_KEY2;
+	tag.locktag_field4 = 0;
+	tag.locktag_type = LOCKTAG_USERLOCK;
+	tag.locktag_lockmethodid = USER_LOCKMETHOD;
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
 /*
  * LockEvaluator serializes every evaluator of the database until commit;
- * the snapshot of each statement after it sees every earlier pass.
+ * the snapshot of each statement after it sees every earlier pass.  The
+ * lock's tag is a user lock, a kind that no SQL function can take, so no
+ * role can hold up the evaluator, whatever key it tries.
  */
 static void
 LockEvaluator(void)
@@ -173,7 +275,7 @@ LockEvaluator(void)
 				 errmsg("jobtrack groups can only be evaluated in a READ COMMITTED transaction"),
 				 errdetail("A snapshot taken before waiting for another evaluator would miss its changes."),
 				 errhint("Run it in its own transaction, or SET TRANSACTION ISOLATION LEVEL READ COMMITTED.")));
-	(void) DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(EVALUATOR_LOCK_KEY));
+	LockEvaluatorTag();
 }
 
 /* CompareGroupWork orders groups by id. */
@@ -201,9 +303,12 @@ BoolColumn(uint64 row, int column)
  * with room for the groups due on schedule.
  */
 static GroupWork *
-DrainChanges(int *count)
+DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
 {
-	uint64		n = RunSavedQuery(&drain_changes_query, NULL, NULL);
+	Datum		values[2] = {TimestampTzGetDatum(now), Int64GetDatum(only_group)};
+	uint64		n = RunSavedQuery(only_group > 0 ? &drain_group_query :
+								  current ? &drain_changes_query : &drain_changes_1_1_query,
+								  values, NULL);
 	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + DUE_GROUPS_PER_PASS + 1));
 	uint64		row;
 	bool		isnull;
@@ -226,11 +331,11 @@ DrainChanges(int *count)
 
 /* AddDueGroups appends the groups due for a scheduled check. */
 static void
-AddDueGroups(GroupWork *work, int *count, TimestampTz now)
+AddDueGroups(GroupWork *work, int *count, TimestampTz now, bool current)
 {
 	Datum		at = TimestampTzGetDatum(now);
 	int			drained = *count;
-	uint64		n = RunSavedQuery(&due_groups_query, &at, NULL);
+	uint64		n = RunSavedQuery(current ? &due_groups_query : &due_groups_1_1_query, &at, NULL);
 	uint64		row;
 	int			i;
 
@@ -241,7 +346,10 @@ AddDueGroups(GroupWork *work, int *count, TimestampTz now)
 		for (i = 0; i < drained && work[i].group_id != group_id; i++)
 			;
 		if (i == drained)
-			work[(*count)++].group_id = group_id;
+		{
+			i = (*count)++;
+			work[i].group_id = group_id;
+		}
 		work[i].due = true;
 	}
 }
@@ -330,9 +438,11 @@ ApplyDeltas(GroupWork *w)
 
 /*
  * HasBegun says, from the counts alone, whether a pending group's run has
- * begun: a job is started or stuck, or every job is finished, or, in the
- * first run, any job is finished.  In a later run, finished jobs may be
- * the earlier run's, so only moves seen in this pass count there.
+ * begun: a job is started or stuck, or, in the first run, any job is
+ * finished.  In a later run, finished jobs may be the earlier run's, so
+ * only moves seen in this pass count there: a run in which no job started
+ * or finished (a job added to a completed group and deleted before it ran)
+ * raises no event.
  */
 static bool
 HasBegun(const GroupWork *w)
@@ -340,7 +450,7 @@ HasBegun(const GroupWork *w)
 	int64		finished = w->counts[JOB_SUCCEEDED] + w->counts[JOB_FAILED] + w->counts[JOB_CANCELLED];
 
 	return w->counts[JOB_STARTED] + w->counts[JOB_STUCK] > 0 ||
-		AllFinished(w->counts) || (w->run == 1 && finished > 0);
+		(w->run == 1 && finished > 0);
 }
 
 /* RaiseEvent raises one event of a group, reading its title only now. */
@@ -376,9 +486,13 @@ EvaluateGroup(GroupWork *w, TimestampTz now)
 
 	ApplyDeltas(w);
 
-	/* a completed group whose jobs were all deleted stays completed */
+	/*
+	 * A completed group reopens when it has an unfinished job, or when a job
+	 * came back and also ran within this pass; one whose jobs were all
+	 * deleted, or that got a job deleted before it ran, stays completed.
+	 */
 	if (w->status == GROUP_COMPLETED &&
-		(w->reopened || (Total(w->counts) > 0 && !AllFinished(w->counts))))
+		((w->reopened && w->active) || (Total(w->counts) > 0 && !AllFinished(w->counts))))
 	{
 		w->status = GROUP_PENDING;
 		w->run++;
@@ -466,35 +580,12 @@ SaveGroups(GroupWork *work, int count, TimestampTz now)
 	RunSavedQuery(&save_groups_query, values, NULL);
 }
 
-/*
- * RunPass evaluates the drained and due groups (and, with manual_group > 0,
- * marks that group to be started); returns the number of events raised and,
- * through *manual_status, the manual group's status afterwards.
- */
+/* EvaluateWork loads, evaluates and saves the groups of a pass; returns its events. */
 static int
-RunPass(int64 manual_group, GroupStatus *manual_status)
+EvaluateWork(GroupWork *work, int count, TimestampTz now, PassRequest *req)
 {
-	TimestampTz now;
-	GroupWork  *work;
-	int			count;
 	int			events = 0;
 	int			i;
-
-	LockEvaluator();
-	JobtrackBeginPass();
-	SPI_connect();
-	work = DrainChanges(&count);
-	/* taken after the drain, so no event is stamped before the change it follows */
-	now = GetCurrentTimestamp();
-	AddDueGroups(work, &count, now);
-	if (manual_group > 0)
-	{
-		for (i = 0; i < count && work[i].group_id != manual_group; i++)
-			;
-		if (i == count)
-			work[count++].group_id = manual_group;
-		work[i].manual_start = true;
-	}
 
 	LoadGroups(work, count);
 	for (i = 0; i < count; i++)
@@ -505,18 +596,185 @@ RunPass(int64 manual_group, GroupStatus *manual_status)
 			continue;
 		}
 		events += EvaluateGroup(&work[i], now);
-		if (work[i].group_id == manual_group)
-			*manual_status = work[i].status;
+		if (work[i].group_id == req->manual_group)
+			req->manual_status = work[i].status;
 	}
 	SaveCounts(work, count);
 	SaveGroups(work, count, now);
+	return events;
+}
+
+/* AddManualGroup marks the group update_status_running() asked for. */
+static void
+AddManualGroup(GroupWork *work, int *count, int64 group_id)
+{
+	int			i;
+
+	if (group_id <= 0)
+		return;
+	for (i = 0; i < *count && work[i].group_id != group_id; i++)
+		;
+	if (i == *count)
+		work[(*count)++].group_id = group_id;
+	work[i].manual_start = true;
+}
+
+/* ForgetFailures clears the set-aside record of groups that were evaluated. */
+static void
+ForgetFailures(GroupWork *work, int count)
+{
+	Datum		ids;
+
+	if (count == 0 || RunSavedQuery(&any_failure_query, NULL, NULL) == 0)
+		return;
+	ids = Int64Array(work, count, offsetof(GroupWork, group_id));
+	RunSavedQuery(&forget_failures_query, &ids, NULL);
+}
+
+/* BatchPass evaluates every changed and due group with one statement each. */
+static void
+BatchPass(void *arg)
+{
+	PassRequest *req = (PassRequest *) arg;
+	TimestampTz started = GetCurrentTimestamp();
+	GroupWork  *work;
+	int			count;
+	TimestampTz now;
+
+	work = DrainChanges(&count, started, 0, req->current);
+	/* taken after the drain, so no event is stamped before the change it follows */
+	now = GetCurrentTimestamp();
+	AddDueGroups(work, &count, now, req->current);
+	AddManualGroup(work, &count, req->manual_group);
+	req->events += EvaluateWork(work, count, now, req);
+	if (req->current)
+		ForgetFailures(work, count);
+}
+
+/* the group a careful pass evaluates on its own */
+typedef struct OneGroup
+{
+	PassRequest *req;
+	int64		group_id;
+	bool		due;
+} OneGroup;
+
+/* GroupPass evaluates one group; the careful pass runs it in a subtransaction. */
+static void
+GroupPass(void *arg)
+{
+	OneGroup   *one = (OneGroup *) arg;
+	TimestampTz started = GetCurrentTimestamp();
+	GroupWork  *work;
+	int			count;
+	TimestampTz now;
+
+	work = DrainChanges(&count, started, one->group_id, true);
+	now = GetCurrentTimestamp();
+	if (count == 0)
+		work[count++].group_id = one->group_id;
+	work[0].due = one->due;
+	work[0].manual_start = one->group_id == one->req->manual_group;
+	one->req->events += EvaluateWork(work, count, now, one->req);
+	ForgetFailures(work, count);
+}
+
+/*
+ * SetAside records that a group's evaluation failed, to be retried after a
+ * growing delay, and logs the error the first time.
+ */
+static void
+SetAside(int64 group_id, ErrorData *edata)
+{
+	Datum		values[4];
+	bool		isnull;
+	int32		failures;
+
+	values[0] = Int64GetDatum(group_id);
+	values[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[2] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+	values[3] = CStringGetTextDatum(edata->message ? edata->message : "unknown error");
+	RunSavedQuery(&record_failure_query, values, NULL);
+	failures = DatumGetInt32(SpiResultDatum(0, 1, &isnull));
+	if (failures == 1)
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("jobtrack set job group %lld aside: %s", (long long) group_id, edata->message),
+				 errdetail("Its changes are kept; it is retried with a growing delay, and every other group is evaluated as usual."),
+				 errhint("See jobtrack.group_failure.")));
+}
+
+/*
+ * CarefulPass evaluates the changed and due groups one by one, after a
+ * batch pass failed, and sets aside each group that fails on its own.
+ */
+static void
+CarefulPass(PassRequest *req)
+{
+	Datum		now = TimestampTzGetDatum(GetCurrentTimestamp());
+	uint64		n = RunSavedQuery(&careful_groups_query, &now, NULL);
+	OneGroup   *groups = palloc0(sizeof(OneGroup) * (n + 1));
+	int			count = 0;
+	uint64		row;
+	int			i;
+
+	for (row = 0; row < n; row++)
+	{
+		groups[count].group_id = SpiResultInt64(row, 1);
+		groups[count].due = BoolColumn(row, 2);
+		count++;
+	}
+	if (req->manual_group > 0)
+	{
+		for (i = 0; i < count && groups[i].group_id != req->manual_group; i++)
+			;
+		if (i == count)
+			groups[count++].group_id = req->manual_group;
+	}
+	JobtrackBeginPass();
+	for (i = 0; i < count; i++)
+	{
+		ErrorData  *edata;
+
+		groups[i].req = req;
+		if (RunInSubTransaction(GroupPass, &groups[i], &edata))
+			continue;
+		if (groups[i].group_id == req->manual_group || !IsDataError(edata))
+			ReThrowError(edata);
+		SetAside(groups[i].group_id, edata);
+	}
+}
+
+/*
+ * RunPass evaluates the drained and due groups (and, with manual_group > 0,
+ * marks that group to be started); returns the number of events raised.
+ */
+static int
+RunPass(PassRequest *req)
+{
+	ErrorData  *edata;
+
+	LockEvaluator();
+	JobtrackBeginPass();
+	EventsBeginPass();
+	SPI_connect();
+	req->current = JobtrackSchemaIsCurrent();
+	if (!RunInSubTransaction(BatchPass, req, &edata))
+	{
+		/* a 1.1 schema has nowhere to set a group aside */
+		if (!IsDataError(edata) || !req->current)
+			ReThrowError(edata);
+		req->events = 0;
+		req->manual_status = (GroupStatus) -1;
+		CarefulPass(req);
+	}
 	SPI_finish();
 
 	/* an event is visible to listeners at commit: make that commit durable */
-	if (events > 0)
+	if (req->events > 0)
 		(void) set_config_option("synchronous_commit", "on", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_LOCAL, true, 0, false);
-	return events;
+	return req->events;
 }
 
 /*
@@ -526,9 +784,9 @@ RunPass(int64 manual_group, GroupStatus *manual_status)
 int
 CheckGroups(void)
 {
-	GroupStatus unused;
+	PassRequest req = {0, (GroupStatus) -1, 0, false};
 
-	return RunPass(0, &unused);
+	return RunPass(&req);
 }
 
 /*
@@ -538,8 +796,10 @@ CheckGroups(void)
 bool
 StartGroup(int64 group_id, GroupStatus *status)
 {
-	*status = (GroupStatus) -1;
-	(void) RunPass(group_id, status);
+	PassRequest req = {group_id, (GroupStatus) -1, 0, false};
+
+	(void) RunPass(&req);
+	*status = req.manual_status;
 	return *status != (GroupStatus) -1;
 }
 

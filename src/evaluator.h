@@ -23,6 +23,7 @@ typedef enum GroupStatus
 	GROUP_COMPLETED
 } GroupStatus;
 
+extern void LockEvaluatorTag(void);
 extern int	CheckGroups(void);
 extern bool StartGroup(int64 group_id, GroupStatus *status);
 extern GroupStatus GroupStatusFromName(const char *name);

@@ -37,6 +37,22 @@
 
 #define NOTIFY_TITLE_CHARS 1000
 
+/*
+ * A restore loads group_event before it sets the sequence of event ids, and
+ * an evaluator may run in between; so before a pass raises its first event,
+ * the sequence is moved past every stored id.  A restore's later setval()
+ * can move it back, and the next pass moves it on again.
+ */
+static SavedQuery catch_up_ids_query = {
+	"SELECT pg_catalog.setval('jobtrack.group_event_id_seq'::pg_catalog.regclass, e.max_id)"
+	" FROM (SELECT pg_catalog.max(id) AS max_id FROM jobtrack.group_event) e,"
+	"  jobtrack.group_event_id_seq s"
+	" WHERE e.max_id OPERATOR(pg_catalog.>=) s.last_value",
+	0, {InvalidOid}, false
+};
+
+static bool ids_caught_up = false;
+
 static SavedQuery next_event_id_query = {
 	"SELECT pg_catalog.nextval('jobtrack.group_event_id_seq'::pg_catalog.regclass)",
 	0, {InvalidOid}, false
@@ -102,6 +118,31 @@ EventPayload(const GroupSnapshot *group, const char *event, int64 event_id,
 }
 
 /*
+ * IdsPayload is the notification of jobtrack.notify_payload = 'ids': only
+ * what a listener needs to read the event through group_events() under its
+ * own privileges, since any role that can connect may LISTEN.
+ */
+static char *
+IdsPayload(const GroupSnapshot *group, const char *event, int64 event_id)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"event\": ");
+	escape_json(&buf, event);
+	appendStringInfo(&buf, ", \"event_id\": " INT64_FORMAT ", \"group_id\": " INT64_FORMAT
+					 ", \"run\": %d}", event_id, group->id, group->run);
+	return buf.data;
+}
+
+/* EventsBeginPass makes the next event of this backend check the id sequence first. */
+void
+EventsBeginPass(void)
+{
+	ids_caught_up = false;
+}
+
+/*
  * RaiseGroupEvent records an event of a group and queues its notification,
  * both part of the current transaction.  changed_at is the time of the job
  * change that caused it (0 if none), for the latency figures.
@@ -114,6 +155,11 @@ RaiseGroupEvent(const GroupSnapshot *group, const char *event, TimestampTz at,
 	int64		event_id;
 	char	   *payload;
 
+	if (!ids_caught_up)
+	{
+		RunSavedQuery(&catch_up_ids_query, NULL, NULL);
+		ids_caught_up = true;
+	}
 	RunSavedQuery(&next_event_id_query, NULL, NULL);
 	event_id = SpiResultInt64(0, 1);
 	payload = EventPayload(group, event, event_id, at, 0);
@@ -127,6 +173,8 @@ RaiseGroupEvent(const GroupSnapshot *group, const char *event, TimestampTz at,
 	RunSavedQuery(&insert_event_query, values, NULL);
 
 	Async_Notify(jobtrack_notify_channel,
+				 jobtrack_notify_payload == NOTIFY_PAYLOAD_IDS ?
+				 IdsPayload(group, event, event_id) :
 				 EventPayload(group, event, event_id, at, NOTIFY_TITLE_CHARS));
 	JobtrackNoteEvent(changed_at, at);
 }

@@ -27,6 +27,7 @@ typedef struct GroupSnapshot
 	int64		counts[JOB_STATUS_COUNT];
 } GroupSnapshot;
 
+extern void EventsBeginPass(void);
 extern void RaiseGroupEvent(const GroupSnapshot *group, const char *event,
 							TimestampTz at, TimestampTz changed_at);
 

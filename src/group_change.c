@@ -10,7 +10,8 @@
  * sessions can change jobs of one group at once without waiting for each
  * other, and the row commits or rolls back with the job change itself.  It
  * is inserted with heap_insert directly, because the table has no index and
- * the writer needs no privilege on it.
+ * the writer needs no privilege on it; so the table's INSERT trigger fires
+ * only for rows that a restore loads, and marks them restored.
  *
  * Every change wakes the worker at commit, in one of two ways.  A change
  * that may raise an event now wakes it at once: the first job starting in a
@@ -155,9 +156,15 @@ void
 RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 {
 	Relation	rel = table_open(JobtrackRelid("group_change"), RowExclusiveLock);
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[GROUP_CHANGE_COLUMNS];
+	bool		nulls[GROUP_CHANGE_COLUMNS] = {false};
 	HeapTuple	tuple;
+
+	/* a 1.1 schema, before ALTER EXTENSION UPDATE, lacks the last column */
+	if (RelationGetDescr(rel)->natts != GROUP_CHANGE_COLUMNS &&
+		RelationGetDescr(rel)->natts != GROUP_CHANGE_COLUMNS - 1)
+		elog(ERROR, "jobtrack.group_change has %d columns, expected %d",
+			 RelationGetDescr(rel)->natts, GROUP_CHANGE_COLUMNS);
 
 	values[0] = Int64GetDatum(group_id);
 	values[1] = Int64GetDatum(job_id);
@@ -166,6 +173,7 @@ RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 	values[3] = new_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(new_status);
 	nulls[3] = new_status == NO_JOB_STATUS;
 	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[5] = BoolGetDatum(false);	/* written now, not restored from a dump */
 
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	simple_heap_insert(rel, tuple);

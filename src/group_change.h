@@ -15,6 +15,9 @@
 
 #include "postgres.h"
 
+/* group_id, job_id, old_status, new_status, created_at, restored */
+#define GROUP_CHANGE_COLUMNS 6
+
 /* a status argument of RecordGroupChange for "no row" */
 #define NO_JOB_STATUS (-1)
 

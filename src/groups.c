@@ -20,19 +20,26 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "evaluator.h"
+#include "job_guard.h"
+#include "job_record.h"
 #include "jobref.h"
 #include "spi_util.h"
 
+/*
+ * Run as the extension's owner: writers need no INSERT on job_group, so no
+ * grant lets them write a group's state (status, run, id, owner, times).
+ */
 static SavedQuery insert_group_query = {
-	"INSERT INTO jobtrack.job_group (title, payload, time_to_check, next_check_at)"
-	" VALUES ($1, $2, $3, pg_catalog.now() OPERATOR(pg_catalog.+) $3)"
+	"INSERT INTO jobtrack.job_group (title, payload, time_to_check, next_check_at, owner)"
+	" VALUES ($1, $2, $3, pg_catalog.now() OPERATOR(pg_catalog.+) $3, $4)"
 	" ON CONFLICT ((pg_catalog.md5(title))) DO NOTHING RETURNING id",
-	3, {TEXTOID, JSONBOID, INTERVALOID}, false
+	4, {TEXTOID, JSONBOID, INTERVALOID, NAMEOID}, false
 };
 static SavedQuery group_by_title_query = {
 	"SELECT id FROM jobtrack.job_group"
@@ -70,25 +77,68 @@ jobtrack_update_status_running(PG_FUNCTION_ARGS)
 										ObjectIdGetDatum(get_func_rettype(fcinfo->flinfo->fn_oid))));
 }
 
-/* CheckTitle raises for a NULL or empty group title. */
+/* CheckTitle raises for a NULL, empty or too long group title. */
 static void
 CheckTitle(FunctionCallInfo fcinfo)
 {
+	Size		len;
+
 	RequireArgument(fcinfo, 0, "title");
-	if (VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(0)) == 0)
+	len = VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(0));
+	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("group title must not be empty")));
+	if (len > JOBTRACK_MAX_TITLE_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("group title is too long"),
+				 errdetail("It has %zu bytes; at most %d are allowed.", len, JOBTRACK_MAX_TITLE_BYTES),
+				 errhint("Put long values into the group's payload.")));
 }
 
-/* InsertGroup creates a group; returns its id, or 0 if the title is taken. */
+/* IntervalLiteral returns an interval from its text. */
+static Datum
+IntervalLiteral(const char *text)
+{
+	return DirectFunctionCall3(interval_in, CStringGetDatum(text),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/*
+ * CheckTimeToCheck raises unless time_to_check is from 1 second to 1 year:
+ * every open group is checked once per its time_to_check, and the next
+ * check time must stay a valid timestamp.
+ */
+static void
+CheckTimeToCheck(FunctionCallInfo fcinfo)
+{
+	Datum		value;
+
+	RequireArgument(fcinfo, 2, "time_to_check");
+	value = PG_GETARG_DATUM(2);
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, value, IntervalLiteral("1 second"))) < 0 ||
+		DatumGetInt32(DirectFunctionCall2(interval_cmp, value, IntervalLiteral("1 year"))) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time_to_check must be from 1 second to 1 year"),
+				 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(interval_out, value))),
+				 errhint("Every open group is checked once per its time_to_check.")));
+}
+
+/*
+ * InsertGroup creates a group owned by the calling role; returns its id, or
+ * 0 if the title is taken.
+ */
 static int64
 InsertGroup(Datum title, Datum payload, bool payload_null, Datum time_to_check)
 {
-	Datum		values[3] = {title, payload, time_to_check};
-	char		nulls[3] = {' ', payload_null ? 'n' : ' ', ' '};
+	NameData	owner;
+	Datum		values[4] = {title, payload, time_to_check, NameGetDatum(&owner)};
+	char		nulls[4] = {' ', payload_null ? 'n' : ' ', ' ', ' '};
 
-	if (RunSavedQuery(&insert_group_query, values, nulls) == 0)
+	namestrcpy(&owner, GetUserNameFromId(GetUserId(), false));
+	if (RunAsExtensionOwner(&insert_group_query, values, nulls) == 0)
 		return 0;
 	return SpiResultInt64(0, 1);
 }
@@ -101,15 +151,7 @@ jobtrack_create_group(PG_FUNCTION_ARGS)
 	int64		group_id;
 
 	CheckTitle(fcinfo);
-	RequireArgument(fcinfo, 2, "time_to_check");
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, PG_GETARG_DATUM(2),
-										  DirectFunctionCall3(interval_in, CStringGetDatum("1 second"),
-															  ObjectIdGetDatum(InvalidOid),
-															  Int32GetDatum(-1)))) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time_to_check must be at least 1 second"),
-				 errdetail("Every open group is checked once per its time_to_check.")));
+	CheckTimeToCheck(fcinfo);
 
 	SPI_connect();
 	group_id = InsertGroup(PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
@@ -137,9 +179,7 @@ jobtrack_group_id(PG_FUNCTION_ARGS)
 	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 1)
 		group_id = SpiResultInt64(0, 1);
 	else
-		group_id = InsertGroup(title, (Datum) 0, true,
-							   DirectFunctionCall3(interval_in, CStringGetDatum("1 minute"),
-												   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		group_id = InsertGroup(title, (Datum) 0, true, IntervalLiteral("1 minute"));
 	/* a concurrent group_id() inserted the same title first */
 	if (group_id == 0)
 	{

@@ -318,10 +318,12 @@ GuardInsert(HeapTuple tuple, TupleDesc desc)
 		if (isnull)
 			SetColumn(&changes, columns.available_at, now, false);
 	}
-	if (status != JOB_QUEUED && status != JOB_DELAYED)
+	/* a paused or cancelled job may never have started: leave started_at as given */
+	if (status != JOB_QUEUED && status != JOB_DELAYED &&
+		status != JOB_PAUSED && status != JOB_CANCELLED)
 	{
 		(void) GetColumn(tuple, desc, columns.started_at, &isnull);
-		if (isnull && status != JOB_CANCELLED)
+		if (isnull)
 			SetColumn(&changes, columns.started_at, now, false);
 	}
 	if (JobStatusIsFinished(status))

@@ -47,5 +47,8 @@ extern const JobColumns *JobStatusColumns(Relation rel);
 /* the longest job_type, alias or external_id, in bytes: longer could not be indexed */
 #define JOBTRACK_MAX_NAME_BYTES 1000
 
+/* the longest group title, in bytes; the notification carries its first 1,000 characters */
+#define JOBTRACK_MAX_TITLE_BYTES 4000
+
 
 #endif							/* JOBTRACK_JOB_GUARD_H */

@@ -34,6 +34,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "evaluator.h"
 #include "group_change.h"
 #include "job_guard.h"
 #include "job_record.h"
@@ -191,12 +192,14 @@ static SavedQuery truncated_queries[] = {
 	{"DELETE FROM jobtrack.job_external_id", 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.group_change", 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.group_count", 0, {InvalidOid}, false},
+	{"DELETE FROM jobtrack.job_message", 0, {InvalidOid}, false},
+	{"DELETE FROM jobtrack.job_signal", 0, {InvalidOid}, false},
 };
 
 /*
  * SQL-callable: trigger jobtrack.job_status_truncated(), AFTER TRUNCATE.
- * With every job gone, no external id is taken and every group counts no
- * job; groups keep their status.
+ * With every job gone, no external id is taken, no message or signal is
+ * left and every group counts no job; groups keep their status.
  */
 PG_FUNCTION_INFO_V1(jobtrack_job_status_truncated);
 Datum
@@ -209,6 +212,8 @@ jobtrack_job_status_truncated(PG_FUNCTION_ARGS)
 		elog(ERROR, "jobtrack.job_status_truncated() must run as a TRUNCATE trigger");
 	(void) JobStatusColumns(trigdata->tg_relation);
 
+	/* group counts are the evaluator's: wait for a pass under way */
+	LockEvaluatorTag();
 	SPI_connect();
 	for (i = 0; i < (int) lengthof(truncated_queries); i++)
 		(void) RunAsExtensionOwner(&truncated_queries[i], NULL, NULL);

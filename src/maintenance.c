@@ -2,16 +2,19 @@
  *
  * maintenance.c
  *		The worker's housekeeping: promoting due delayed jobs, marking
- *		stuck jobs, deleting expired finished jobs.
+ *		stuck jobs, deleting expired finished jobs, old group events and
+ *		groups whose jobs are gone.
  *
  * Each is an ordinary UPDATE or DELETE of job rows, so the job_status
  * triggers check it and record the group changes like any other write.
  * Rows locked by an application are skipped (SKIP LOCKED) and taken at the
  * next round, so housekeeping never waits for an application, and the
  * worker runs it in a transaction of its own, apart from the evaluator.
- * Retention deletes at most MAINTENANCE_BATCH jobs per round, oldest id
- * first, with their messages and signals (there are no foreign keys to
- * cascade, see SCALE.md); the trigger removes their external ids.
+ * Retention deletes in batches of MAINTENANCE_BATCH rows, at most
+ * MAINTENANCE_MAX_BATCHES of each kind per round, oldest first.  A job's
+ * messages and signals go with it through the job_status_deleted trigger
+ * (there are no foreign keys to cascade, so job_status can be partitioned),
+ * and the record trigger removes its external id.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -49,17 +52,84 @@ static SavedQuery mark_stuck_query = {
 	1, {FLOAT8OID}, false
 };
 
+/* messages and signals go with their jobs, by the job_status_deleted trigger */
 static SavedQuery retention_query = {
-	"WITH doomed AS (SELECT id FROM jobtrack.job_status"
+	"DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"  SELECT id FROM jobtrack.job_status"
 	"   WHERE status OPERATOR(pg_catalog.>=) 'succeeded'"
 	"   AND finished_at OPERATOR(pg_catalog.<)"
 	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
-	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED),"
-	" m AS (DELETE FROM jobtrack.job_message WHERE job_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
-	" s AS (DELETE FROM jobtrack.job_signal WHERE job_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
-	" DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)",
+	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED))",
 	1, {FLOAT8OID}, false
 };
+
+/*
+ * Events are deleted from the oldest on, only as a prefix of ids whose
+ * events are all older than the retention, so "every event after
+ * deleted_through is kept" holds and group_events() can tell a listener
+ * that resumes too far back.
+ */
+static SavedQuery event_retention_query = {
+	"WITH batch AS (SELECT id, created_at FROM jobtrack.group_event"
+	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) "),"
+	" edge AS (SELECT pg_catalog.max(b.id) AS last_id FROM batch b"
+	"   WHERE b.id OPERATOR(pg_catalog.<) COALESCE((SELECT pg_catalog.min(n.id) FROM batch n"
+	"     WHERE n.created_at OPERATOR(pg_catalog.>=)"
+	"      (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))),"
+	"    9223372036854775807)),"
+	" gone AS (DELETE FROM jobtrack.group_event e USING edge"
+	"   WHERE e.id OPERATOR(pg_catalog.<=) edge.last_id RETURNING e.id)"
+	" INSERT INTO jobtrack.event_horizon AS h (deleted_through)"
+	"  SELECT pg_catalog.max(id) FROM gone HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0"
+	" ON CONFLICT (one_row) DO UPDATE SET deleted_through ="
+	"  GREATEST(h.deleted_through, EXCLUDED.deleted_through)"
+	" RETURNING (SELECT pg_catalog.count(*) FROM gone)",
+	1, {FLOAT8OID}, false
+};
+
+/*
+ * A group goes once it has no job left, none on its way (a change not yet
+ * evaluated), and no event and no creation within the retention.  Groups a
+ * pass is evaluating are skipped, never waited for.
+ */
+static SavedQuery group_retention_query = {
+	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g"
+	"   WHERE g.created_at OPERATOR(pg_catalog.<)"
+	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.group_id OPERATOR(pg_catalog.=) g.id)"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id"
+	"    AND e.created_at OPERATOR(pg_catalog.>=)"
+	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))"
+	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED),"
+	" c AS (DELETE FROM jobtrack.group_count WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
+	" f AS (DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
+	" DELETE FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)",
+	1, {FLOAT8OID}, false
+};
+
+/* at most this many batches of one kind per round, so a round stays short */
+#define MAINTENANCE_MAX_BATCHES 50
+
+/* RunBatches runs a deleting statement until it deletes less than a batch; returns the rows. */
+static int64
+RunBatches(SavedQuery *query, Datum *age, bool count_in_result)
+{
+	int64		total = 0;
+	int			i;
+
+	for (i = 0; i < MAINTENANCE_MAX_BATCHES; i++)
+	{
+		uint64		n = RunSavedQuery(query, age, NULL);
+
+		if (count_in_result)
+			n = n == 0 ? 0 : (uint64) SpiResultInt64(0, 1);
+		total += n;
+		if (n < MAINTENANCE_BATCH)
+			break;
+	}
+	return total;
+}
 
 /* RunMaintenance does one round of housekeeping and returns the jobs it changed. */
 static int64
@@ -67,6 +137,7 @@ RunMaintenance(void)
 {
 	Datum		stuck_after = Float8GetDatum((double) jobtrack_stuck_after);
 	Datum		retention = Float8GetDatum((double) jobtrack_retention);
+	Datum		event_retention = Float8GetDatum((double) jobtrack_event_retention);
 	int64		changed = 0;
 
 	SPI_connect();
@@ -74,7 +145,12 @@ RunMaintenance(void)
 	if (jobtrack_stuck_after > 0)
 		changed += RunSavedQuery(&mark_stuck_query, &stuck_after, NULL);
 	if (jobtrack_retention > 0)
-		changed += RunSavedQuery(&retention_query, &retention, NULL);
+		changed += RunBatches(&retention_query, &retention, false);
+	if (jobtrack_event_retention > 0 && JobtrackSchemaIsCurrent())
+	{
+		(void) RunBatches(&event_retention_query, &event_retention, true);
+		(void) RunBatches(&group_retention_query, &event_retention, false);
+	}
 	SPI_finish();
 	return changed;
 }

@@ -123,11 +123,25 @@ jobtrack_tag_probes(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(probes, count, JSONBOID, -1, false, TYPALIGN_INT));
 }
 
-/* LooksNumeric is true for text of the form [+-]digits[.digits][e[+-]digits]. */
+/*
+ * Text longer than this, or with an exponent beyond it, is compared as
+ * text: numeric_in would raise for it (out of range), and one job's tag
+ * must never make where_tag() fail for every caller.
+ */
+#define TAG_NUMBER_MAX_CHARS 1000
+
+/*
+ * LooksNumeric is true for text of the form [+-]digits[.digits][e[+-]digits]
+ * that numeric_in takes without an error.
+ */
 static bool
 LooksNumeric(const char *s)
 {
 	bool		digits = false;
+	long		exponent = 0;
+
+	if (strlen(s) > TAG_NUMBER_MAX_CHARS)
+		return false;
 
 	if (*s == '+' || *s == '-')
 		s++;
@@ -145,10 +159,11 @@ LooksNumeric(const char *s)
 			s++;
 		if (!isdigit((unsigned char) *s))
 			return false;
-		while (isdigit((unsigned char) *s))
-			s++;
+		for (; isdigit((unsigned char) *s); s++)
+			if (exponent <= TAG_NUMBER_MAX_CHARS)
+				exponent = exponent * 10 + (*s - '0');
 	}
-	return *s == '\0';
+	return *s == '\0' && exponent <= TAG_NUMBER_MAX_CHARS;
 }
 
 /* CompareTagValues compares as numbers when both read as numbers, else as bytes. */

@@ -30,6 +30,14 @@ char	   *jobtrack_notify_channel = NULL;
 bool		jobtrack_instant_events = true;
 int			jobtrack_stuck_after = 0;
 int			jobtrack_retention = 0;
+int			jobtrack_event_retention = 2 * 24 * 3600;
+int			jobtrack_notify_payload = NOTIFY_PAYLOAD_FULL;
+
+static const struct config_enum_entry notify_payload_options[] = {
+	{"full", NOTIFY_PAYLOAD_FULL, false},
+	{"ids", NOTIFY_PAYLOAD_IDS, false},
+	{NULL, 0, false}
+};
 
 /* CheckNotifyChannel accepts a non-empty channel name shorter than NAMEDATALEN. */
 static bool
@@ -93,6 +101,17 @@ JobtrackDefineSettings(void)
 							NULL, &jobtrack_retention,
 							0, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("jobtrack.event_retention",
+							"Sets the age after which group events, and groups without jobs, are deleted (0 keeps them).",
+							NULL, &jobtrack_event_retention,
+							2 * 24 * 3600, 0, INT_MAX, PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomEnumVariable("jobtrack.notify_payload",
+							 "Sets what a group event's notification carries: the full payload, or only its ids.",
+							 "Any role that can connect may LISTEN; with ids, listeners read the rest through group_events() under their own privileges.",
+							 &jobtrack_notify_payload, NOTIFY_PAYLOAD_FULL, notify_payload_options,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("jobtrack");
 }

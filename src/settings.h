@@ -19,6 +19,15 @@ extern char *jobtrack_notify_channel;
 extern bool jobtrack_instant_events;
 extern int	jobtrack_stuck_after;
 extern int	jobtrack_retention;
+extern int	jobtrack_event_retention;
+extern int	jobtrack_notify_payload;
+
+/* the values of jobtrack.notify_payload */
+typedef enum NotifyPayload
+{
+	NOTIFY_PAYLOAD_FULL,
+	NOTIFY_PAYLOAD_IDS
+} NotifyPayload;
 
 extern void JobtrackDefineSettings(void);
 

@@ -17,10 +17,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "catalog/namespace.h"
 #include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "spi_util.h"
@@ -149,4 +151,69 @@ JobtrackRelid(const char *name)
 	if (!OidIsValid(relid))
 		elog(ERROR, "table jobtrack.%s does not exist", name);
 	return relid;
+}
+
+/*
+ * JobtrackSchemaIsCurrent says whether the installed schema has the tables
+ * of version 1.2 (group_failure, event_horizon).  After a package upgrade
+ * the new library runs the old schema until ALTER EXTENSION jobtrack
+ * UPDATE, and must keep working there.
+ */
+bool
+JobtrackSchemaIsCurrent(void)
+{
+	return OidIsValid(get_relname_relid("group_failure", get_namespace_oid("jobtrack", false)));
+}
+
+/*
+ * RunInSubTransaction runs fn(arg) in a subtransaction of its own.  It
+ * returns true if fn returned; otherwise the subtransaction is rolled back
+ * and *edata says why.  The caller may be connected to SPI.
+ */
+bool
+RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edata)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(caller);
+	PG_TRY();
+	{
+		fn(arg);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		*edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(caller);
+	CurrentResourceOwner = owner;
+	return ok;
+}
+
+/*
+ * IsDataError says whether an error comes from the data a statement worked
+ * on, so that the same statement would fail again on the same rows; not a
+ * cancel, a shutdown, a lock or serialization conflict or a lack of
+ * resources, which say nothing about the rows.  An internal error counts as
+ * a data error: a too large allocation for one group's values raises one.
+ */
+bool
+IsDataError(const ErrorData *edata)
+{
+	int			class = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		return false;
+	return class != ERRCODE_TRANSACTION_ROLLBACK &&
+		class != ERRCODE_INSUFFICIENT_RESOURCES &&
+		class != ERRCODE_OPERATOR_INTERVENTION &&
+		class != ERRCODE_SYSTEM_ERROR;
 }

@@ -37,5 +37,8 @@ extern Datum SpiResultDatum(uint64 row, int column, bool *isnull);
 extern int64 SpiResultInt64(uint64 row, int column);
 extern Oid	JobtrackOwner(void);
 extern Oid	JobtrackRelid(const char *name);
+extern bool JobtrackSchemaIsCurrent(void);
+extern bool RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edata);
+extern bool IsDataError(const ErrorData *edata);
 
 #endif							/* JOBTRACK_SPI_UTIL_H */

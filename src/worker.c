@@ -386,11 +386,23 @@ JobtrackWorkerMain(Datum main_arg)
 
 	for (;;)
 	{
-		TimestampTz now = GetCurrentTimestamp();
-		bool		maintenance = now >= next_maintenance;
-		bool		urgent = TakeUrgentWake();
+		TimestampTz now;
+		bool		maintenance;
+		bool		urgent;
 		TimestampTz wake_at;
 		int			rc;
+
+		/* checked on every turn: passes may run back to back for a long time */
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			next_maintenance = 0;	/* a new check_interval applies now */
+		}
+		now = GetCurrentTimestamp();
+		maintenance = now >= next_maintenance;
+		urgent = TakeUrgentWake();
 
 		/* the first lazy request starts a short wait; later ones join it quietly */
 		if (lazy_deadline == 0 && TakeLazyWake())
@@ -424,11 +436,5 @@ JobtrackWorkerMain(Datum main_arg)
 
 		if (rc & WL_LATCH_SET)
 			JobtrackRecordWakeup();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-			next_maintenance = 0;	/* a new check_interval applies now */
-		}
 	}
 }
