@@ -75,3 +75,41 @@ ROLLBACK;
 -- a group and its first job in one statement
 SELECT jobtrack.create_job('X', group_id => jobtrack.group_id('made on the fly')) > 0 AS created;
 SELECT count(*) FROM jobtrack.in_group(jobtrack.group_id('made on the fly'));
+-- every group that falls due on schedule is rescheduled by the pass that checks it, not only the first
+SELECT jobtrack.check_groups() >= 0 AS drained;
+CREATE TEMP TABLE due_groups AS
+	SELECT jobtrack.create_group('due ' || i, time_to_check => '1 second') AS id FROM generate_series(1, 50) i;
+UPDATE jobtrack.job_group SET next_check_at = now() - interval '1 second' WHERE id IN (SELECT id FROM due_groups);
+SELECT jobtrack.check_groups() AS events;
+SELECT count(*) AS still_due FROM jobtrack.job_group
+ WHERE id IN (SELECT id FROM due_groups) AND next_check_at <= now();
+SELECT count(*) AS checked FROM jobtrack.job_group
+ WHERE id IN (SELECT id FROM due_groups) AND checked_at IS NOT NULL;
+-- a run in which no job started or finished raises no event: a job added to a
+-- completed group and deleted before it ran, in one pass or across two
+SELECT jobtrack.create_group('added then deleted') AS ad \gset
+SELECT jobtrack.create_job('A', group_id => :ad) AS ad1 \gset
+SELECT jobtrack.start_job(:ad1), jobtrack.succeed_job(:ad1);
+SELECT jobtrack.check_groups() AS events;
+SELECT jobtrack.create_job('A', group_id => :ad) AS ad2 \gset
+DELETE FROM jobtrack.job_status WHERE id = :ad2;
+SELECT jobtrack.check_groups() AS events_same_pass;
+SELECT status, run FROM jobtrack.job_group WHERE id = :ad;
+SELECT jobtrack.create_job('A', group_id => :ad) AS ad3 \gset
+SELECT jobtrack.check_groups() AS events_reopened;
+SELECT status, run FROM jobtrack.job_group WHERE id = :ad;
+DELETE FROM jobtrack.job_status WHERE id = :ad3;
+SELECT jobtrack.check_groups() AS events_deleted_next_pass;
+UPDATE jobtrack.job_group SET next_check_at = now() - interval '1 second' WHERE id = :ad;
+SELECT jobtrack.check_groups() AS events_on_schedule;
+SELECT run, event FROM jobtrack.group_event WHERE group_id = :ad ORDER BY id;
+-- the pending run begins when a job of it runs, and a failed job retried and
+-- run again within one pass opens and closes one more run
+SELECT jobtrack.create_job('A', group_id => :ad) AS ad4 \gset
+SELECT jobtrack.start_job(:ad4), jobtrack.fail_job(:ad4, 'first try');
+SELECT jobtrack.check_groups() AS events_run_2;
+SELECT jobtrack.retry_job(:ad4), jobtrack.start_job(:ad4), jobtrack.succeed_job(:ad4);
+SELECT jobtrack.check_groups() AS events_run_3;
+SELECT run, event FROM jobtrack.group_event WHERE group_id = :ad ORDER BY id;
+-- writers create groups through create_group and group_id, owned by the caller
+SELECT owner = current_user AS owned_by_caller FROM jobtrack.job_group WHERE id = :ad;
