@@ -15,7 +15,7 @@ DATA        = $(EXTENSION)--1.0.sql $(wildcard $(EXTENSION)--*--*.sql)
 REGRESS      = setup status jobs progress messages signals scopes aggregates groups events set_aside retention bad_input row_security security upgrade
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent
+ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
 
 TAP_TESTS    = 1
