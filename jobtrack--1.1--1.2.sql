@@ -77,7 +77,7 @@ CREATE FUNCTION jobtrack.check_event_horizon(after_id pg_catalog.int8) RETURNS p
 DECLARE
 	horizon pg_catalog.int8;
 BEGIN
-	IF after_id IS NULL THEN
+	IF after_id IS NULL OR after_id OPERATOR(pg_catalog.<=) 0 THEN
 		RETURN true;
 	END IF;
 	SELECT h.deleted_through INTO horizon FROM jobtrack.event_horizon h;
@@ -90,9 +90,9 @@ BEGIN
 	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION jobtrack.check_event_horizon(pg_catalog.int8) IS 'internal: raises JT001 when events after after_id were deleted by retention';
+COMMENT ON FUNCTION jobtrack.check_event_horizon(pg_catalog.int8) IS 'internal: raises JT001 when events after after_id (above 0) were deleted by retention';
 
-CREATE OR REPLACE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT NULL) RETURNS SETOF jobtrack.group_event
+CREATE OR REPLACE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT 0) RETURNS SETOF jobtrack.group_event
 	LANGUAGE sql STABLE
 	AS $$
 	SELECT e.* FROM jobtrack.group_event e
@@ -100,7 +100,7 @@ CREATE OR REPLACE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAUL
 	   AND e.id OPERATOR(pg_catalog.>) COALESCE($1, 0)
 	 ORDER BY e.id
 	$$;
-COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events after an event id, in the order they were raised; every kept event when after_id is NULL; JT001 if retention deleted events after after_id';
+COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events after an event id, in the order they were raised; every kept event from 0 (no position yet); JT001 if retention deleted events after a later after_id';
 
 CREATE OR REPLACE VIEW jobtrack.stats AS
 	SELECT s.*, f.groups_set_aside, f.set_aside_group_ids

@@ -11,7 +11,7 @@ SELECT min(id) AS first_event, max(id) AS last_event FROM jobtrack.group_event \
 -- nothing is old enough yet
 SELECT jobtrack.run_maintenance() >= 0 AS ran;
 SELECT count(*) AS events_kept FROM jobtrack.group_event;
-SELECT count(*) AS from_start FROM jobtrack.group_events(0);
+SELECT count(*) AS from_start FROM jobtrack.group_events(1);
 -- the first event ages past the retention
 UPDATE jobtrack.group_event SET created_at = now() - interval '3 days' WHERE id = :first_event;
 SELECT jobtrack.run_maintenance() >= 0 AS ran;
@@ -20,6 +20,8 @@ SELECT deleted_through = :first_event AS horizon_moved FROM jobtrack.event_horiz
 -- resuming after the deleted event is fine; before it is an error of its own
 SELECT count(*) AS after_deleted FROM jobtrack.group_events(:first_event);
 SELECT count(*) AS every_kept_event FROM jobtrack.group_events();
+-- 0 is no position yet: every kept event, never an error
+SELECT count(*) AS from_no_position FROM jobtrack.group_events(0);
 -- the error names the after_id and the last deleted id (shown here as N)
 DO $$
 DECLARE
@@ -27,7 +29,7 @@ DECLARE
 	detail text;
 	hint text;
 BEGIN
-	PERFORM count(*) FROM jobtrack.group_events(0);
+	PERFORM count(*) FROM jobtrack.group_events(1);
 EXCEPTION WHEN SQLSTATE 'JT001' THEN
 	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
 	RAISE NOTICE E'JT001: %\n%\n%', regexp_replace(msg, '[0-9]+', 'N', 'g'),

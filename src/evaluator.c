@@ -189,7 +189,7 @@ static SavedQuery record_failure_query = {
 	" VALUES ($1, 1, $2, $2, $2 OPERATOR(pg_catalog.+) '2 seconds'::pg_catalog.interval, $3, $4)"
 	" ON CONFLICT (group_id) DO UPDATE SET failures = f.failures OPERATOR(pg_catalog.+) 1,"
 	"  last_failed_at = $2, sqlstate = $3, error = $4,"
-	"  retry_at = $2 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => pg_catalog.least("
+	"  retry_at = $2 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => LEAST("
 	"   pg_catalog.power(2::pg_catalog.float8, (f.failures OPERATOR(pg_catalog.+) 1)::pg_catalog.float8),"
 	"   " CppAsString2(RETRY_MAX_SECONDS) "::pg_catalog.float8))"
 	" RETURNING failures",

@@ -26,6 +26,7 @@
 #include "utils/timestamp.h"
 
 #include "evaluator.h"
+#include "groups.h"
 #include "job_guard.h"
 #include "job_record.h"
 #include "jobref.h"
@@ -46,6 +47,24 @@ static SavedQuery group_by_title_query = {
 	" WHERE pg_catalog.md5(title) OPERATOR(pg_catalog.=) pg_catalog.md5($1) AND title OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, false
 };
+
+static SavedQuery group_exists_query = {
+	"SELECT 1 FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) $1",
+	1, {INT8OID}, false
+};
+
+/* CheckGroupExists raises P0002 unless the group exists; the caller is connected to SPI. */
+void
+CheckGroupExists(int64 group_id)
+{
+	Datum		value = Int64GetDatum(group_id);
+
+	if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job group %lld does not exist", (long long) group_id),
+				 errhint("Create the group first with jobtrack.create_group() or jobtrack.group_id().")));
+}
 
 /* SQL-callable: jobtrack.check_groups() */
 PG_FUNCTION_INFO_V1(jobtrack_check_groups);
@@ -69,6 +88,10 @@ jobtrack_update_status_running(PG_FUNCTION_ARGS)
 
 	RequireArgument(fcinfo, 0, "group_id");
 	group_id = PG_GETARG_INT64(0);
+	/* an unknown group is refused before the pass, which may take event ids */
+	SPI_connect();
+	CheckGroupExists(group_id);
+	SPI_finish();
 	if (!StartGroup(group_id, &status))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
@@ -148,14 +171,18 @@ PG_FUNCTION_INFO_V1(jobtrack_create_group);
 Datum
 jobtrack_create_group(PG_FUNCTION_ARGS)
 {
-	int64		group_id;
+	int64		group_id = 0;
+	Datum		title;
 
 	CheckTitle(fcinfo);
 	CheckTimeToCheck(fcinfo);
 
 	SPI_connect();
-	group_id = InsertGroup(PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
-						   PG_ARGISNULL(1), PG_GETARG_DATUM(2));
+	/* a taken title is refused before the insert, which would take an id */
+	title = PG_GETARG_DATUM(0);
+	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 0)
+		group_id = InsertGroup(title, PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
+							   PG_ARGISNULL(1), PG_GETARG_DATUM(2));
 	SPI_finish();
 	if (group_id == 0)
 		ereport(ERROR,

@@ -23,6 +23,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "groups.h"
 #include "job_guard.h"
 #include "job_record.h"
 #include "jobref.h"
@@ -30,10 +31,6 @@
 #include "status.h"
 
 /* not read-only: it must see a group created earlier in the same statement */
-static SavedQuery group_exists_query = {
-	"SELECT 1 FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) $1",
-	1, {INT8OID}, false
-};
 
 static SavedQuery claim_external_id_query = {
 	"INSERT INTO jobtrack.job_external_id (external_id, job_id)"
@@ -76,19 +73,6 @@ static SavedQuery current_status_query = {
 	"SELECT status FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) $1",
 	1, {INT8OID}, false
 };
-
-/* CheckGroupExists raises P0002 unless the group exists. */
-static void
-CheckGroupExists(int64 group_id)
-{
-	Datum		value = Int64GetDatum(group_id);
-
-	if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job group %lld does not exist", (long long) group_id),
-				 errhint("Create the group first with jobtrack.create_group() or jobtrack.group_id().")));
-}
 
 /* CheckCreateArguments raises for create_job arguments no job can have. */
 static void
@@ -149,6 +133,12 @@ IsPositiveDelay(FunctionCallInfo fcinfo)
 static bool
 ClaimExternalId(Datum external_id, int64 *job_id)
 {
+	/* a repeated delivery, the common case, takes no id from the sequence */
+	if (RunSavedQuery(&existing_external_id_query, &external_id, NULL) == 1)
+	{
+		*job_id = SpiResultInt64(0, 1);
+		return false;
+	}
 	if (RunAsExtensionOwner(&claim_external_id_query, &external_id, NULL) == 1)
 	{
 		*job_id = SpiResultInt64(0, 1);

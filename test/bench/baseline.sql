@@ -40,7 +40,7 @@ CREATE INDEX ON bench_base.job_status (status);
 CREATE INDEX ON bench_base.job_status (group_id, status) WHERE group_id IS NOT NULL;
 CREATE INDEX ON bench_base.job_status USING gin (tags jsonb_path_ops);
 
--- For RELIABILITY.md item 25 only: the design jobtrack avoids, a declared
+-- For the hot-group MultiXact comparison only: the design jobtrack avoids, a declared
 -- foreign key from each job to its group, whose FOR KEY SHARE lock on a hot
 -- group row turns into MultiXacts when writers overlap.
 CREATE TABLE bench_base.fk_group (id bigint PRIMARY KEY);

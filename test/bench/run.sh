@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# test/bench/run.sh: the jobtrack benchmark (issue 4).
+# test/bench/run.sh: the jobtrack benchmark.
 #
 # Starts a throwaway cluster of its own, runs the workloads against jobtrack
 # and against a plain-SQL baseline measured in the same run on the same
@@ -372,7 +372,7 @@ workload_lifecycle()
 	detail "- worker during workload 1: $(( $(echo "$stats1" | cut -d' ' -f1) - $(echo "$stats0" | cut -d' ' -f1) )) passes, $(( $(echo "$stats1" | cut -d' ' -f2) - $(echo "$stats0" | cut -d' ' -f2) )) wake-ups, $(( $(echo "$stats1" | cut -d' ' -f3) - $(echo "$stats0" | cut -d' ' -f3) )) events"
 }
 
-# ---------------------------------------------------------------- workload 2 and item 25
+# ---------------------------------------------------------------- workload 2 and hot-group writes
 
 # hot_round MODE ROUND: one timed round of workload 2; prints the tps
 hot_round()
@@ -432,7 +432,7 @@ workload_hot_group()
 	row "$name" "$(fmt 1 "$mh")" "$(fmt 1 "$ms")" "$(ratio "$mh" "$ms")" "$target" \
 		"$(verdict "$mh >= 0.7 * $ms")"
 
-	# item 25: the group row is written per evaluator pass, never per job write
+	# the group row is written per evaluator pass, never per job write
 	row "25. job_group updates in the hot-group runs (per job write)" \
 		"$grp_upd updates / $job_writes job writes" "-" \
 		"$(awk -v a="$grp_upd" -v b="$job_writes" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print "-" }')" \
@@ -644,7 +644,7 @@ workload_check_cost()
 	detail "- workload 4: the first pass after draining $JOBS changes, before VACUUM of jobtrack.group_change, took $(fmt 3 "$first") ms"
 }
 
-# ---------------------------------------------------------------- workload 5 and item 28
+# ---------------------------------------------------------------- workload 5 and parallel aggregates
 
 # read_pair RUN LABEL JOBTRACK_SQL BASELINE_SQL: psql lines timing both
 # queries once, after an untimed run that brings their pages into the

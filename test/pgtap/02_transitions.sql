@@ -5,9 +5,36 @@
 -- and the assertions compare it with the SPEC's list, written out here.
 -- Then the columns that move with a status: started_at, finished_at,
 -- attempts, heartbeat_at, updated_at, percentage, failed_reason.
+--
+-- A refused call is rolled back (by the DO block's exception handler, or by
+-- throws_ok), so the job's row cannot show whether the call wrote it before
+-- it failed.  What outlives the rollback is this transaction's count of row
+-- versions written to each jobtrack table (pg_stat_xact_user_tables counts
+-- the writes of aborted subtransactions too) and the sequences; the
+-- matrix records both around every call.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(51);
+SELECT plan(53);
+
+-- what a call leaves behind even when it is rolled back: the last value of
+-- every jobtrack sequence, and the row versions this transaction wrote to
+-- each jobtrack table
+CREATE FUNCTION pg_temp.jt_traces() RETURNS text LANGUAGE sql AS $$
+	SELECT string_agg(t, E'\n' ORDER BY t) FROM (
+		SELECT format('%s at %s', c.relname, coalesce(pg_catalog.pg_sequence_last_value(c.oid)::text, 'start'))
+		  FROM pg_catalog.pg_class c
+		 WHERE c.relnamespace = 'jobtrack'::regnamespace AND c.relkind = 'S'
+		UNION ALL
+		SELECT format('%s: %s inserted, %s updated, %s deleted', s.relname, s.n_tup_ins, s.n_tup_upd, s.n_tup_del)
+		  FROM pg_catalog.pg_stat_xact_user_tables s
+		 WHERE s.schemaname = 'jobtrack' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
+	) AS s(t)
+$$;
+-- row versions this transaction wrote to one jobtrack table so far
+CREATE FUNCTION pg_temp.jt_writes(tab text) RETURNS bigint LANGUAGE sql AS $$
+	SELECT s.n_tup_ins + s.n_tup_upd + s.n_tup_del FROM pg_catalog.pg_stat_xact_user_tables s
+	 WHERE s.schemaname = 'jobtrack' AND s.relname = tab
+$$;
 
 -- SPEC "Allowed transitions", written out by hand (not derived from the extension)
 CREATE TEMP TABLE jt_allowed (from_s jobtrack.status, to_s jobtrack.status, PRIMARY KEY (from_s, to_s));
@@ -45,7 +72,11 @@ CREATE TEMP TABLE jt_result (
 	returned	jobtrack.status,
 	status_after jobtrack.status,
 	row_before	text,
-	row_after	text
+	row_after	text,
+	traces_before text,			-- pg_temp.jt_traces() before and after the call
+	traces_after text,
+	job_writes	bigint,			-- job_status row versions the call wrote
+	group_changes bigint		-- group_change rows the call wrote
 );
 
 DO $matrix$
@@ -62,6 +93,10 @@ DECLARE
 	r_ret	jobtrack.status;
 	r_before text;
 	r_reached jobtrack.status;
+	r_traces text;
+	r_jobs	bigint;
+	r_changes bigint;
+	g		bigint := jobtrack.create_group('matrix');
 BEGIN
 	FOREACH m IN ARRAY ARRAY['set_status', 'set_status_external_id', 'update', 'named_function'] LOOP
 		FOR f IN SELECT unnest(enum_range(NULL::jobtrack.status)) LOOP
@@ -69,7 +104,8 @@ BEGIN
 				SELECT n.fn INTO fn FROM jt_named n WHERE n.to_s = t;
 				CONTINUE WHEN m = 'named_function' AND fn IS NULL;
 				ext := format('matrix-%s-%s-%s', m, f, t);
-				j := jobtrack.create_job('matrix', external_id => ext);
+				-- in a group, so that every change of status records a group change
+				j := jobtrack.create_job('matrix', group_id => g, external_id => ext);
 				FOREACH step IN ARRAY (SELECT p.steps FROM jt_path p WHERE p.s = f) LOOP
 					PERFORM jobtrack.set_status(j, step);
 				END LOOP;
@@ -78,6 +114,9 @@ BEGIN
 				r_state := '00000';
 				r_msg := NULL;
 				r_ret := NULL;
+				r_traces := pg_temp.jt_traces();
+				r_jobs := pg_temp.jt_writes('job_status');
+				r_changes := pg_temp.jt_writes('group_change');
 				BEGIN
 					IF m = 'set_status' THEN
 						r_ret := jobtrack.set_status(j, t);
@@ -92,7 +131,9 @@ BEGIN
 					GET STACKED DIAGNOSTICS r_state = RETURNED_SQLSTATE, r_msg = MESSAGE_TEXT;
 				END;
 				INSERT INTO jt_result
-				SELECT m, f, t, j, r_reached, r_state, r_msg, r_ret, js.status, r_before, md5(js::text)
+				SELECT m, f, t, j, r_reached, r_state, r_msg, r_ret, js.status, r_before, md5(js::text),
+					   r_traces, pg_temp.jt_traces(),
+					   pg_temp.jt_writes('job_status') - r_jobs, pg_temp.jt_writes('group_change') - r_changes
 				  FROM jobtrack.job_status js WHERE js.id = j;
 			END LOOP;
 		END LOOP;
@@ -127,10 +168,12 @@ SELECT is((SELECT count(*) FROM jt_result WHERE sqlstate = '55000'),
 SELECT is_empty($$SELECT method, from_s, to_s, returned, status_after FROM jt_result
 	 WHERE sqlstate = '00000' AND (status_after <> to_s OR (method <> 'update' AND returned IS DISTINCT FROM to_s))$$,
 	'after an allowed change the job has the requested status, which the function returns');
--- forbidden: nothing changed, and the message names job, current and requested status
-SELECT is_empty($$SELECT method, from_s, to_s, status_after FROM jt_result
-	 WHERE sqlstate = '55000' AND (status_after <> from_s OR row_after <> row_before)$$,
-	'a forbidden change leaves the status and the whole row unchanged');
+-- forbidden: refused before anything is written (the rollback hides the row
+-- itself, not the writes counted), and the message names job, current and
+-- requested status
+SELECT is_empty($$SELECT method, from_s, to_s, traces_before, traces_after FROM jt_result
+	 WHERE sqlstate = '55000' AND traces_after <> traces_before$$,
+	'a forbidden change is refused before it writes a job row, records a group change or takes an id');
 SELECT is_empty($$SELECT method, from_s, to_s, message FROM jt_result
 	 WHERE sqlstate = '55000' AND (position(job_id::text IN message) = 0
 	   OR position(from_s::text IN message) = 0 OR position(to_s::text IN message) = 0)$$,
@@ -139,6 +182,15 @@ SELECT is_empty($$SELECT method, from_s, to_s, message FROM jt_result
 SELECT is_empty($$SELECT method, from_s FROM jt_result
 	 WHERE from_s = to_s AND method <> 'update' AND row_after <> row_before$$,
 	'setting a status to itself changes nothing in the row');
+-- what each call wrote, counted: inside this one transaction now() does not
+-- move, so a row rewritten with the same values would look unchanged
+SELECT is_empty($$SELECT method, from_s, to_s, job_writes FROM jt_result
+	 WHERE method <> 'update' AND sqlstate = '00000'
+	   AND job_writes <> CASE WHEN from_s = to_s THEN 0 ELSE 1 END$$,
+	'set_status and the named functions write the job row once for a change, not at all for its own status');
+SELECT is_empty($$SELECT method, from_s, to_s, sqlstate, group_changes FROM jt_result
+	 WHERE group_changes <> CASE WHEN sqlstate = '00000' AND from_s <> to_s THEN 1 ELSE 0 END$$,
+	'every method records one group change for each change of status, and none otherwise');
 
 -- a few explicit ones, as a user would write them
 SELECT jobtrack.create_job('explicit') AS j \gset
@@ -157,10 +209,10 @@ SELECT is(jobtrack.get_status(:j), 'succeeded', 'the job is still succeeded');
 SELECT lives_ok(format('UPDATE jobtrack.job_status SET status = %L WHERE id = %s', 'succeeded', :j),
 	'a plain UPDATE to the same status is a no-op');
 SELECT jobtrack.create_job('explicit') AS q \gset
+SELECT pg_temp.jt_traces() AS traces \gset
 SELECT throws_ok(format('SELECT jobtrack.fail_job(%s, %L)', :q, 'x'), '55000', NULL,
 	'fail_job of a queued job raises 55000');
-SELECT is(ARRAY[status::text, failed_reason], ARRAY['queued', NULL], 'and leaves it queued with no reason')
-  FROM jobtrack.job_status WHERE id = :q;
+SELECT is(pg_temp.jt_traces(), :'traces', '... before it writes the row: the reason is never stored');
 
 -- columns that move with the status; inside one transaction now() is fixed,
 -- so "moved" is shown by first setting a column into the past

@@ -1,11 +1,11 @@
--- 06_privileges.sql: RELIABILITY.md items 3, 4 and 5.  PUBLIC has nothing
+-- 06_privileges.sql: privileges.  PUBLIC has nothing
 -- on jobtrack; SECURITY DEFINER functions pin search_path; and the writer,
 -- reader and admin roles, with exactly the grants the README shows, can do
 -- their part of the API and nothing more.  Roles are created inside the
 -- test transaction, so the ROLLBACK removes them.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(175);
+SELECT plan(185);
 
 -- 3. privilege audit: no ACL entry for PUBLIC (grantee 0), NULL ACLs read as their defaults
 SELECT is_empty($$
@@ -49,8 +49,9 @@ SELECT is_empty($$
 	SELECT p.oid::regprocedure::text FROM pg_proc p
 	 WHERE p.pronamespace = 'jobtrack'::regnamespace AND p.prosecdef
 	   AND p.oid NOT IN ('jobtrack.check_groups()'::regprocedure, 'jobtrack.update_status_running(bigint)'::regprocedure,
-						 'jobtrack.run_maintenance()'::regprocedure)
-	$$, 'only the evaluator functions (check_groups, update_status_running, run_maintenance) are SECURITY DEFINER');
+						 'jobtrack.run_maintenance()'::regprocedure, 'jobtrack.job_status_deleted()'::regprocedure,
+						 'jobtrack.check_event_horizon(bigint)'::regprocedure)
+	$$, 'only the evaluator, maintenance, the deleted-job trigger and the event horizon check are SECURITY DEFINER');
 SELECT ok((SELECT prosecdef FROM pg_proc WHERE oid = 'jobtrack.check_groups()'::regprocedure),
 	'check_groups() runs with definer rights (RLS never hides jobs from it)');
 
@@ -102,7 +103,7 @@ GRANT USAGE ON SCHEMA jobtrack TO jt_tap_writer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_tap_writer;
 GRANT SELECT ON jobtrack.job_external_id TO jt_tap_writer;
-GRANT SELECT, INSERT ON jobtrack.job_group TO jt_tap_writer;
+GRANT SELECT ON jobtrack.job_group TO jt_tap_writer;
 GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO jt_tap_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_tap_writer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_tap_writer;
@@ -113,7 +114,8 @@ GRANT USAGE ON SCHEMA jobtrack TO jt_tap_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO jt_tap_reader;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_tap_reader;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-	jobtrack.update_status_running(bigint) FROM jt_tap_reader;
+	jobtrack.update_status_running(bigint), jobtrack.create_group(text, jsonb, interval),
+	jobtrack.group_id(text) FROM jt_tap_reader;
 
 GRANT jt_tap_writer TO jt_tap_admin;
 GRANT EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
@@ -175,6 +177,14 @@ SELECT throws_ok($$INSERT INTO jobtrack.job_external_id VALUES ('squat', 1)$$, '
 SELECT throws_ok($$DELETE FROM jobtrack.job_status$$, '42501', NULL, 'writer: cannot DELETE jobs');
 SELECT throws_ok(format('UPDATE jobtrack.job_group SET status = ''completed'' WHERE id = %s', :g), '42501', NULL,
 	'writer: cannot change a group');
+SELECT throws_ok($$INSERT INTO jobtrack.job_group (title, status) VALUES ('forged', 'running')$$, '42501', NULL,
+	'writer: cannot insert a group with a state of its own');
+SELECT throws_ok(format('UPDATE jobtrack.job_group SET run = 7, checked_at = now() WHERE id = %s', :g), '42501', NULL,
+	'writer: cannot set a group''s run or check time');
+SELECT ok(jobtrack.create_group('writer group') > 0, 'writer: create_group');
+SELECT ok(jobtrack.group_id('writer group 2') > 0, 'writer: group_id creates a group');
+SELECT is((SELECT status || ' ' || run || ' ' || owner FROM jobtrack.job_group WHERE title = 'writer group'),
+	'pending 1 jt_tap_writer', 'writer: a created group is pending, run 1, owned by the writer');
 SELECT throws_ok(format('INSERT INTO jobtrack.group_event (group_id, run, event, payload) VALUES (%s, 9, ''group.completed'', ''{}'')', :g),
 	'42501', NULL, 'writer: cannot forge a group event');
 RESET ROLE;

@@ -1,4 +1,4 @@
--- RELIABILITY.md item 6: with the row-level security switch on, a role sees
+-- 07_row_security.sql: with the row-level security switch on, a role sees
 -- and changes only the jobs it owns, and the evaluator still sees them all.
 BEGIN;
 SELECT plan(16);
@@ -14,7 +14,7 @@ GRANT USAGE ON SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.job_external_id TO jt_rls_a, jt_rls_b;
-GRANT SELECT, INSERT ON jobtrack.job_group TO jt_rls_a, jt_rls_b;
+GRANT SELECT ON jobtrack.job_group TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.group_event TO jt_rls_a, jt_rls_b;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_rls_a, jt_rls_b;

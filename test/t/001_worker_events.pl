@@ -1,12 +1,11 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# The jobtrack worker raises group events by itself (RELIABILITY.md items 16
-# and 20): it shows in pg_stat_activity, a session that only ran
-# LISTEN jobtrack_events receives group.started and group.completed without
-# anyone calling check_groups(), the events are in group_events(), the
-# worker's figures move, it holds no snapshot between passes, and a 10 kB
-# title stays out of the notification.
+# The jobtrack worker raises group events by itself: it shows in
+# pg_stat_activity, a session that only ran LISTEN jobtrack_events receives
+# group.started and group.completed without anyone calling check_groups(),
+# the events are in group_events(), the worker's figures move, it holds no
+# snapshot between passes, and a 4,000-byte title stays out of the notification.
 #
 # The listener and the writer talk the frontend/backend protocol over a raw
 # socket (see WireSession below): psql only shows notifications after it has
@@ -338,7 +337,7 @@ diag 'jobtrack.stats: '
 	"SELECT format('checks %s, wakeups %s, events %s, latency p50 %s ms, p99 %s ms, max %s ms', checks, wakeups, events, latency_p50_ms, latency_p99_ms, latency_max_ms) FROM jobtrack.stats"
   );
 
-# Item 16: between passes the worker holds no snapshot and no open
+# Between passes the worker holds no snapshot and no open
 # transaction.  Sample its pg_stat_activity row every 50 ms for 2.5 s (five
 # check intervals); samples taken during a pass are "active".
 my $samples = $node->safe_psql(
@@ -366,9 +365,9 @@ cmp_ok($idle, '>', 0, 'some samples caught the worker idle between passes');
 is($idle_pinning, 0, 'an idle worker never had a backend_xmin or backend_xid');
 is($other, 0, 'the worker was never "idle in transaction" (only idle or active)');
 
-# Item 20: a 10 kB title is cut in the notification, whole in the row
+# A 4,000-byte title (the longest allowed) is cut in the notification, whole in the row
 my $long = $writer->query_value(
-	"SELECT jobtrack.create_group(repeat('t', 10000), jsonb_build_object('blob', repeat('p', 1000000)))"
+	"SELECT jobtrack.create_group(repeat('t', 4000), jsonb_build_object('blob', repeat('p', 1000000)))"
 );
 my $long_job = $writer->query_value(
 	"SELECT jobtrack.create_job('Import', group_id => $long)");
@@ -399,7 +398,7 @@ is( $node->safe_psql(
 		'postgres',
 		"SELECT string_agg(length(payload->>'title') || ' ' || (payload ? 'title_truncated'), ',' ORDER BY id) FROM jobtrack.group_events() WHERE group_id = $long"
 	),
-	'10000 false,10000 false',
+	'4000 false,4000 false',
 	'group_event.payload keeps the whole title');
 like(
 	$node->safe_psql('postgres', 'SELECT worker_state FROM jobtrack.stats'),
@@ -410,6 +409,35 @@ is( $node->safe_psql(
 		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'"),
 	$worker_pid,
 	'and it is the same worker process');
+
+# jobtrack.notify_payload = ids: the notification names the event and nothing
+# else; the row keeps the whole payload for group_events()
+$node->safe_psql('postgres', "ALTER SYSTEM SET jobtrack.notify_payload = 'ids'; SELECT pg_reload_conf()");
+ok( JobtrackTest::poll_until(10, sub {
+		(JobtrackTest::query($node, 'SHOW jobtrack.notify_payload') // '') eq 'ids' }),
+	'jobtrack.notify_payload is ids after a reload');
+my $quiet = $writer->query_value("SELECT jobtrack.create_group('secret title', '{\"k\": 1}')");
+my $quiet_job = $writer->query_value("SELECT jobtrack.create_job('Import', group_id => $quiet)");
+$writer->query("SELECT jobtrack.start_job($quiet_job); SELECT jobtrack.succeed_job($quiet_job)");
+my @quiet_events;
+while (my $n = wait_event($listener))
+{
+	push @quiet_events, $n;
+	last if @quiet_events == 2;
+}
+is_deeply(
+	[ map { join ',', sort keys %{ $_->{json} // {} } } @quiet_events ],
+	[ 'event,event_id,group_id,run', 'event,event_id,group_id,run' ],
+	'with ids, both notifications carry only event, event_id, group_id and run');
+unlike(join('', map { $_->{payload} } @quiet_events), qr/secret/, 'the title is not in them');
+is( $node->safe_psql('postgres',
+		"SELECT string_agg(e.event || ' ' || (e.payload->>'title') || ' ' || (e.id = (n->>'event_id')::bigint), ',' ORDER BY e.id)"
+		  . " FROM jobtrack.group_events() e, pg_catalog.json_array_elements('["
+		  . join(',', map { $_->{payload} } @quiet_events)
+		  . "]') n WHERE e.group_id = $quiet AND e.event = n->>'event'"),
+	'group.started secret title true,group.completed secret title true',
+	'group_events() has the whole payload of the events the notifications name');
+$node->safe_psql('postgres', "ALTER SYSTEM RESET jobtrack.notify_payload; SELECT pg_reload_conf()");
 
 diag sprintf('commit-to-notification latencies: %s ms',
 	join(', ', map { sprintf('%.1f', $_) } @latencies));

@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# The jobtrack worker under SIGTERM and SIGHUP (RELIABILITY.md item 11):
+# The jobtrack worker under SIGTERM and SIGHUP:
 # pg_terminate_backend() of the worker brings a new one within the launcher's
 # restart delay (5 s) + 2 s; a pass terminated half-way leaves no partial
 # state and no event, and the next worker raises each event exactly once;

@@ -1,14 +1,13 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# The worker across the extension's life in its database (RELIABILITY.md
-# item 13): before CREATE EXTENSION it says once that it waits and raises no
-# error; after CREATE EXTENSION events flow; after DROP EXTENSION it raises no
-# error and waits again; a second CREATE EXTENSION works again; DROP DATABASE
-# ... WITH (FORCE) of its database succeeds within 10 s.
+# The worker across the extension's life in its database: before CREATE
+# EXTENSION it says once that it waits and raises no error; after CREATE
+# EXTENSION events flow; after DROP EXTENSION it raises no error and waits
+# again; a second CREATE EXTENSION works again; DROP DATABASE ... WITH
+# (FORCE) of its database succeeds within 10 s.
 #
-# (ALTER EXTENSION jobtrack UPDATE, also in item 13, needs a second version
-# of the extension; there is none yet.)
+# (ALTER EXTENSION jobtrack UPDATE under load is 008_update_under_load.pl.)
 
 use strict;
 use warnings;

@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# jobtrack without shared_preload_libraries (RELIABILITY.md item 15): the
+# jobtrack without shared_preload_libraries: the
 # cluster preloads only pg_cron.  CREATE EXTENSION jobtrack and every kind of
 # function work, loading the library raises no error, jobtrack.stats says it
 # is not preloaded, check_groups() raises the events, and a pg_cron job

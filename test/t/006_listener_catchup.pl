@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# A listener that was disconnected catches up (RELIABILITY.md item 21).  It
+# A listener that was disconnected catches up.  It
 # records the event ids it processed and disconnects; 100 events are raised
 # (50 groups, each started and completed); it reconnects, runs LISTEN, then
 # reads jobtrack.group_events(after_id => last_seen), then the notifications,

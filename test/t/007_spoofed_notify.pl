@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# Spoofed notifications (RELIABILITY.md item 8).  Any role may NOTIFY on
+# Spoofed notifications.  Any role may NOTIFY on
 # jobtrack_events, so the README tells listeners to treat a notification as
 # a hint and confirm it by its event_id in jobtrack.group_events() (or check
 # that it came from jobtrack.stats.worker_pid) before acting.  Here an
@@ -35,7 +35,7 @@ GRANT USAGE ON SCHEMA jobtrack TO app_writer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
       jobtrack.job_signal TO app_writer;
 GRANT SELECT ON jobtrack.job_external_id TO app_writer;
-GRANT SELECT, INSERT ON jobtrack.job_group TO app_writer;
+GRANT SELECT ON jobtrack.job_group TO app_writer;
 GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO app_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO app_writer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO app_writer;
@@ -47,7 +47,8 @@ GRANT USAGE ON SCHEMA jobtrack TO app_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO app_reader;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO app_reader;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-      jobtrack.update_status_running(bigint) FROM app_reader;
+      jobtrack.update_status_running(bigint), jobtrack.create_group(text, jsonb, interval),
+      jobtrack.group_id(text) FROM app_reader;
 
 CREATE ROLE writer LOGIN IN ROLE app_writer;
 CREATE ROLE listener LOGIN IN ROLE app_reader;

@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# RELIABILITY.md item 13: ALTER EXTENSION jobtrack UPDATE finishes within
+# ALTER EXTENSION jobtrack UPDATE finishes within
 # 10 s while clients run group lifecycles and the worker raises events, and
 # afterwards the events are exact.  The oldest released version is
 # installed first, so the update walks the real upgrade path.

@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# RELIABILITY.md item 9: SIGKILL the jobtrack worker mid-stream.
+# SIGKILL the jobtrack worker mid-stream.
 #
 # Four clients run group lifecycles while the worker is killed with
 # SIGKILL every ~3 s, five times.  A killed background worker makes the

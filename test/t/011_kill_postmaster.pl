@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# RELIABILITY.md item 10: SIGKILL the postmaster during the load of item 9.
+# SIGKILL the postmaster during the load of 010_kill_worker.pl.
 #
 # Four clients run group lifecycles and keep a ledger: a job's status is
 # recorded only after the statement that set it returned success.  The

