@@ -19,7 +19,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench laravel}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
@@ -62,6 +62,17 @@ count_tap() {
 	if [ -z "$tests" ]; then tests=0; [ "$3" = 0 ] || failed=$((failed + 1)); fi
 	[ "$3" != 0 ] && [ "$failed" = 0 ] && failed=1
 	count "$1" "$((tests - failed < 0 ? 0 : tests - failed))" "$failed"
+}
+
+# count_phpunit SUITE LOG RC counts tests from PHPUnit's closing line.
+count_phpunit() {
+	local line tests bad
+	line=$(grep -E '^(OK \([0-9]+ tests?|Tests: [0-9]+)' "$2" | tail -1)
+	tests=$(echo "$line" | sed -n 's/^OK (\([0-9]*\) tests\?.*/\1/p; s/^Tests: \([0-9]*\),.*/\1/p')
+	bad=$(echo "$line" | grep -oE '(Failures|Errors): [0-9]+' | awk '{ s += $2 } END { print s + 0 }')
+	[ -z "$tests" ] && { tests=0; bad=1; }
+	[ "$3" != 0 ] && [ "$bad" = 0 ] && bad=1
+	count "$1" "$((tests - bad < 0 ? 0 : tests - bad))" "$bad"
 }
 
 # in_repo runs a command as postgres in the work copy, with the cluster's environment.
@@ -115,6 +126,15 @@ run_bench() {
 	local rc=$?
 	cat "$WORK/bench.log"
 	if [ "$rc" = 0 ]; then count bench 1 0; else count bench 0 1; fi
+}
+
+# the client packages start their own clusters and services, with the extension installed above
+run_laravel() {
+	echo "== Laravel client (clients/laravel)"
+	timeout 900 bash clients/laravel/test.sh </dev/null >"$WORK/laravel.log" 2>&1
+	local rc=$?
+	tail -40 "$WORK/laravel.log"
+	count_phpunit laravel "$WORK/laravel.log" "$rc"
 }
 
 for suite in $SUITES; do
