@@ -19,7 +19,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench laravel}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench readme laravel}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
@@ -126,6 +126,19 @@ run_bench() {
 	local rc=$?
 	cat "$WORK/bench.log"
 	if [ "$rc" = 0 ]; then count bench 1 0; else count bench 0 1; fi
+}
+
+# the README's examples, run as written on clusters of their own; the
+# extension was just installed, so the demo does not install it again
+run_readme() {
+	echo "== README examples (test/readme)"
+	timeout 600 bash test/readme/run.sh --no-demo-install </dev/null >"$WORK/readme.log" 2>&1
+	local rc=$? p f
+	cat "$WORK/readme.log"
+	read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$WORK/readme.log" | tail -1)
+	[ -z "$p" ] && { p=0; f=1; }
+	[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+	count readme "$p" "$f"
 }
 
 # the client packages start their own clusters and services, with the extension installed above

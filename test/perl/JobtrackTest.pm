@@ -522,8 +522,8 @@ sub summary
 =item log_problems($node, $offset)
 
 Lines of the server log after byte $offset that show trouble: PANIC,
-TRAP, ERROR, "deadlock detected", or a jobtrack worker or launcher that
-exited on its own (an exit the test caused with SIGKILL is expected and
+TRAP, ERROR, "deadlock detected", a group the evaluator set aside, or a
+jobtrack worker or launcher that exited on its own (an exit the test caused with SIGKILL is expected and
 not listed).
 
 =cut
@@ -534,7 +534,7 @@ sub log_problems
 	my $log = slurp_file($node->logfile);
 	$log = substr($log, $offset // 0);
 	return grep {
-		/PANIC|TRAP:|ERROR:|deadlock detected/
+		/PANIC|TRAP:|ERROR:|deadlock detected|set job group \d+ aside/
 		  || (/background worker "jobtrack (worker|launcher)"/
 			&& !/terminated by signal 9/)
 	} split /\n/, $log;

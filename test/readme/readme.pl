@@ -259,7 +259,11 @@ sub parse_output {
 			elsif ($l =~ /^Asynchronous notification "([^"]+)" with payload "(.*)" received from server process/) {
 				push @notes, { channel => $1, payload => $2 };
 			}
-			else { push @rest, $l; }
+			else {
+				# a notice as psql shows it by default: no file prefix, no SQLSTATE
+				$l =~ s/^(?:psql:[^:]*:\d+: )?(NOTICE|WARNING|INFO):\s+[0-9A-Z]{5}: /$1:  /;
+				push @rest, $l;
+			}
 		}
 		$res{$k} = { errors => \@errors, notes => \@notes, text => \@rest };
 	}
@@ -587,7 +591,7 @@ sub run_sh_blocks {
 			if ($cmd =~ /scripts\/demo\.sh/ && !($ENV{README_TEST_DEMO_INSTALL} // 1)) {
 				# the extension is installed already: build, but do not install it
 				make_path("$WORK/shim");
-				my $make = `command -v make` || '/usr/bin/make';
+				my $make = `sh -c 'command -v make'` || '/usr/bin/make';
 				chomp $make;
 				spew("$WORK/shim/make", "#!/bin/sh\nfor a in \"\$@\"; do [ \"\$a\" = install ] && exit 0; done\nexec $make \"\$@\"\n");
 				chmod 0755, "$WORK/shim/make";

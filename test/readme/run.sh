@@ -11,7 +11,7 @@
 #
 #   bash test/readme/run.sh                      # the repository's README.md
 #   bash test/readme/run.sh --readme OTHER.md    # another copy of it
-#   bash test/readme/run.sh --no-demo-install    # scripts/demo.sh without apt-get and make
+#   bash test/readme/run.sh --no-demo-install    # scripts/demo.sh without its make install
 #   bash test/readme/run.sh --keep               # keep the work directory and its logs
 #
 set -u

@@ -263,6 +263,8 @@ is($target->safe_psql('postgres', $group_states),
 	$source->safe_psql('postgres', $group_states), 'the groups reached the source\'s status and run');
 is($target->safe_psql('postgres', 'SELECT events FROM jobtrack.stats'),
 	'2', 'the target worker raised only the late group\'s two events');
+is($target->safe_psql('postgres', 'SELECT groups_set_aside FROM jobtrack.stats'),
+	'0', 'no group failed to evaluate during the restore');
 is( $target->safe_psql('postgres', "SELECT started_at IS NULL FROM jobtrack.job_status WHERE id = $paused_queued"),
 	't', 'the restored job paused from queued still has no started_at');
 is_deeply([ JobtrackTest::event_problems($target) ], [], 'target: events exact (counts rebuilt)');

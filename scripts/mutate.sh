@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+#
+# Proves that the test suites can fail: breaks the code on purpose, one
+# mutation at a time, and runs the test that guards it.  Each mutation must
+# turn its test red; a mutation whose test stays green is reported as
+# SURVIVED and makes the script exit non-zero.
+#
+# Run as root after scripts/test.sh has installed the packages (it builds
+# and installs mutated copies of the extension, so do not run it beside
+# another test run).  It works in a copy of the repository, restarts a
+# throwaway cluster for each mutation (the worker's library is loaded at
+# server start), and reinstalls the unmutated build at the end.
+#
+#   bash scripts/mutate.sh            # every mutation
+#   bash scripts/mutate.sh due lock   # only those whose name contains a word
+#
+set -u
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+need_root
+SRC=$(pwd)
+WORK=$(mktemp -d /tmp/jobtrack-mutate.XXXXXX)
+PORT=${JOBTRACK_MUTATE_PORT:-5487}
+CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
+chown postgres "$WORK"
+
+cleanup() {
+	stop_cluster "$WORK/pg"
+	(cd "$SRC" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && make -s install >/dev/null) \
+		|| echo "could not reinstall the unmutated build" >&2
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Each mutation: name @@ file @@ perl substitution (must change the file) @@ guarding test.
+# A test is "regress:NAME", "isolation:NAME", "pgtap:FILE" or "tap:FILE".
+MUTATIONS=$(cat <<'EOF'
+transition-allowed @@ src/status.c @@ s/\[JOB_QUEUED\] = BIT\(JOB_STARTED\)/[JOB_QUEUED] = BIT(JOB_SUCCEEDED) | BIT(JOB_STARTED)/ @@ pgtap:02_transitions.sql
+started-skipped @@ src/evaluator.c @@ s/\t\tRaiseEvent\(w, "group.started", now\);\n\t\tevents\+\+;/\t\tif (!AllFinished(w->counts))\n\t\t{\n\t\t\tRaiseEvent(w, "group.started", now);\n\t\t\tevents++;\n\t\t}/ @@ regress:groups
+counts-swapped @@ src/events.c @@ s/c\[JOB_STUCK\], not_finished, finished, c\[JOB_SUCCEEDED\],\n\t\t\t\t\t c\[JOB_FAILED\]/c[JOB_STUCK], not_finished, finished, c[JOB_FAILED],\n\t\t\t\t\t c[JOB_SUCCEEDED]/ @@ tap:001_worker_events.pl
+lock-removed @@ src/evaluator.c @@ s/\t\(void\) LockAcquire\(&tag, ExclusiveLock, false, false\);/\t(void) tag;/ @@ isolation:evaluator_lock
+lock-advisory @@ src/evaluator.c @@ s/tag.locktag_type = LOCKTAG_USERLOCK;\n\ttag.locktag_lockmethodid = USER_LOCKMETHOD;/tag.locktag_type = LOCKTAG_ADVISORY;\n\ttag.locktag_lockmethodid = USER_LOCKMETHOD;\n\ttag.locktag_field1 = MyDatabaseId;\n\ttag.locktag_field2 = 0;\n\ttag.locktag_field3 = 0;\n\ttag.locktag_field4 = 1;/ @@ isolation:evaluator_lock
+due-not-rescheduled @@ src/evaluator.c @@ s/\t\t\ti = \(\*count\)\+\+;\n\t\t\twork\[i\].group_id = group_id;/\t\t\twork[(*count)++].group_id = group_id;/ @@ regress:groups
+restored-restamped @@ src/job_guard.c @@ s/status != JOB_PAUSED && status != JOB_CANCELLED/status != JOB_CANCELLED/ @@ tap:013_dump_restore.pl
+restored-counted @@ src/evaluator.c @@ s/FILTER \(WHERE NOT restored AND new_status/FILTER (WHERE new_status/ @@ tap:013_dump_restore.pl
+no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current\)/if (true)/ @@ regress:set_aside
+empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
+huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes
+silent-gap @@ jobtrack.sql @@ s/IF after_id OPERATOR\(pg_catalog.<\) horizon THEN/IF false THEN/ @@ regress:retention
+ids-not-caught-up @@ src/events.c @@ s/\tif \(!ids_caught_up\)\n/\tif (false)\n/ @@ tap:013_dump_restore.pl
+EOF
+)
+
+# run_guard TEST runs one guarding test against the running cluster; 0 if it passed.
+run_guard() {
+	local kind=${1%%:*} name=${1#*:}
+	local env=(env PGHOST="$WORK/pg" PGPORT="$PORT" PGUSER=postgres PATH="$PGBIN:$PATH")
+	case $kind in
+	regress)
+		# setup creates the extension; the named test runs after it
+		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
+			REGRESS="setup $name" ISOLATION= TAP_TESTS=) ;;
+	isolation)
+		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
+			REGRESS= ISOLATION="$name" TAP_TESTS=) ;;
+	pgtap)
+		runuser -u postgres -- "${env[@]}" psql -qX -d postgres \
+			-c "DROP DATABASE IF EXISTS jt_mutate" -c "CREATE DATABASE jt_mutate" >/dev/null &&
+		runuser -u postgres -- "${env[@]}" psql -qX -d jt_mutate \
+			-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION jobtrack" >/dev/null &&
+		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" pg_prove -d jt_mutate "test/pgtap/$name") ;;
+	tap)
+		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
+			REGRESS= ISOLATION= PROVE_TESTS="test/t/$name") ;;
+	esac
+}
+
+# mutate NAME FILE SUBST builds and installs the repository with one change applied.
+mutate() {
+	rm -rf "$WORK/repo"
+	mkdir -p "$WORK/repo"
+	tar --exclude=.git --exclude=tmp_check --exclude=results --exclude=output_iso --exclude=clients \
+		-cf - . | tar -C "$WORK/repo" -xf -
+	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$WORK/repo/$2" || return 1
+	chown -R postgres "$WORK/repo"
+	(cd "$WORK/repo" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && make -s install >/dev/null)
+}
+
+killed=0
+survived=0
+printf '%-22s %-32s %s\n' mutation "guarding test" result
+while read -r line; do
+	[ -n "$line" ] || continue
+	name=${line%% @@ *}; line=${line#* @@ }
+	file=${line%% @@ *}; line=${line#* @@ }
+	subst=${line% @@ *}; guard=${line##* @@ }
+	if [ $# -gt 0 ]; then
+		match=0
+		for word in "$@"; do [[ $name == *"$word"* ]] && match=1; done
+		[ $match = 1 ] || continue
+	fi
+	if ! mutate "$name" "$file" "$subst" >"$WORK/$name.build.log" 2>&1; then
+		printf '%-22s %-32s %s\n' "$name" "$guard" "NOT APPLIED (see below)"
+		cat "$WORK/$name.build.log"
+		survived=$((survived + 1))
+		continue
+	fi
+	stop_cluster "$WORK/pg"
+	rm -rf "$WORK/pg"
+	start_cluster "$WORK/pg" "$PORT" "jobtrack.check_interval = '1s'" "fsync = off" || exit 1
+	if run_guard "$guard" >"$WORK/$name.log" 2>&1; then
+		printf '%-22s %-32s %s\n' "$name" "$guard" "SURVIVED"
+		survived=$((survived + 1))
+	else
+		printf '%-22s %-32s %s\n' "$name" "$guard" "killed"
+		killed=$((killed + 1))
+	fi
+done <<<"$MUTATIONS"
+
+echo "$killed mutations killed, $survived survived"
+[ "$survived" = 0 ]
