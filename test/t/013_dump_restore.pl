@@ -229,8 +229,22 @@ my $target = JobtrackTest::new_node('target', no_extension => 1);
 my $target_log_start = JobtrackTest::log_size($target);
 ok(defined JobtrackTest::wait_for_worker($target), 'the target runs the worker before the restore');
 $target->safe_psql('postgres', $role_sql);
-$target->command_ok([ 'pg_restore', '--exit-on-error', '-d', 'postgres', $dump ],
-	'pg_restore into the fresh cluster');
+# The restore runs in two steps, so that the worker evaluates the restored
+# changes before the sequences are set, as it may in any restore: first
+# everything but the SEQUENCE SET entries, then those.
+my $toc = `pg_restore -l $dump`;
+my ($all_but_sequences, $sequences) = ("$dump.list1", "$dump.list2");
+PostgreSQL::Test::Utils::append_to_file($all_but_sequences,
+	join("\n", grep { !/SEQUENCE SET/ } split /\n/, $toc) . "\n");
+PostgreSQL::Test::Utils::append_to_file($sequences,
+	join("\n", grep { /SEQUENCE SET/ } split /\n/, $toc) . "\n");
+$target->command_ok(
+	[ 'pg_restore', '--exit-on-error', '-L', $all_but_sequences, '-d', 'postgres', $dump ],
+	'pg_restore into the fresh cluster, all but the sequences');
+ok(JobtrackTest::wait_settled($target), 'the target worker evaluated the restored changes before the sequences were set');
+$target->command_ok(
+	[ 'pg_restore', '--exit-on-error', '-L', $sequences, '-d', 'postgres', $dump ],
+	'pg_restore of the sequences');
 my $restored_at = $target->safe_psql('postgres', 'SELECT clock_timestamp()');
 is( $target->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'jobtrack'"),
 	$source->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'jobtrack'"),
