@@ -19,7 +19,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench readme laravel}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
@@ -126,6 +126,16 @@ run_bench() {
 	local rc=$?
 	cat "$WORK/bench.log"
 	if [ "$rc" = 0 ]; then count bench 1 0; else count bench 0 1; fi
+}
+
+# a short soak: with retention on, storage and the worker's memory stop growing
+run_soak() {
+	echo "== short soak (test/bench/soak.sh)"
+	SOAK_SECONDS=150 SOAK_SAMPLE=30 SOAK_RETENTION=30 SOAK_TOLERANCE=25 \
+		timeout 400 bash test/bench/soak.sh </dev/null >"$WORK/soak.log" 2>&1
+	local rc=$?
+	cat "$WORK/soak.log"
+	if [ "$rc" = 0 ]; then count soak 1 0; else count soak 0 1; fi
 }
 
 # the README's examples, run as written on clusters of their own; the
