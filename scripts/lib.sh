@@ -28,6 +28,8 @@ build_and_install() {
 	make -s clean >/dev/null 2>&1
 	make -s PG_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers" \
 		|| { echo "build failed" >&2; exit 1; }
+	# a new file, not the old one rewritten in place under running servers
+	rm -f "$(pg_config --pkglibdir)/jobtrack.so"
 	make -s install >/dev/null || { echo "make install failed" >&2; exit 1; }
 }
 
