@@ -44,6 +44,16 @@ BEGIN
 END
 $guard$;
 
+/*
+ * What the extension calls but users do not: trigger functions, the scopes'
+ * helpers, the aggregates' transition functions and the worker's figures.
+ * Kept apart so that \df jobtrack.* lists what users call.  The scopes
+ * are inlined into the caller's query, so a role that uses them needs USAGE
+ * on this schema and EXECUTE on its functions (README.md "Roles").
+ */
+CREATE SCHEMA jobtrack_internal;
+COMMENT ON SCHEMA jobtrack_internal IS 'jobtrack''s helpers: nothing here is called by users directly';
+
 -- types
 
 CREATE TYPE jobtrack.status AS ENUM
@@ -253,46 +263,46 @@ COMMENT ON TABLE jobtrack.event_horizon IS 'internal: the highest group event id
 
 -- job functions
 
-CREATE FUNCTION jobtrack.job_status_guard() RETURNS trigger
+CREATE FUNCTION jobtrack_internal.job_status_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'jobtrack_job_status_guard'
 	LANGUAGE C;
-COMMENT ON FUNCTION jobtrack.job_status_guard() IS 'checks every new or changed job row: transitions, values, and the times a status moves';
+COMMENT ON FUNCTION jobtrack_internal.job_status_guard() IS 'checks every new or changed job row: transitions, values, and the times a status moves';
 CREATE TRIGGER job_status_guard
 	BEFORE INSERT OR UPDATE ON jobtrack.job_status
-	FOR EACH ROW EXECUTE FUNCTION jobtrack.job_status_guard();
+	FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.job_status_guard();
 
 -- after the row is written: group changes and external ids (progress updates pass by)
-CREATE FUNCTION jobtrack.job_status_record() RETURNS trigger
+CREATE FUNCTION jobtrack_internal.job_status_record() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'jobtrack_job_status_record'
 	LANGUAGE C;
-COMMENT ON FUNCTION jobtrack.job_status_record() IS 'records job changes for the group evaluator and keeps external ids';
+COMMENT ON FUNCTION jobtrack_internal.job_status_record() IS 'records job changes for the group evaluator and keeps external ids';
 CREATE TRIGGER job_status_record_insert
 	AFTER INSERT ON jobtrack.job_status FOR EACH ROW
 	WHEN (NEW.group_id IS NOT NULL OR NEW.external_id IS NOT NULL)
-	EXECUTE FUNCTION jobtrack.job_status_record();
+	EXECUTE FUNCTION jobtrack_internal.job_status_record();
 CREATE TRIGGER job_status_record_update
 	AFTER UPDATE ON jobtrack.job_status FOR EACH ROW
 	WHEN (NEW.group_id IS NOT NULL AND OLD.status OPERATOR(pg_catalog.<>) NEW.status)
-	EXECUTE FUNCTION jobtrack.job_status_record();
+	EXECUTE FUNCTION jobtrack_internal.job_status_record();
 CREATE TRIGGER job_status_record_delete
 	AFTER DELETE ON jobtrack.job_status FOR EACH ROW
 	WHEN (OLD.group_id IS NOT NULL OR OLD.external_id IS NOT NULL)
-	EXECUTE FUNCTION jobtrack.job_status_record();
+	EXECUTE FUNCTION jobtrack_internal.job_status_record();
 
-CREATE FUNCTION jobtrack.job_status_truncated() RETURNS trigger
+CREATE FUNCTION jobtrack_internal.job_status_truncated() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'jobtrack_job_status_truncated'
 	LANGUAGE C;
-COMMENT ON FUNCTION jobtrack.job_status_truncated() IS 'clears external ids, group counts, messages and signals when job_status is truncated';
+COMMENT ON FUNCTION jobtrack_internal.job_status_truncated() IS 'clears external ids, group counts, messages and signals when job_status is truncated';
 CREATE TRIGGER job_status_truncated
 	AFTER TRUNCATE ON jobtrack.job_status
-	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack.job_status_truncated();
+	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack_internal.job_status_truncated();
 
 /*
  * The evaluator writes group_change rows straight into the heap, so this
  * trigger fires only for rows loaded by SQL: a restore.  Such a row says
  * what moved before the dump; the evaluator takes its flags, not its counts.
  */
-CREATE FUNCTION jobtrack.group_change_restored() RETURNS trigger
+CREATE FUNCTION jobtrack_internal.group_change_restored() RETURNS trigger
 	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -300,13 +310,13 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION jobtrack.group_change_restored() IS 'internal: marks group changes loaded by a restore';
+COMMENT ON FUNCTION jobtrack_internal.group_change_restored() IS 'internal: marks group changes loaded by a restore';
 CREATE TRIGGER group_change_restored
 	BEFORE INSERT ON jobtrack.group_change
-	FOR EACH ROW EXECUTE FUNCTION jobtrack.group_change_restored();
+	FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.group_change_restored();
 
 /* a job's messages and signals go with it, whoever deletes it */
-CREATE FUNCTION jobtrack.job_status_deleted() RETURNS trigger
+CREATE FUNCTION jobtrack_internal.job_status_deleted() RETURNS trigger
 	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
@@ -315,12 +325,12 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION jobtrack.job_status_deleted() IS 'internal: deletes the messages and signals of deleted jobs, as the extension owner';
+COMMENT ON FUNCTION jobtrack_internal.job_status_deleted() IS 'internal: deletes the messages and signals of deleted jobs, as the extension owner';
 CREATE TRIGGER job_status_deleted
 	AFTER DELETE ON jobtrack.job_status REFERENCING OLD TABLE AS gone
-	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack.job_status_deleted();
+	FOR EACH STATEMENT EXECUTE FUNCTION jobtrack_internal.job_status_deleted();
 
-CREATE FUNCTION jobtrack.check_event_horizon(after_id pg_catalog.int8) RETURNS pg_catalog.bool
+CREATE FUNCTION jobtrack_internal.check_event_horizon(after_id pg_catalog.int8) RETURNS pg_catalog.bool
 	LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
@@ -339,7 +349,7 @@ BEGIN
 	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION jobtrack.check_event_horizon(pg_catalog.int8) IS 'internal: raises JT001 when events after after_id (above 0) were deleted by retention';
+COMMENT ON FUNCTION jobtrack_internal.check_event_horizon(pg_catalog.int8) IS 'internal: raises JT001 when events after after_id (above 0) were deleted by retention';
 
 CREATE FUNCTION jobtrack.status_from_text(pg_catalog.text) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_status_from_text'
@@ -356,119 +366,74 @@ CREATE FUNCTION jobtrack.create_job(job_type pg_catalog.text, alias pg_catalog.t
 COMMENT ON FUNCTION jobtrack.create_job(pg_catalog.text, pg_catalog.text, pg_catalog.jsonb, pg_catalog.int8, pg_catalog.jsonb, pg_catalog.text, pg_catalog.interval)
 	IS 'records a new job and returns its id; with a known external_id returns that job''s id and changes nothing';
 
+/*
+ * The one way to name a job by its job system's id.  Every other function
+ * takes the jobtrack id (bigint) only, so an untyped parameter can never
+ * resolve to a lookup by external id: succeed_job($1) with '1' is job 1.
+ */
+CREATE FUNCTION jobtrack.job(external_id pg_catalog.text) RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_job' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack.job(pg_catalog.text) IS 'the id of the job with this external id; P0002 if there is none';
+
 CREATE FUNCTION jobtrack.start_job(job_id pg_catalog.int8) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_start_job' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.start_job(external_id pg_catalog.text) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_start_job' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.succeed_job(job_id pg_catalog.int8) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_succeed_job' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.succeed_job(external_id pg_catalog.text) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_succeed_job' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.fail_job(job_id pg_catalog.int8, reason pg_catalog.text DEFAULT NULL) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_fail_job' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.fail_job(external_id pg_catalog.text, reason pg_catalog.text DEFAULT NULL) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_fail_job' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.cancel_job(job_id pg_catalog.int8) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_cancel_job' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.cancel_job(external_id pg_catalog.text) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_cancel_job' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.pause_job(job_id pg_catalog.int8) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_pause_job' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.pause_job(external_id pg_catalog.text) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_pause_job' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.retry_job(job_id pg_catalog.int8) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_retry_job' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.retry_job(external_id pg_catalog.text) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_retry_job' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.set_status(job_id pg_catalog.int8, status jobtrack.status) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_set_status' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.set_status(external_id pg_catalog.text, status jobtrack.status) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_set_status' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack.start_job(pg_catalog.int8) IS 'moves the job to started and returns its status';
-COMMENT ON FUNCTION jobtrack.start_job(pg_catalog.text) IS 'moves the job with this external id to started';
 COMMENT ON FUNCTION jobtrack.succeed_job(pg_catalog.int8) IS 'moves the job to succeeded and returns its status';
-COMMENT ON FUNCTION jobtrack.succeed_job(pg_catalog.text) IS 'moves the job with this external id to succeeded';
 COMMENT ON FUNCTION jobtrack.fail_job(pg_catalog.int8, pg_catalog.text) IS 'moves the job to failed with a reason';
-COMMENT ON FUNCTION jobtrack.fail_job(pg_catalog.text, pg_catalog.text) IS 'moves the job with this external id to failed';
 COMMENT ON FUNCTION jobtrack.cancel_job(pg_catalog.int8) IS 'moves the job to cancelled';
-COMMENT ON FUNCTION jobtrack.cancel_job(pg_catalog.text) IS 'moves the job with this external id to cancelled';
 COMMENT ON FUNCTION jobtrack.pause_job(pg_catalog.int8) IS 'moves the job to paused';
-COMMENT ON FUNCTION jobtrack.pause_job(pg_catalog.text) IS 'moves the job with this external id to paused';
 COMMENT ON FUNCTION jobtrack.retry_job(pg_catalog.int8) IS 'queues the job again; from failed, stuck or cancelled this is a new attempt';
-COMMENT ON FUNCTION jobtrack.retry_job(pg_catalog.text) IS 'queues the job with this external id again';
 COMMENT ON FUNCTION jobtrack.set_status(pg_catalog.int8, jobtrack.status) IS 'moves the job to any status its current one allows';
-COMMENT ON FUNCTION jobtrack.set_status(pg_catalog.text, jobtrack.status) IS 'moves the job with this external id to any allowed status';
 
 CREATE FUNCTION jobtrack.set_progress(job_id pg_catalog.int8, percentage pg_catalog.numeric) RETURNS pg_catalog.void
 	AS 'MODULE_PATHNAME', 'jobtrack_set_progress' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.set_progress(external_id pg_catalog.text, percentage pg_catalog.numeric) RETURNS pg_catalog.void
-	AS 'MODULE_PATHNAME', 'jobtrack_set_progress' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.set_progress(job_id pg_catalog.int8, current pg_catalog.int8, total pg_catalog.int8) RETURNS pg_catalog.void
-	AS 'MODULE_PATHNAME', 'jobtrack_set_progress_count' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.set_progress(external_id pg_catalog.text, current pg_catalog.int8, total pg_catalog.int8) RETURNS pg_catalog.void
 	AS 'MODULE_PATHNAME', 'jobtrack_set_progress_count' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.heartbeat(job_id pg_catalog.int8) RETURNS pg_catalog.void
 	AS 'MODULE_PATHNAME', 'jobtrack_heartbeat' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.heartbeat(external_id pg_catalog.text) RETURNS pg_catalog.void
-	AS 'MODULE_PATHNAME', 'jobtrack_heartbeat' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.int8, pg_catalog.numeric) IS 'sets the job''s percentage (0 to 100)';
-COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.text, pg_catalog.numeric) IS 'sets the percentage of the job with this external id';
 COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.int8, pg_catalog.int8, pg_catalog.int8) IS 'sets current and total, and the percentage from them';
-COMMENT ON FUNCTION jobtrack.set_progress(pg_catalog.text, pg_catalog.int8, pg_catalog.int8) IS 'sets current and total of the job with this external id';
 COMMENT ON FUNCTION jobtrack.heartbeat(pg_catalog.int8) IS 'records that the job''s worker is alive; a stuck job is started again';
-COMMENT ON FUNCTION jobtrack.heartbeat(pg_catalog.text) IS 'records a heartbeat of the job with this external id';
 
 CREATE FUNCTION jobtrack.add_message(job_id pg_catalog.int8, message pg_catalog.text, level pg_catalog.text DEFAULT 'info')
 	RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_add_message' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.add_message(external_id pg_catalog.text, message pg_catalog.text, level pg_catalog.text DEFAULT 'info')
-	RETURNS pg_catalog.int8
-	AS 'MODULE_PATHNAME', 'jobtrack_add_message' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack.add_message(pg_catalog.int8, pg_catalog.text, pg_catalog.text) IS 'records a message of the job and returns its id';
-COMMENT ON FUNCTION jobtrack.add_message(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS 'records a message of the job with this external id';
 
 CREATE FUNCTION jobtrack.send_signal(job_id pg_catalog.int8, signal pg_catalog.text,
 		parameters pg_catalog.jsonb DEFAULT '{}', cancel_job pg_catalog.bool DEFAULT false)
 	RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_send_signal' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.send_signal(external_id pg_catalog.text, signal pg_catalog.text,
-		parameters pg_catalog.jsonb DEFAULT '{}', cancel_job pg_catalog.bool DEFAULT false)
-	RETURNS pg_catalog.int8
-	AS 'MODULE_PATHNAME', 'jobtrack_send_signal' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.request_cancel(job_id pg_catalog.int8) RETURNS pg_catalog.int8
-	AS 'MODULE_PATHNAME', 'jobtrack_request_cancel' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.request_cancel(external_id pg_catalog.text) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_request_cancel' LANGUAGE C VOLATILE;
 CREATE FUNCTION jobtrack.take_signals(job_id pg_catalog.int8) RETURNS SETOF jobtrack.job_signal
 	AS 'MODULE_PATHNAME', 'jobtrack_take_signals' LANGUAGE C VOLATILE;
-CREATE FUNCTION jobtrack.take_signals(external_id pg_catalog.text) RETURNS SETOF jobtrack.job_signal
-	AS 'MODULE_PATHNAME', 'jobtrack_take_signals' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack.send_signal(pg_catalog.int8, pg_catalog.text, pg_catalog.jsonb, pg_catalog.bool) IS 'sends a signal to the job and returns its id';
-COMMENT ON FUNCTION jobtrack.send_signal(pg_catalog.text, pg_catalog.text, pg_catalog.jsonb, pg_catalog.bool) IS 'sends a signal to the job with this external id';
 COMMENT ON FUNCTION jobtrack.request_cancel(pg_catalog.int8) IS 'sends the cancel signal, with cancel_job true';
-COMMENT ON FUNCTION jobtrack.request_cancel(pg_catalog.text) IS 'sends the cancel signal to the job with this external id';
 COMMENT ON FUNCTION jobtrack.take_signals(pg_catalog.int8) IS 'returns the job''s unhandled signals, oldest first, and marks them handled';
-COMMENT ON FUNCTION jobtrack.take_signals(pg_catalog.text) IS 'takes the signals of the job with this external id';
 
 -- one job: values and predicates
 CREATE FUNCTION jobtrack.get_status(job_id pg_catalog.int8) RETURNS jobtrack.status
 	AS 'MODULE_PATHNAME', 'jobtrack_get_status' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.get_status(external_id pg_catalog.text) RETURNS jobtrack.status
-	AS 'MODULE_PATHNAME', 'jobtrack_get_status' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.percentage(job_id pg_catalog.int8) RETURNS pg_catalog.numeric
-	AS 'MODULE_PATHNAME', 'jobtrack_percentage' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.percentage(external_id pg_catalog.text) RETURNS pg_catalog.numeric
 	AS 'MODULE_PATHNAME', 'jobtrack_percentage' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.runtime(job_id pg_catalog.int8) RETURNS pg_catalog.interval
 	AS 'MODULE_PATHNAME', 'jobtrack_runtime' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.runtime(external_id pg_catalog.text) RETURNS pg_catalog.interval
-	AS 'MODULE_PATHNAME', 'jobtrack_runtime' LANGUAGE C STABLE;
 COMMENT ON FUNCTION jobtrack.get_status(pg_catalog.int8) IS 'the job''s status';
-COMMENT ON FUNCTION jobtrack.get_status(pg_catalog.text) IS 'the status of the job with this external id';
 COMMENT ON FUNCTION jobtrack.percentage(pg_catalog.int8) IS 'the job''s percentage';
-COMMENT ON FUNCTION jobtrack.percentage(pg_catalog.text) IS 'the percentage of the job with this external id';
 COMMENT ON FUNCTION jobtrack.runtime(pg_catalog.int8) IS 'how long the current attempt has run (until now if unfinished); NULL if never started';
-COMMENT ON FUNCTION jobtrack.runtime(pg_catalog.text) IS 'the runtime of the job with this external id';
 
 CREATE FUNCTION jobtrack.is_successful(jobtrack.status) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_is_successful' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -491,40 +456,22 @@ COMMENT ON FUNCTION jobtrack.has_finished(jobtrack.status) IS 'true for succeede
 
 CREATE FUNCTION jobtrack.is_successful(job_id pg_catalog.int8) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_job_is_successful' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.is_successful(external_id pg_catalog.text) RETURNS pg_catalog.bool
-	AS 'MODULE_PATHNAME', 'jobtrack_job_is_successful' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.is_failed(job_id pg_catalog.int8) RETURNS pg_catalog.bool
-	AS 'MODULE_PATHNAME', 'jobtrack_job_is_failed' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.is_failed(external_id pg_catalog.text) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_job_is_failed' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.is_cancelled(job_id pg_catalog.int8) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_job_is_cancelled' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.is_cancelled(external_id pg_catalog.text) RETURNS pg_catalog.bool
-	AS 'MODULE_PATHNAME', 'jobtrack_job_is_cancelled' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.is_running(job_id pg_catalog.int8) RETURNS pg_catalog.bool
-	AS 'MODULE_PATHNAME', 'jobtrack_job_is_running' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.is_running(external_id pg_catalog.text) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_job_is_running' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.is_queued(job_id pg_catalog.int8) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_job_is_queued' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.is_queued(external_id pg_catalog.text) RETURNS pg_catalog.bool
-	AS 'MODULE_PATHNAME', 'jobtrack_job_is_queued' LANGUAGE C STABLE;
 CREATE FUNCTION jobtrack.has_finished(job_id pg_catalog.int8) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_job_has_finished' LANGUAGE C STABLE;
-CREATE FUNCTION jobtrack.has_finished(external_id pg_catalog.text) RETURNS pg_catalog.bool
-	AS 'MODULE_PATHNAME', 'jobtrack_job_has_finished' LANGUAGE C STABLE;
 COMMENT ON FUNCTION jobtrack.is_successful(pg_catalog.int8) IS 'true if the job succeeded';
-COMMENT ON FUNCTION jobtrack.is_successful(pg_catalog.text) IS 'true if the job with this external id succeeded';
 COMMENT ON FUNCTION jobtrack.is_failed(pg_catalog.int8) IS 'true if the job failed';
-COMMENT ON FUNCTION jobtrack.is_failed(pg_catalog.text) IS 'true if the job with this external id failed';
 COMMENT ON FUNCTION jobtrack.is_cancelled(pg_catalog.int8) IS 'true if the job was cancelled';
-COMMENT ON FUNCTION jobtrack.is_cancelled(pg_catalog.text) IS 'true if the job with this external id was cancelled';
 COMMENT ON FUNCTION jobtrack.is_running(pg_catalog.int8) IS 'true if the job is started';
-COMMENT ON FUNCTION jobtrack.is_running(pg_catalog.text) IS 'true if the job with this external id is started';
 COMMENT ON FUNCTION jobtrack.is_queued(pg_catalog.int8) IS 'true if the job is queued or delayed';
-COMMENT ON FUNCTION jobtrack.is_queued(pg_catalog.text) IS 'true if the job with this external id is queued or delayed';
 COMMENT ON FUNCTION jobtrack.has_finished(pg_catalog.int8) IS 'true if the job succeeded, failed or was cancelled';
-COMMENT ON FUNCTION jobtrack.has_finished(pg_catalog.text) IS 'true if the job with this external id has finished';
 
 -- scopes
 
@@ -535,31 +482,31 @@ COMMENT ON FUNCTION jobtrack.has_finished(pg_catalog.text) IS 'true if the job w
  * that, with constant arguments, they fold into constants at plan time:
  * a bad argument fails before any row is read.
  */
-CREATE FUNCTION jobtrack.check_scope_argument(argument pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.bool
+CREATE FUNCTION jobtrack_internal.check_scope_argument(argument pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_check_scope_argument' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION jobtrack.check_scope_argument(pg_catalog.text, pg_catalog.text) IS 'internal: raises 22004 when a scope argument is NULL';
+COMMENT ON FUNCTION jobtrack_internal.check_scope_argument(pg_catalog.text, pg_catalog.text) IS 'internal: raises 22004 when a scope argument is NULL';
 
-CREATE FUNCTION jobtrack.check_tag_operator(op pg_catalog.text) RETURNS pg_catalog.bool
+CREATE FUNCTION jobtrack_internal.check_tag_operator(op pg_catalog.text) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_check_tag_operator' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION jobtrack.check_tag_operator(pg_catalog.text) IS 'internal: raises 22023 unless op is one of = != < <= > >=';
+COMMENT ON FUNCTION jobtrack_internal.check_tag_operator(pg_catalog.text) IS 'internal: raises 22023 unless op is one of = != < <= > >=';
 
-CREATE FUNCTION jobtrack.tag_probes(key pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.jsonb[]
+CREATE FUNCTION jobtrack_internal.tag_probes(key pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.jsonb[]
 	AS 'MODULE_PATHNAME', 'jobtrack_tag_probes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION jobtrack.tag_probes(pg_catalog.text, pg_catalog.text) IS 'internal: the objects {key: v} a tag whose text is value may contain, for the GIN index';
+COMMENT ON FUNCTION jobtrack_internal.tag_probes(pg_catalog.text, pg_catalog.text) IS 'internal: the objects {key: v} a tag whose text is value may contain, for the GIN index';
 
-CREATE FUNCTION jobtrack.tag_compare(tag pg_catalog.text, op pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.bool
+CREATE FUNCTION jobtrack_internal.tag_compare(tag pg_catalog.text, op pg_catalog.text, value pg_catalog.text) RETURNS pg_catalog.bool
 	AS 'MODULE_PATHNAME', 'jobtrack_tag_compare' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION jobtrack.tag_compare(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS 'compares a tag with a value: as numbers when both read as numbers, as text otherwise';
+COMMENT ON FUNCTION jobtrack_internal.tag_compare(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS 'compares a tag with a value: as numbers when both read as numbers, as text otherwise';
 
-CREATE FUNCTION jobtrack.other_statuses(jobtrack.status[]) RETURNS jobtrack.status[]
+CREATE FUNCTION jobtrack_internal.other_statuses(jobtrack.status[]) RETURNS jobtrack.status[]
 	AS 'MODULE_PATHNAME', 'jobtrack_other_statuses' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION jobtrack.other_statuses(jobtrack.status[]) IS 'internal: every status not in the array';
+COMMENT ON FUNCTION jobtrack_internal.other_statuses(jobtrack.status[]) IS 'internal: every status not in the array';
 
 CREATE FUNCTION jobtrack.for_job(job_type pg_catalog.text) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE jobtrack.check_scope_argument('job_type', $1)
+	 WHERE jobtrack_internal.check_scope_argument('job_type', $1)
 	   AND j.job_type OPERATOR(pg_catalog.=) $1
 	$$;
 COMMENT ON FUNCTION jobtrack.for_job(pg_catalog.text) IS 'jobs of one type';
@@ -568,7 +515,7 @@ CREATE FUNCTION jobtrack.for_job_alias(alias pg_catalog.text) RETURNS SETOF jobt
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE jobtrack.check_scope_argument('alias', $1)
+	 WHERE jobtrack_internal.check_scope_argument('alias', $1)
 	   AND j.alias OPERATOR(pg_catalog.=) $1
 	$$;
 COMMENT ON FUNCTION jobtrack.for_job_alias(pg_catalog.text) IS 'jobs with one alias';
@@ -578,17 +525,17 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, valu
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE jobtrack.check_scope_argument('key', $1)
-	   AND jobtrack.check_scope_argument('value', $3)
-	   AND jobtrack.check_tag_operator($2)
+	 WHERE jobtrack_internal.check_scope_argument('key', $1)
+	   AND jobtrack_internal.check_scope_argument('value', $3)
+	   AND jobtrack_internal.check_tag_operator($2)
 	   AND CASE
 			WHEN $2 OPERATOR(pg_catalog.=) '=' THEN
-				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $3))
+				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $3))
 				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $3
 			WHEN $2 OPERATOR(pg_catalog.=) '!=' THEN
 				(j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
 			ELSE
-				jobtrack.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
+				jobtrack_internal.tag_compare(j.tags OPERATOR(pg_catalog.->>) $1, $2, $3)
 		   END
 	$$;
 COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text, pg_catalog.text)
@@ -598,9 +545,9 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, value pg_catalog.text) R
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE jobtrack.check_scope_argument('key', $1)
-	   AND jobtrack.check_scope_argument('value', $2)
-	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack.tag_probes($1, $2))
+	 WHERE jobtrack_internal.check_scope_argument('key', $1)
+	   AND jobtrack_internal.check_scope_argument('value', $2)
+	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $2))
 	   AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $2
 	$$;
 COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text) IS 'jobs whose tag key has the text value';
@@ -617,7 +564,7 @@ CREATE FUNCTION jobtrack.where_not_status(VARIADIC statuses jobtrack.status[]) R
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE j.status OPERATOR(pg_catalog.=) ANY (jobtrack.other_statuses($1))
+	 WHERE j.status OPERATOR(pg_catalog.=) ANY (jobtrack_internal.other_statuses($1))
 	$$;
 COMMENT ON FUNCTION jobtrack.where_not_status(jobtrack.status[]) IS 'jobs in none of the statuses';
 
@@ -625,48 +572,48 @@ CREATE FUNCTION jobtrack.in_group(group_id pg_catalog.int8) RETURNS SETOF jobtra
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
 	SELECT j.* FROM jobtrack.job_status j
-	 WHERE jobtrack.check_scope_argument('group_id', $1::pg_catalog.text)
+	 WHERE jobtrack_internal.check_scope_argument('group_id', $1::pg_catalog.text)
 	   AND j.group_id OPERATOR(pg_catalog.=) $1
 	$$;
 COMMENT ON FUNCTION jobtrack.in_group(pg_catalog.int8) IS 'jobs of one group';
 
 -- aggregates
 
-CREATE FUNCTION jobtrack.count_finished_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_finished_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_finished_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION jobtrack.count_successful_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_successful_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_successful_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION jobtrack.count_failed_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_failed_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_failed_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION jobtrack.count_cancelled_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_cancelled_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_cancelled_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION jobtrack.count_running_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_running_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_running_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION jobtrack.count_queued_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_queued_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_queued_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION jobtrack.count_not_finished_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
+CREATE FUNCTION jobtrack_internal.count_not_finished_accum(pg_catalog.int8, jobtrack.status) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_count_not_finished_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE jobtrack.count_finished(jobtrack.status) (
-	SFUNC = jobtrack.count_finished_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_finished_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE jobtrack.count_successful(jobtrack.status) (
-	SFUNC = jobtrack.count_successful_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_successful_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE jobtrack.count_failed(jobtrack.status) (
-	SFUNC = jobtrack.count_failed_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_failed_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE jobtrack.count_cancelled(jobtrack.status) (
-	SFUNC = jobtrack.count_cancelled_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_cancelled_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE jobtrack.count_running(jobtrack.status) (
-	SFUNC = jobtrack.count_running_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_running_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE jobtrack.count_queued(jobtrack.status) (
-	SFUNC = jobtrack.count_queued_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_queued_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE jobtrack.count_not_finished(jobtrack.status) (
-	SFUNC = jobtrack.count_not_finished_accum, STYPE = pg_catalog.int8, INITCOND = '0',
+	SFUNC = jobtrack_internal.count_not_finished_accum, STYPE = pg_catalog.int8, INITCOND = '0',
 	COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 COMMENT ON AGGREGATE jobtrack.count_finished(jobtrack.status) IS 'number of jobs in a finished status (succeeded, failed, cancelled)';
 COMMENT ON AGGREGATE jobtrack.count_successful(jobtrack.status) IS 'number of succeeded jobs';
@@ -702,7 +649,7 @@ CREATE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT 0) RETURN
 	LANGUAGE sql STABLE
 	AS $$
 	SELECT e.* FROM jobtrack.group_event e
-	 WHERE jobtrack.check_event_horizon($1)
+	 WHERE jobtrack_internal.check_event_horizon($1)
 	   AND e.id OPERATOR(pg_catalog.>) COALESCE($1, 0)
 	 ORDER BY e.id
 	$$;
@@ -715,7 +662,7 @@ CREATE FUNCTION jobtrack.run_maintenance() RETURNS pg_catalog.int8
 	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION jobtrack.run_maintenance() IS 'promotes due delayed jobs, marks stuck jobs and deletes expired finished ones; returns the number of jobs changed';
 
-CREATE FUNCTION jobtrack.worker_stats(
+CREATE FUNCTION jobtrack_internal.worker_stats(
 		OUT worker_pid pg_catalog.int4, OUT worker_state pg_catalog.text,
 		OUT checks pg_catalog.int8, OUT wakeups pg_catalog.int8, OUT events pg_catalog.int8,
 		OUT last_check_at pg_catalog.timestamptz, OUT last_event_at pg_catalog.timestamptz,
@@ -723,11 +670,11 @@ CREATE FUNCTION jobtrack.worker_stats(
 		OUT latency_p99_ms pg_catalog.float8, OUT latency_max_ms pg_catalog.float8)
 	RETURNS record
 	AS 'MODULE_PATHNAME', 'jobtrack_worker_stats' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION jobtrack.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
+COMMENT ON FUNCTION jobtrack_internal.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
 
 CREATE VIEW jobtrack.stats AS
 	SELECT s.*, f.groups_set_aside, f.set_aside_group_ids
-	  FROM jobtrack.worker_stats() s,
+	  FROM jobtrack_internal.worker_stats() s,
 	       LATERAL (SELECT pg_catalog.count(*) AS groups_set_aside,
 	                       pg_catalog.array_agg(g.group_id ORDER BY g.group_id) AS set_aside_group_ids
 	                  FROM jobtrack.group_failure g) f;
@@ -766,6 +713,8 @@ CREATE POLICY job_signal_owner ON jobtrack.job_signal
 
 -- PUBLIC gets nothing; the README shows the grants for writer, reader and admin roles
 REVOKE ALL ON SCHEMA jobtrack FROM PUBLIC;
+REVOKE ALL ON SCHEMA jobtrack_internal FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack_internal FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA jobtrack FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA jobtrack FROM PUBLIC;

@@ -1,9 +1,9 @@
 SELECT jobtrack.create_job('Agg', external_id => 'agg-' || n) FROM generate_series(1, 8) n;
-SELECT jobtrack.set_status('agg-2', 'delayed'), jobtrack.set_status('agg-3', 'started'),
-       jobtrack.set_status('agg-4', 'paused'), jobtrack.set_status('agg-5', 'started'),
-       jobtrack.set_status('agg-5', 'stuck'), jobtrack.set_status('agg-6', 'started'),
-       jobtrack.set_status('agg-6', 'succeeded'), jobtrack.set_status('agg-7', 'started'),
-       jobtrack.set_status('agg-7', 'failed'), jobtrack.set_status('agg-8', 'cancelled');
+SELECT jobtrack.set_status(jobtrack.job('agg-2'), 'delayed'), jobtrack.set_status(jobtrack.job('agg-3'), 'started'),
+       jobtrack.set_status(jobtrack.job('agg-4'), 'paused'), jobtrack.set_status(jobtrack.job('agg-5'), 'started'),
+       jobtrack.set_status(jobtrack.job('agg-5'), 'stuck'), jobtrack.set_status(jobtrack.job('agg-6'), 'started'),
+       jobtrack.set_status(jobtrack.job('agg-6'), 'succeeded'), jobtrack.set_status(jobtrack.job('agg-7'), 'started'),
+       jobtrack.set_status(jobtrack.job('agg-7'), 'failed'), jobtrack.set_status(jobtrack.job('agg-8'), 'cancelled');
 SELECT jobtrack.count_finished(status), jobtrack.count_successful(status), jobtrack.count_failed(status),
        jobtrack.count_cancelled(status), jobtrack.count_running(status), jobtrack.count_queued(status),
        jobtrack.count_not_finished(status)

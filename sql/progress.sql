@@ -1,11 +1,11 @@
 SELECT jobtrack.create_job('Progress', external_id => 'p-1') AS j \gset
 SELECT jobtrack.start_job(:j);
 SELECT jobtrack.set_progress(:j, 25);
-SELECT jobtrack.set_progress('p-1', 50.5);
+SELECT jobtrack.set_progress(jobtrack.job('p-1'), 50.5);
 SELECT percentage, progress_current, progress_total FROM jobtrack.job_status WHERE id = :j;
 SELECT jobtrack.set_progress(:j, 3, 4);
 SELECT percentage, progress_current, progress_total FROM jobtrack.job_status WHERE id = :j;
-SELECT jobtrack.set_progress('p-1', 1, 3);
+SELECT jobtrack.set_progress(jobtrack.job('p-1'), 1, 3);
 SELECT jobtrack.percentage(:j);
 SELECT jobtrack.set_progress(:j, 0, 0);
 SELECT jobtrack.percentage(:j);
@@ -30,7 +30,7 @@ UPDATE jobtrack.job_status SET tags = '[]' WHERE id = :j;
 SELECT jobtrack.heartbeat(:j);
 SELECT heartbeat_at IS NOT NULL AS beat FROM jobtrack.job_status WHERE id = :j;
 SELECT jobtrack.set_status(:j, 'stuck');
-SELECT jobtrack.heartbeat('p-1');
+SELECT jobtrack.heartbeat(jobtrack.job('p-1'));
 SELECT jobtrack.get_status(:j);
 SELECT jobtrack.heartbeat(999999);
 -- stuck detection uses the heartbeat (or started_at) and jobtrack.stuck_after

@@ -6,9 +6,9 @@
 -- filter (README.md "Row-level security" says so).
 ALTER TABLE jobtrack.job_status ENABLE ROW LEVEL SECURITY;
 CREATE ROLE jt_rls_reader;
-GRANT USAGE ON SCHEMA jobtrack TO jt_rls_reader;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_rls_reader;
 GRANT SELECT ON jobtrack.job_status TO jt_rls_reader;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_rls_reader;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_rls_reader;
 SELECT jobtrack.create_group('rls plans') AS g \gset
 INSERT INTO jobtrack.job_status (job_type, alias, tags, group_id, owner)
 SELECT 'Rls' || (n % 200), 'rls-alias-' || (n % 200), jsonb_build_object('k', (n % 200)::text),
@@ -36,7 +36,7 @@ RESET ROLE;
 SELECT count(*) AS all_jobs FROM jobtrack.for_job('Rls8');
 ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY;
 DELETE FROM jobtrack.job_status WHERE job_type LIKE 'Rls%';
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack FROM jt_rls_reader;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal FROM jt_rls_reader;
 REVOKE ALL ON jobtrack.job_status FROM jt_rls_reader;
-REVOKE ALL ON SCHEMA jobtrack FROM jt_rls_reader;
+REVOKE ALL ON SCHEMA jobtrack, jobtrack_internal FROM jt_rls_reader;
 DROP ROLE jt_rls_reader;

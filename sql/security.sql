@@ -82,13 +82,13 @@ SELECT jobtrack.group_id('hostile') = :g AS same_group;
 SELECT jobtrack.create_job('Hostile', 'al', '{"k": "v", "n": 3}', :g, '{"d": 1}', 'h-1') AS j \gset
 SELECT jobtrack.create_job('Hostile', external_id => 'h-1') = :j AS same_job;
 SELECT jobtrack.create_job('Hostile', delay => '1 hour') AS d \gset
-SELECT jobtrack.start_job(:j), jobtrack.pause_job('h-1'), jobtrack.start_job('h-1');
-SELECT jobtrack.set_progress(:j, 10), jobtrack.set_progress('h-1', 2, 4), jobtrack.heartbeat(:j);
-SELECT jobtrack.add_message(:j, 'm') > 0 AS msg, jobtrack.send_signal('h-1', 's') > 0 AS sig,
+SELECT jobtrack.start_job(:j), jobtrack.pause_job(jobtrack.job('h-1')), jobtrack.start_job(jobtrack.job('h-1'));
+SELECT jobtrack.set_progress(:j, 10), jobtrack.set_progress(jobtrack.job('h-1'), 2, 4), jobtrack.heartbeat(:j);
+SELECT jobtrack.add_message(:j, 'm') > 0 AS msg, jobtrack.send_signal(jobtrack.job('h-1'), 's') > 0 AS sig,
        jobtrack.request_cancel(:j) > 0 AS cancel;
-SELECT signal FROM jobtrack.take_signals('h-1') ORDER BY signal;
-SELECT jobtrack.get_status(:j), jobtrack.percentage(:j), jobtrack.runtime('h-1') IS NOT NULL AS runtime,
-       jobtrack.is_successful(:j), jobtrack.is_failed('h-1'), jobtrack.is_cancelled(:j),
+SELECT signal FROM jobtrack.take_signals(jobtrack.job('h-1')) ORDER BY signal;
+SELECT jobtrack.get_status(:j), jobtrack.percentage(:j), jobtrack.runtime(jobtrack.job('h-1')) IS NOT NULL AS runtime,
+       jobtrack.is_successful(:j), jobtrack.is_failed(jobtrack.job('h-1')), jobtrack.is_cancelled(:j),
        jobtrack.is_running(:j), jobtrack.is_queued(:j), jobtrack.has_finished(:j),
        jobtrack.is_running('started'::jobtrack.status), jobtrack.status_from_text('active');
 SELECT (SELECT count(*) FROM jobtrack.for_job('Hostile')) AS for_job,

@@ -3,10 +3,10 @@ SELECT extname, nspname, extversion = (SELECT default_version FROM pg_available_
                                        WHERE name = 'jobtrack') AS current_version
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE extname = 'jobtrack';
--- every object of the extension lives in schema jobtrack
+-- every object of the extension lives in schema jobtrack, or its helpers' jobtrack_internal
 SELECT count(*) > 0 AS has_objects,
-       bool_and(pg_describe_object(classid, objid, 0) LIKE '%jobtrack.%'
-                OR pg_describe_object(classid, objid, 0) LIKE 'schema jobtrack'
+       bool_and(pg_describe_object(classid, objid, 0) ~ '(jobtrack|jobtrack_internal)\.'
+                OR pg_describe_object(classid, objid, 0) IN ('schema jobtrack', 'schema jobtrack_internal')
                 OR classid = 'pg_type'::regclass) AS all_in_schema
   FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'jobtrack') AND deptype = 'e';
 -- settings exist with their defaults, even without preloading

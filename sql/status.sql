@@ -60,7 +60,7 @@ SELECT jobtrack.create_job('Errors', external_id => 'status-err') AS j \gset
 SELECT jobtrack.start_job(:j);
 SELECT jobtrack.succeed_job(:j);
 SELECT jobtrack.start_job(:j);
-SELECT jobtrack.set_status('status-err', 'queued');
+SELECT jobtrack.set_status(jobtrack.job('status-err'), 'queued');
 SELECT jobtrack.create_job('Errors') AS q \gset
 SELECT jobtrack.succeed_job(:q);
 -- a plain UPDATE obeys the same rules

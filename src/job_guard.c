@@ -400,7 +400,7 @@ GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 	return result;
 }
 
-/* SQL-callable: trigger jobtrack.job_status_guard() */
+/* SQL-callable: trigger jobtrack_internal.job_status_guard() */
 PG_FUNCTION_INFO_V1(jobtrack_job_status_guard);
 Datum
 jobtrack_job_status_guard(PG_FUNCTION_ARGS)
@@ -412,7 +412,7 @@ jobtrack_job_status_guard(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		elog(ERROR, "jobtrack.job_status_guard() must run as a BEFORE INSERT OR UPDATE ROW trigger");
+		elog(ERROR, "jobtrack_internal.job_status_guard() must run as a BEFORE INSERT OR UPDATE ROW trigger");
 
 	JobStatusColumns(trigdata->tg_relation);
 	desc = RelationGetDescr(trigdata->tg_relation);

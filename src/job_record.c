@@ -153,7 +153,7 @@ RecordRow(HeapTuple tuple, TupleDesc desc, const JobColumns *cols, bool inserted
 						  inserted ? (int) status : NO_JOB_STATUS);
 }
 
-/* SQL-callable: trigger jobtrack.job_status_record(), AFTER ROW */
+/* SQL-callable: trigger jobtrack_internal.job_status_record(), AFTER ROW */
 PG_FUNCTION_INFO_V1(jobtrack_job_status_record);
 Datum
 jobtrack_job_status_record(PG_FUNCTION_ARGS)
@@ -165,7 +165,7 @@ jobtrack_job_status_record(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "jobtrack.job_status_record() must run as an AFTER ROW trigger");
+		elog(ERROR, "jobtrack_internal.job_status_record() must run as an AFTER ROW trigger");
 
 	cols = JobStatusColumns(trigdata->tg_relation);
 	desc = RelationGetDescr(trigdata->tg_relation);
@@ -197,7 +197,7 @@ static SavedQuery truncated_queries[] = {
 };
 
 /*
- * SQL-callable: trigger jobtrack.job_status_truncated(), AFTER TRUNCATE.
+ * SQL-callable: trigger jobtrack_internal.job_status_truncated(), AFTER TRUNCATE.
  * With every job gone, no external id is taken, no message or signal is
  * left and every group counts no job; groups keep their status.
  */
@@ -209,7 +209,7 @@ jobtrack_job_status_truncated(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
-		elog(ERROR, "jobtrack.job_status_truncated() must run as a TRUNCATE trigger");
+		elog(ERROR, "jobtrack_internal.job_status_truncated() must run as a TRUNCATE trigger");
 	(void) JobStatusColumns(trigdata->tg_relation);
 
 	/* group counts are the evaluator's: wait for a pass under way */

@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * jobref.c
- *		Resolving the job argument of a function: a bigint job id or the
- *		text external id of its twin.
+ *		The job argument of a function, and jobtrack.job(external_id).
  *
- * Every function that takes a job id has a twin taking the job system's
- * external id.  Both SQL signatures bind to one C function, which asks for
- * the argument's type at run time and resolves external ids through
- * jobtrack.job_external_id.
+ * Every function that acts on a job takes jobtrack's id, a bigint, and
+ * nothing else: a job system's own id is turned into jobtrack's by the one
+ * explicit lookup jobtrack.job(external_id).  Were there a text twin of
+ * each function, an untyped parameter (as node-postgres, PDO and libpq
+ * send them) would resolve to it, and succeed_job($1) with 1 would act on
+ * the job whose external id is "1".
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -26,13 +27,54 @@
 
 #include "jobref.h"
 #include "spi_util.h"
-#include "status.h"
 
 /* not read-only: it must see a job created earlier in the same statement */
 static SavedQuery external_id_query = {
 	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, false
 };
+
+/* LooksLikeJobId is true when an external id is spelled like a job id. */
+static bool
+LooksLikeJobId(const char *name)
+{
+	if (*name == '\0' || strlen(name) > 19)
+		return false;
+	for (; *name; name++)
+		if (!isdigit((unsigned char) *name))
+			return false;
+	return true;
+}
+
+/* ReportJobNotFound raises P0002 naming the job as the caller named it. */
+void
+ReportJobNotFound(const JobRef *job)
+{
+	if (job->external_id != NULL && LooksLikeJobId(job->external_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job with external id \"%s\" does not exist", job->external_id),
+				 errdetail("jobtrack.job() looks up the id a job system gave a job, not jobtrack's own id."),
+				 errhint("To name job %s by its jobtrack id, pass %s itself.",
+						 job->external_id, job->external_id)));
+	if (job->external_id != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("job with external id \"%s\" does not exist", job->external_id)));
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("job %lld does not exist", (long long) job->id)));
+}
+
+/* RequireArgument raises 22004 when an argument is NULL. */
+void
+RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", name)));
+}
 
 /* ArgumentType returns the declared type of a function argument. */
 static Oid
@@ -53,89 +95,55 @@ ArgumentType(FunctionCallInfo fcinfo, int argno)
 	return type;
 }
 
-/* LooksLikeStatus is true when an external id is spelled like a status. */
-static bool
-LooksLikeStatus(const char *name)
+/* ExternalIdJob looks up the job with an external id; P0002 if there is none. */
+static JobRef
+ExternalIdJob(Datum external_id)
 {
-	int			i;
+	JobRef		job = {0, NULL};
 
-	for (i = 0; i < JOB_STATUS_COUNT; i++)
-		if (strcmp(name, JobStatusNames[i]) == 0)
-			return true;
-	return false;
-}
-
-/* LooksLikeJobId is true when an external id is spelled like a job id. */
-static bool
-LooksLikeJobId(const char *name)
-{
-	if (*name == '\0' || strlen(name) > 19)
-		return false;
-	for (; *name; name++)
-		if (!isdigit((unsigned char) *name))
-			return false;
-	return true;
-}
-
-/* ReportJobNotFound raises P0002 naming the job as the caller named it. */
-void
-ReportJobNotFound(const JobRef *job)
-{
-	if (job->external_id != NULL && LooksLikeStatus(job->external_id))
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job with external id \"%s\" does not exist", job->external_id),
-				 errhint("To test a status rather than a job, cast the literal: '%s'::jobtrack.status.",
-						 job->external_id)));
-	if (job->external_id != NULL && LooksLikeJobId(job->external_id))
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job with external id \"%s\" does not exist", job->external_id),
-				 errdetail("An untyped parameter or a quoted literal selects the function taking an external id."),
-				 errhint("To name job %s by its id, pass a bigint, such as $1::bigint.",
-						 job->external_id)));
-	if (job->external_id != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job with external id \"%s\" does not exist", job->external_id)));
-	ereport(ERROR,
-			(errcode(ERRCODE_NO_DATA_FOUND),
-			 errmsg("job %lld does not exist", (long long) job->id)));
-}
-
-/* RequireArgument raises 22004 when an argument is NULL. */
-void
-RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", name)));
+	job.external_id = text_to_cstring(DatumGetTextPP(external_id));
+	if (RunSavedQuery(&external_id_query, &external_id, NULL) == 0)
+		ReportJobNotFound(&job);
+	job.id = SpiResultInt64(0, 1);
+	return job;
 }
 
 /*
- * JobRefArgument resolves the job argument argno to a job id.  An unknown
- * external id raises P0002; an unknown job id is left for the caller to
- * find out by its own statement.  The caller must be connected to SPI.
+ * JobRefArgument returns the job a bigint argument names; 22004 if NULL.
+ * A schema from before 2.0, not yet updated, still has the text twins bound
+ * to the same C functions: their argument is an external id, and it is
+ * looked up as one rather than read as a number.  The caller is connected
+ * to SPI.
  */
 JobRef
 JobRefArgument(FunctionCallInfo fcinfo, int argno)
 {
 	JobRef		job = {0, NULL};
-	Datum		value;
 
-	if (ArgumentType(fcinfo, argno) == INT8OID)
+	if (ArgumentType(fcinfo, argno) != INT8OID)
 	{
-		RequireArgument(fcinfo, argno, "job_id");
-		job.id = PG_GETARG_INT64(argno);
-		return job;
+		RequireArgument(fcinfo, argno, "external_id");
+		return ExternalIdJob(PG_GETARG_DATUM(argno));
 	}
-
-	RequireArgument(fcinfo, argno, "external_id");
-	value = PG_GETARG_DATUM(argno);
-	job.external_id = text_to_cstring(DatumGetTextPP(value));
-	if (RunSavedQuery(&external_id_query, &value, NULL) == 0)
-		ReportJobNotFound(&job);
-	job.id = SpiResultInt64(0, 1);
+	RequireArgument(fcinfo, argno, "job_id");
+	job.id = PG_GETARG_INT64(argno);
 	return job;
+}
+
+/*
+ * SQL-callable: jobtrack.job(external_id) returns the id of the job with
+ * that external id.  It is the only function that takes an external id, so
+ * no untyped parameter of another function can be taken for one.
+ */
+PG_FUNCTION_INFO_V1(jobtrack_job);
+Datum
+jobtrack_job(PG_FUNCTION_ARGS)
+{
+	JobRef		job;
+
+	RequireArgument(fcinfo, 0, "external_id");
+	SPI_connect();
+	job = ExternalIdJob(PG_GETARG_DATUM(0));
+	SPI_finish();
+	PG_RETURN_INT64(job.id);
 }

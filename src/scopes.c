@@ -33,7 +33,7 @@
 
 static const char *const TagOperators[] = {"=", "!=", "<", "<=", ">", ">="};
 
-/* SQL-callable: jobtrack.check_scope_argument(name, value); raises 22004 for NULL */
+/* SQL-callable: jobtrack_internal.check_scope_argument(name, value); raises 22004 for NULL */
 PG_FUNCTION_INFO_V1(jobtrack_check_scope_argument);
 Datum
 jobtrack_check_scope_argument(PG_FUNCTION_ARGS)
@@ -62,7 +62,7 @@ TagOperatorIndex(const char *op)
 	pg_unreachable();
 }
 
-/* SQL-callable: jobtrack.check_tag_operator(op) */
+/* SQL-callable: jobtrack_internal.check_tag_operator(op) */
 PG_FUNCTION_INFO_V1(jobtrack_check_tag_operator);
 Datum
 jobtrack_check_tag_operator(PG_FUNCTION_ARGS)
@@ -99,7 +99,7 @@ ProbeObject(const char *key, const char *value_json)
 }
 
 /*
- * SQL-callable: jobtrack.tag_probes(key, value) returns the objects a tags
+ * SQL-callable: jobtrack_internal.tag_probes(key, value) returns the objects a tags
  * column must contain for tags->>key to equal value: {key: "value"}, and
  * {key: value} when value is itself a JSON number, boolean, object or array.
  * The scope rechecks tags->>key = value, so the probes may over-match.
@@ -179,7 +179,7 @@ CompareTagValues(const char *tag, const char *value)
 	return strcmp(tag, value);
 }
 
-/* SQL-callable: jobtrack.tag_compare(tag, op, value) */
+/* SQL-callable: jobtrack_internal.tag_compare(tag, op, value) */
 PG_FUNCTION_INFO_V1(jobtrack_tag_compare);
 Datum
 jobtrack_tag_compare(PG_FUNCTION_ARGS)
@@ -205,7 +205,7 @@ jobtrack_tag_compare(PG_FUNCTION_ARGS)
 	}
 }
 
-/* SQL-callable: jobtrack.other_statuses(statuses) returns every status not listed */
+/* SQL-callable: jobtrack_internal.other_statuses(statuses) returns every status not listed */
 PG_FUNCTION_INFO_V1(jobtrack_other_statuses);
 Datum
 jobtrack_other_statuses(PG_FUNCTION_ARGS)

@@ -83,7 +83,7 @@ WorkerState(const JobtrackShared *copy)
 					copy->state, database ? database : "?");
 }
 
-/* SQL-callable: jobtrack.worker_stats(), one row */
+/* SQL-callable: jobtrack_internal.worker_stats(), one row */
 PG_FUNCTION_INFO_V1(jobtrack_worker_stats);
 Datum
 jobtrack_worker_stats(PG_FUNCTION_ARGS)

@@ -121,7 +121,7 @@ BEGIN
 					IF m = 'set_status' THEN
 						r_ret := jobtrack.set_status(j, t);
 					ELSIF m = 'set_status_external_id' THEN
-						r_ret := jobtrack.set_status(ext, t);
+						r_ret := jobtrack.set_status(jobtrack.job(ext), t);
 					ELSIF m = 'update' THEN
 						UPDATE jobtrack.job_status SET status = t WHERE id = j;
 					ELSE

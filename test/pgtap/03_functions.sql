@@ -33,7 +33,7 @@ SELECT is(jobtrack.create_job('Other', 'other alias', '{"x": "y"}', NULL, '{"z":
 SELECT is(md5(j::text), :'e_row', '... and changes nothing in the job') FROM jobtrack.job_status j WHERE id = :e;
 SELECT is((SELECT count(*) FROM jobtrack.job_status WHERE external_id = 'ext-1'), 1::bigint,
 	'... and makes no second job');
-SELECT jobtrack.start_job('ext-1') \g /dev/null
+SELECT jobtrack.start_job(jobtrack.job('ext-1')) \g /dev/null
 SELECT is(jobtrack.create_job('Import', external_id => 'ext-1'), :e::bigint,
 	'a late duplicate "queued" delivery returns the same id');
 SELECT is(jobtrack.get_status(:e::bigint), 'started', '... and does not move the started job back');
@@ -48,12 +48,12 @@ SELECT is(available_at, NULL, 'a job without delay has no available_at') FROM jo
 -- set_progress: percentage, and current/total, by id and by external id
 SELECT jobtrack.set_progress(:d::bigint, 42.5) \g /dev/null
 SELECT is(percentage, 42.5, 'set_progress(job_id, percentage)') FROM jobtrack.job_status WHERE id = :d;
-SELECT jobtrack.set_progress('ext-1', 12) \g /dev/null
+SELECT jobtrack.set_progress(jobtrack.job('ext-1'), 12) \g /dev/null
 SELECT is(percentage, 12::numeric, 'set_progress(external_id, percentage)') FROM jobtrack.job_status WHERE id = :e;
 SELECT jobtrack.set_progress(:d::bigint, 3, 4) \g /dev/null
 SELECT results_eq(format($$SELECT progress_current, progress_total, percentage FROM jobtrack.job_status WHERE id = %s$$, :d),
 	$$VALUES (3::bigint, 4::bigint, 75::numeric)$$, 'set_progress(job_id, 3, 4) sets current, total and percentage 75');
-SELECT jobtrack.set_progress('ext-1', 1, 8) \g /dev/null
+SELECT jobtrack.set_progress(jobtrack.job('ext-1'), 1, 8) \g /dev/null
 SELECT results_eq(format($$SELECT progress_current, progress_total, percentage FROM jobtrack.job_status WHERE id = %s$$, :e),
 	$$VALUES (1::bigint, 8::bigint, 12.5::numeric)$$, 'set_progress(external_id, 1, 8) gives 12.5');
 SELECT jobtrack.set_progress(:d::bigint, 1, 3) \g /dev/null
@@ -65,11 +65,11 @@ SELECT jobtrack.set_progress(:d::bigint, 0) \g /dev/null
 SELECT is(percentage, 0::numeric, 'set_progress to 0 is allowed') FROM jobtrack.job_status WHERE id = :d;
 SELECT jobtrack.set_progress(:d::bigint, 100) \g /dev/null
 SELECT is(jobtrack.percentage(:d::bigint), 100::numeric, 'set_progress to 100 is allowed; percentage(job_id) reads it');
-SELECT is(jobtrack.percentage('ext-1'), 12.5, 'percentage(external_id)');
+SELECT is(jobtrack.percentage(jobtrack.job('ext-1')), 12.5, 'percentage(external_id)');
 SELECT is(status, 'queued', 'set_progress does not change the status') FROM jobtrack.job_status WHERE id = :d;
 
 -- heartbeat
-SELECT jobtrack.heartbeat('ext-1') \g /dev/null
+SELECT jobtrack.heartbeat(jobtrack.job('ext-1')) \g /dev/null
 SELECT is(heartbeat_at, now(), 'heartbeat(external_id) sets heartbeat_at') FROM jobtrack.job_status WHERE id = :e;
 SELECT jobtrack.create_job('Beat') AS hb \gset
 SELECT jobtrack.start_job(:hb::bigint) \g /dev/null
@@ -85,7 +85,7 @@ SELECT jobtrack.add_message(:d::bigint, 'reading file') AS m1 \gset
 SELECT results_eq(format($$SELECT job_id, level, message FROM jobtrack.job_message WHERE id = %s$$, :m1),
 	format($$VALUES (%s::bigint, 'info'::jobtrack.message_level, 'reading file')$$, :d),
 	'add_message(job_id, message) records an info message and returns its id');
-SELECT jobtrack.add_message('ext-1', 'careful', 'warning') AS m2 \gset
+SELECT jobtrack.add_message(jobtrack.job('ext-1'), 'careful', 'warning') AS m2 \gset
 SELECT results_eq(format($$SELECT job_id, level, message FROM jobtrack.job_message WHERE id = %s$$, :m2),
 	format($$VALUES (%s::bigint, 'warning'::jobtrack.message_level, 'careful')$$, :e),
 	'add_message(external_id, message, level) records the level');
@@ -103,8 +103,8 @@ SELECT jobtrack.start_job(:d::bigint) \g /dev/null
 SELECT jobtrack.send_signal(:d::bigint, 'pause', '{"seconds": 10}') AS s1 \gset
 SELECT jobtrack.request_cancel(:d::bigint) AS s2 \gset
 SELECT jobtrack.create_job('Signalled', external_id => 'ext-sig') AS sj \gset
-SELECT jobtrack.send_signal('ext-sig', 'resize', '{"to": 3}', true) AS s3 \gset
-SELECT jobtrack.request_cancel('ext-sig') AS s4 \gset
+SELECT jobtrack.send_signal(jobtrack.job('ext-sig'), 'resize', '{"to": 3}', true) AS s3 \gset
+SELECT jobtrack.request_cancel(jobtrack.job('ext-sig')) AS s4 \gset
 SELECT jobtrack.send_signal(:d::bigint, 'ping') AS s5 \gset
 SELECT ok(:s1 < :s2 AND :s2 < :s5, 'send_signal and request_cancel return increasing ids');
 SELECT results_eq(format($$SELECT id, signal, parameters, cancel_job, handled_at IS NULL FROM jobtrack.take_signals(%s::bigint)$$, :d),
@@ -120,18 +120,18 @@ SELECT is(jobtrack.get_status(:d::bigint), 'started', 'request_cancel does not c
 SELECT jobtrack.send_signal(:d::bigint, 'later') AS s6 \gset
 SELECT results_eq(format($$SELECT id FROM jobtrack.take_signals(%s::bigint)$$, :d),
 	format($$VALUES (%s::bigint)$$, :s6), 'take_signals returns only what arrived since the last take');
-SELECT results_eq($$SELECT signal, parameters, cancel_job FROM jobtrack.take_signals('ext-sig')$$,
+SELECT results_eq($$SELECT signal, parameters, cancel_job FROM jobtrack.take_signals(jobtrack.job('ext-sig'))$$,
 	$$VALUES ('resize', '{"to": 3}'::jsonb, true), ('cancel', '{}'::jsonb, true)$$,
 	'send_signal/request_cancel/take_signals by external id');
-SELECT is_empty($$SELECT * FROM jobtrack.take_signals('ext-sig')$$, 'take_signals(external_id) again returns none');
+SELECT is_empty($$SELECT * FROM jobtrack.take_signals(jobtrack.job('ext-sig'))$$, 'take_signals(external_id) again returns none');
 
 -- get_status, runtime
-SELECT is(jobtrack.get_status('ext-1'), 'started', 'get_status(external_id)');
+SELECT is(jobtrack.get_status(jobtrack.job('ext-1')), 'started', 'get_status(external_id)');
 SELECT is(jobtrack.get_status(:dl::bigint), 'delayed', 'get_status(job_id)');
 SELECT is(jobtrack.runtime(:dl::bigint), NULL, 'runtime of a job never started is NULL');
 UPDATE jobtrack.job_status SET started_at = now() - interval '90 seconds' WHERE id = :e;
-SELECT ok(jobtrack.runtime('ext-1') >= interval '90 seconds', 'runtime(external_id) of a running job runs until now');
-SELECT jobtrack.succeed_job('ext-1') \g /dev/null
+SELECT ok(jobtrack.runtime(jobtrack.job('ext-1')) >= interval '90 seconds', 'runtime(external_id) of a running job runs until now');
+SELECT jobtrack.succeed_job(jobtrack.job('ext-1')) \g /dev/null
 SELECT is(jobtrack.runtime(:e::bigint), interval '90 seconds', 'runtime(job_id) of a finished job is finished_at - started_at');
 
 -- predicates: by id, by external id and by status, against the SPEC categories
@@ -168,16 +168,16 @@ SELECT results_eq($$SELECT s, jobtrack.is_successful(id), jobtrack.is_failed(id)
 		jobtrack.is_running(id), jobtrack.is_queued(id), jobtrack.has_finished(id) FROM jt_pred ORDER BY s$$,
 	$$SELECT s, successful, failed, cancelled, running, queued, finished FROM jt_pred ORDER BY s$$,
 	'is_successful/is_failed/is_cancelled/is_running/is_queued/has_finished by job_id');
-SELECT results_eq($$SELECT s, jobtrack.is_successful('pred-' || s), jobtrack.is_failed('pred-' || s),
-		jobtrack.is_cancelled('pred-' || s), jobtrack.is_running('pred-' || s),
-		jobtrack.is_queued('pred-' || s), jobtrack.has_finished('pred-' || s) FROM jt_pred ORDER BY s$$,
+SELECT results_eq($$SELECT s, jobtrack.is_successful(jobtrack.job('pred-' || s)), jobtrack.is_failed(jobtrack.job('pred-' || s)),
+		jobtrack.is_cancelled(jobtrack.job('pred-' || s)), jobtrack.is_running(jobtrack.job('pred-' || s)),
+		jobtrack.is_queued(jobtrack.job('pred-' || s)), jobtrack.has_finished(jobtrack.job('pred-' || s)) FROM jt_pred ORDER BY s$$,
 	$$SELECT s, successful, failed, cancelled, running, queued, finished FROM jt_pred ORDER BY s$$,
 	'the predicates by external_id');
 SELECT results_eq($$SELECT s, jobtrack.is_successful(s), jobtrack.is_failed(s), jobtrack.is_cancelled(s),
 		jobtrack.is_running(s), jobtrack.is_queued(s), jobtrack.has_finished(s) FROM jt_pred ORDER BY s$$,
 	$$SELECT s, successful, failed, cancelled, running, queued, finished FROM jt_pred ORDER BY s$$,
 	'the predicates on a jobtrack.status');
-SELECT results_eq($$SELECT s, jobtrack.get_status(id), jobtrack.get_status('pred-' || s) FROM jt_pred ORDER BY s$$,
+SELECT results_eq($$SELECT s, jobtrack.get_status(id), jobtrack.get_status(jobtrack.job('pred-' || s)) FROM jt_pred ORDER BY s$$,
 	$$SELECT s, s, s FROM jt_pred ORDER BY s$$, 'get_status by id and by external id for each status');
 SELECT is(jobtrack.is_successful(NULL::jobtrack.status), NULL, 'a predicate on a NULL status is NULL');
 

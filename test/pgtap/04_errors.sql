@@ -22,15 +22,15 @@
 -- in them could write.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(219);
+SELECT plan(217);
 
 -- the data the failing calls aim at
 CREATE TEMP TABLE jt_ids (g bigint, j bigint, q bigint);
 INSERT INTO jt_ids (g) VALUES (jobtrack.create_group('errors group'));
 UPDATE jt_ids SET j = jobtrack.create_job('Errors', 'err', '{"k": "v"}', g, NULL, 'err-1'),
 				  q = jobtrack.create_job('Errors', external_id => 'err-q');
-SELECT jobtrack.start_job('err-1'), jobtrack.set_progress('err-1', 2, 10), jobtrack.add_message('err-1', 'hello'),
-	   jobtrack.send_signal('err-1', 'sig') \g /dev/null
+SELECT jobtrack.start_job(jobtrack.job('err-1')), jobtrack.set_progress(jobtrack.job('err-1'), 2, 10), jobtrack.add_message(jobtrack.job('err-1'), 'hello'),
+	   jobtrack.send_signal(jobtrack.job('err-1'), 'sig') \g /dev/null
 
 -- what a failed call leaves behind: the last value of every jobtrack
 -- sequence, and the row versions this transaction wrote to each jobtrack table
@@ -78,7 +78,7 @@ SELECT format('SELECT jobtrack.%s(%s%s)', fn, arg, rest), 'P0002',
 			   ('take_signals', ''), ('get_status', ''), ('percentage', ''), ('runtime', ''),
 			   ('is_successful', ''), ('is_failed', ''), ('is_cancelled', ''), ('is_running', ''),
 			   ('is_queued', ''), ('has_finished', '')) AS f(fn, rest),
-	   (VALUES ('-1::bigint'), ('''no-such-job''::text')) AS a(arg);
+	   (VALUES ('-1::bigint'), ('jobtrack.job(''no-such-job'')')) AS a(arg);
 INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 	('SELECT jobtrack.create_job(''Errors'', group_id => -1)', 'P0002', 'job group -1 does not exist',
 	 'create_job with an unknown group_id raises P0002', true),
@@ -91,8 +91,8 @@ INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 -- refuse the change before the new row version is written.
 INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 	('SELECT jobtrack.succeed_job((SELECT q FROM jt_ids))', '55000', NULL, 'succeed_job of a queued job raises 55000', true),
-	('SELECT jobtrack.set_status(''err-q'', ''failed'')', '55000', NULL, 'set_status(external_id, failed) of a queued job raises 55000', true),
-	('SELECT jobtrack.retry_job(''err-1'')', '55000', NULL, 'retry_job of a started job raises 55000', true),
+	('SELECT jobtrack.set_status(jobtrack.job(''err-q''), ''failed'')', '55000', NULL, 'set_status(external_id, failed) of a queued job raises 55000', true),
+	('SELECT jobtrack.retry_job(jobtrack.job(''err-1''))', '55000', NULL, 'retry_job of a started job raises 55000', true),
 	('SELECT jobtrack.set_status((SELECT j FROM jt_ids), ''delayed'')', '55000', NULL, 'started -> delayed raises 55000', true),
 	('UPDATE jobtrack.job_status SET status = ''queued'' WHERE id = (SELECT j FROM jt_ids)', '55000', NULL,
 	 'a plain UPDATE started -> queued raises 55000', true),
@@ -105,9 +105,11 @@ INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 -- functions that create jobs and groups, or run an evaluator pass
 -- (update_status_running), which must refuse a NULL before they do so.
 INSERT INTO jt_case (q, code, msg, descr, traced)
-SELECT format('SELECT jobtrack.%s(NULL::%s%s)', fn, t, rest), '22004', NULL,
-	   format('%s(NULL::%s) raises 22004', fn, t),
-	   fn IN ('add_message', 'send_signal', 'request_cancel')
+SELECT format('SELECT jobtrack.%s(NULL::%s%s)', fn, t, rest),
+	   CASE t WHEN 'text' THEN '42883' ELSE '22004' END, NULL,
+	   CASE t WHEN 'text' THEN format('%s(NULL::text) is refused: no function takes a job as text', fn)
+		   ELSE format('%s(NULL::%s) raises 22004', fn, t) END,
+	   t = 'bigint' AND fn IN ('add_message', 'send_signal', 'request_cancel')
   FROM (VALUES ('start_job', ''), ('succeed_job', ''), ('fail_job', ', ''reason'''), ('cancel_job', ''),
 			   ('pause_job', ''), ('retry_job', ''), ('set_status', ', ''started'''),
 			   ('set_progress', ', 5'), ('set_progress', ', 1, 2'), ('heartbeat', ''),
@@ -117,18 +119,19 @@ SELECT format('SELECT jobtrack.%s(NULL::%s%s)', fn, t, rest), '22004', NULL,
 			   ('is_queued', ''), ('has_finished', '')) AS f(fn, rest),
 	   (VALUES ('bigint'), ('text')) AS a(t);
 INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
+	('SELECT jobtrack.job(NULL)', '22004', 'external_id must not be null', 'job(NULL) raises 22004', false),
 	('SELECT jobtrack.create_job(NULL)', '22004', NULL, 'create_job(job_type NULL) raises 22004', true),
 	('SELECT jobtrack.create_job(''Errors'', tags => NULL)', '22004', NULL, 'create_job(tags NULL) raises 22004', true),
-	('SELECT jobtrack.set_status(''err-1'', NULL)', '22004', NULL, 'set_status(job, NULL) raises 22004', false),
+	('SELECT jobtrack.set_status(jobtrack.job(''err-1''), NULL)', '22004', NULL, 'set_status(job, NULL) raises 22004', false),
 	('SELECT jobtrack.set_status((SELECT j FROM jt_ids), NULL)', '22004', NULL, 'set_status(job_id, NULL) raises 22004', false),
 	('SELECT jobtrack.set_progress((SELECT j FROM jt_ids), NULL::numeric)', '22004', NULL, 'set_progress(percentage NULL) raises 22004', false),
-	('SELECT jobtrack.set_progress(''err-1'', NULL::bigint, 10)', '22004', NULL, 'set_progress(current NULL) raises 22004', false),
-	('SELECT jobtrack.set_progress(''err-1'', 1, NULL::bigint)', '22004', NULL, 'set_progress(total NULL) raises 22004', false),
-	('SELECT jobtrack.add_message(''err-1'', NULL)', '22004', NULL, 'add_message(message NULL) raises 22004', true),
-	('SELECT jobtrack.add_message(''err-1'', ''m'', NULL)', '22004', NULL, 'add_message(level NULL) raises 22004', true),
-	('SELECT jobtrack.send_signal(''err-1'', NULL)', '22004', NULL, 'send_signal(signal NULL) raises 22004', true),
-	('SELECT jobtrack.send_signal(''err-1'', ''s'', NULL)', '22004', NULL, 'send_signal(parameters NULL) raises 22004', true),
-	('SELECT jobtrack.send_signal(''err-1'', ''s'', ''{}'', NULL)', '22004', NULL, 'send_signal(cancel_job NULL) raises 22004', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), NULL::bigint, 10)', '22004', NULL, 'set_progress(current NULL) raises 22004', false),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), 1, NULL::bigint)', '22004', NULL, 'set_progress(total NULL) raises 22004', false),
+	('SELECT jobtrack.add_message(jobtrack.job(''err-1''), NULL)', '22004', NULL, 'add_message(message NULL) raises 22004', true),
+	('SELECT jobtrack.add_message(jobtrack.job(''err-1''), ''m'', NULL)', '22004', NULL, 'add_message(level NULL) raises 22004', true),
+	('SELECT jobtrack.send_signal(jobtrack.job(''err-1''), NULL)', '22004', NULL, 'send_signal(signal NULL) raises 22004', true),
+	('SELECT jobtrack.send_signal(jobtrack.job(''err-1''), ''s'', NULL)', '22004', NULL, 'send_signal(parameters NULL) raises 22004', true),
+	('SELECT jobtrack.send_signal(jobtrack.job(''err-1''), ''s'', ''{}'', NULL)', '22004', NULL, 'send_signal(cancel_job NULL) raises 22004', true),
 	('SELECT jobtrack.create_group(NULL)', '22004', NULL, 'create_group(title NULL) raises 22004', true),
 	('SELECT jobtrack.create_group(''t'', NULL, NULL)', '22004', NULL, 'create_group(time_to_check NULL) raises 22004', true),
 	('SELECT jobtrack.group_id(NULL)', '22004', NULL, 'group_id(title NULL) raises 22004', true),
@@ -147,15 +150,15 @@ INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 -- create_group check their arguments before they take an id (or claim the
 -- external id); the trigger refuses bad values before the row is written.
 INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
-	('SELECT jobtrack.set_progress(''err-1'', -1)', '22023', NULL, 'percentage -1 raises 22023', true),
-	('SELECT jobtrack.set_progress(''err-1'', 101)', '22023', NULL, 'percentage 101 raises 22023', true),
-	('SELECT jobtrack.set_progress(''err-1'', 100.001)', '22023', NULL, 'percentage 100.001 raises 22023', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), -1)', '22023', NULL, 'percentage -1 raises 22023', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), 101)', '22023', NULL, 'percentage 101 raises 22023', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), 100.001)', '22023', NULL, 'percentage 100.001 raises 22023', true),
 	('SELECT jobtrack.set_progress((SELECT j FROM jt_ids), ''NaN'')', '22023', NULL, 'percentage NaN raises 22023', true),
 	('SELECT jobtrack.set_progress((SELECT j FROM jt_ids), ''Infinity'')', '22023', NULL, 'percentage Infinity raises 22023', true),
 	('SELECT jobtrack.set_progress((SELECT j FROM jt_ids), ''-Infinity'')', '22023', NULL, 'percentage -Infinity raises 22023', true),
-	('SELECT jobtrack.set_progress(''err-1'', -1, 10)', '22023', NULL, 'a negative current raises 22023', true),
-	('SELECT jobtrack.set_progress(''err-1'', 0, -1)', '22023', NULL, 'a negative total raises 22023', true),
-	('SELECT jobtrack.set_progress(''err-1'', -5, -1)', '22023', NULL, 'negative current and total raise 22023', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), -1, 10)', '22023', NULL, 'a negative current raises 22023', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), 0, -1)', '22023', NULL, 'a negative total raises 22023', true),
+	('SELECT jobtrack.set_progress(jobtrack.job(''err-1''), -5, -1)', '22023', NULL, 'negative current and total raise 22023', true),
 	('SELECT jobtrack.set_progress((SELECT j FROM jt_ids), 11, 10)', '22023', NULL, 'total below current raises 22023', true),
 	('UPDATE jobtrack.job_status SET percentage = 150 WHERE id = (SELECT j FROM jt_ids)', '22023', NULL,
 	 'a plain UPDATE of percentage to 150 raises 22023', true),
@@ -177,7 +180,7 @@ INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 	('SELECT * FROM jobtrack.where_tag(''k'', '''', ''v'')', '22023', NULL, 'where_tag with an empty operator raises 22023', false),
 	('SELECT * FROM jobtrack.where_tag(''nokey'', ''LIKE'', ''v'')', '22023', NULL,
 	 'an unknown operator raises 22023 even when no job has the key', false),
-	('SELECT jobtrack.add_message(''err-1'', ''m'', ''fatal'')', '22023', 'unknown message level "fatal"', 'message level fatal raises 22023', true),
+	('SELECT jobtrack.add_message(jobtrack.job(''err-1''), ''m'', ''fatal'')', '22023', 'unknown message level "fatal"', 'message level fatal raises 22023', true),
 	('SELECT jobtrack.add_message((SELECT j FROM jt_ids), ''m'', '''')', '22023', NULL, 'an empty message level raises 22023', true),
 	('SELECT jobtrack.create_job('''')', '22023', NULL, 'an empty job_type raises 22023', true),
 	('SELECT jobtrack.create_job(''Errors'', delay => interval ''-1 minute'')', '22023', NULL, 'a negative delay raises 22023', true),
@@ -188,7 +191,7 @@ INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 INSERT INTO jt_case (q, code, msg, descr, traced) VALUES
 	('SELECT jobtrack.status_from_text(''bogus'')', '22P02', NULL, 'status_from_text(''bogus'') raises 22P02', false),
 	('SELECT jobtrack.status_from_text('''')', '22P02', NULL, 'status_from_text('''') raises 22P02', false),
-	('SELECT jobtrack.set_status(''err-1'', ''bogus'')', '22P02', NULL, 'set_status(job, ''bogus'') raises 22P02', false);
+	('SELECT jobtrack.set_status(jobtrack.job(''err-1''), ''bogus'')', '22P02', NULL, 'set_status(job, ''bogus'') raises 22P02', false);
 
 -- 23505: a second group with the same title, a second job with the same external id
 INSERT INTO jt_case (q, code, msg, descr, traced) VALUES

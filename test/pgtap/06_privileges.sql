@@ -5,13 +5,13 @@
 -- test transaction, so the ROLLBACK removes them.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(185);
+SELECT plan(144);
 
 -- 3. privilege audit: no ACL entry for PUBLIC (grantee 0), NULL ACLs read as their defaults
 SELECT is_empty($$
 	SELECT p.oid::regprocedure::text, a.privilege_type
 	  FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
-	 WHERE p.pronamespace = 'jobtrack'::regnamespace AND a.grantee = 0
+	 WHERE p.pronamespace IN ('jobtrack'::regnamespace, 'jobtrack_internal'::regnamespace) AND a.grantee = 0
 	$$, 'PUBLIC can execute no jobtrack function or aggregate');
 SELECT is_empty($$
 	SELECT c.oid::regclass::text, c.relkind, a.privilege_type
@@ -23,7 +23,7 @@ SELECT is_empty($$
 SELECT is_empty($$
 	SELECT a.privilege_type FROM pg_namespace n,
 		   aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) AS a
-	 WHERE n.nspname = 'jobtrack' AND a.grantee = 0
+	 WHERE n.nspname IN ('jobtrack', 'jobtrack_internal') AND a.grantee = 0
 	$$, 'PUBLIC has no privilege on schema jobtrack');
 SELECT cmp_ok((SELECT count(*) FROM pg_class WHERE relnamespace = 'jobtrack'::regnamespace AND relkind IN ('r', 'v', 'S')),
 	'>=', 14::bigint, 'the audit covered at least 8 tables, 1 view and 5 sequences');
@@ -37,20 +37,20 @@ SELECT is_empty($$
 -- 4. SECURITY DEFINER hygiene
 SELECT is_empty($$
 	SELECT p.oid::regprocedure::text FROM pg_proc p
-	 WHERE p.pronamespace = 'jobtrack'::regnamespace AND p.prosecdef
+	 WHERE p.pronamespace IN ('jobtrack'::regnamespace, 'jobtrack_internal'::regnamespace) AND p.prosecdef
 	   AND NOT coalesce(array_to_string(p.proconfig, ',') ~ 'search_path=pg_catalog, *pg_temp', false)
 	$$, 'every SECURITY DEFINER function has search_path=pg_catalog, pg_temp');
 SELECT is_empty($$
 	SELECT p.oid::regprocedure::text FROM pg_proc p
-	 WHERE p.pronamespace = 'jobtrack'::regnamespace AND p.prosecdef
+	 WHERE p.pronamespace IN ('jobtrack'::regnamespace, 'jobtrack_internal'::regnamespace) AND p.prosecdef
 	   AND has_function_privilege('public', p.oid, 'EXECUTE')
 	$$, 'no SECURITY DEFINER function is executable by PUBLIC');
 SELECT is_empty($$
 	SELECT p.oid::regprocedure::text FROM pg_proc p
-	 WHERE p.pronamespace = 'jobtrack'::regnamespace AND p.prosecdef
+	 WHERE p.pronamespace IN ('jobtrack'::regnamespace, 'jobtrack_internal'::regnamespace) AND p.prosecdef
 	   AND p.oid NOT IN ('jobtrack.check_groups()'::regprocedure, 'jobtrack.update_status_running(bigint)'::regprocedure,
-						 'jobtrack.run_maintenance()'::regprocedure, 'jobtrack.job_status_deleted()'::regprocedure,
-						 'jobtrack.check_event_horizon(bigint)'::regprocedure)
+						 'jobtrack.run_maintenance()'::regprocedure, 'jobtrack_internal.job_status_deleted()'::regprocedure,
+						 'jobtrack_internal.check_event_horizon(bigint)'::regprocedure)
 	$$, 'only the evaluator, maintenance, the deleted-job trigger and the event horizon check are SECURITY DEFINER');
 SELECT ok((SELECT prosecdef FROM pg_proc WHERE oid = 'jobtrack.check_groups()'::regprocedure),
 	'check_groups() runs with definer rights (RLS never hides jobs from it)');
@@ -67,7 +67,7 @@ RESET ROLE;
 -- a role with USAGE on the schema and nothing else: every function and aggregate is refused
 -- (called with non-NULL constants: a STRICT function of a NULL constant folds to NULL unchecked)
 CREATE ROLE jt_tap_usage;
-GRANT USAGE ON SCHEMA jobtrack TO jt_tap_usage;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_tap_usage;
 CREATE TEMP TABLE jt_call AS
 SELECT p.oid::regprocedure::text AS fn,
 	   format('permission denied for %s %s', CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'function' END, p.proname) AS msg,
@@ -99,20 +99,20 @@ CREATE ROLE jt_tap_reader;
 CREATE ROLE jt_tap_admin;
 
 -- the grants of README.md "Roles"
-GRANT USAGE ON SCHEMA jobtrack TO jt_tap_writer;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_tap_writer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_tap_writer;
 GRANT SELECT ON jobtrack.job_external_id TO jt_tap_writer;
 GRANT SELECT ON jobtrack.job_group TO jt_tap_writer;
 GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO jt_tap_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_tap_writer;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_tap_writer;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_tap_writer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
 	jobtrack.update_status_running(bigint) FROM jt_tap_writer;
 
-GRANT USAGE ON SCHEMA jobtrack TO jt_tap_reader;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_tap_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO jt_tap_reader;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_tap_reader;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_tap_reader;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
 	jobtrack.update_status_running(bigint), jobtrack.create_group(text, jsonb, interval),
 	jobtrack.group_id(text) FROM jt_tap_reader;
@@ -135,23 +135,23 @@ SET ROLE jt_tap_writer;
 SELECT jobtrack.create_job('Matrix', 'm', '{"n": "1"}', :g, '{"d": 1}', 'mx-1') AS w \gset
 SELECT is(jobtrack.create_job('Matrix', external_id => 'mx-1'), :w::bigint, 'writer: create_job first-or-create by external id');
 SELECT is(owner, 'jt_tap_writer'::name, 'writer: the job''s owner is the writer') FROM jobtrack.job_status WHERE id = :w;
-SELECT is(jobtrack.start_job('mx-1'), 'started', 'writer: start_job');
-SELECT lives_ok(format('SELECT jobtrack.set_progress(%s::bigint, 50), jobtrack.set_progress(''mx-1'', 3, 4), jobtrack.heartbeat(%s::bigint)', :w, :w),
+SELECT is(jobtrack.start_job(jobtrack.job('mx-1')), 'started', 'writer: start_job');
+SELECT lives_ok(format('SELECT jobtrack.set_progress(%s::bigint, 50), jobtrack.set_progress(jobtrack.job(''mx-1''), 3, 4), jobtrack.heartbeat(%s::bigint)', :w, :w),
 	'writer: set_progress (both forms) and heartbeat');
-SELECT lives_ok(format('SELECT jobtrack.add_message(%s::bigint, ''hi'', ''success''), jobtrack.send_signal(''mx-1'', ''s''), jobtrack.request_cancel(%s::bigint)', :w, :w),
+SELECT lives_ok(format('SELECT jobtrack.add_message(%s::bigint, ''hi'', ''success''), jobtrack.send_signal(jobtrack.job(''mx-1''), ''s''), jobtrack.request_cancel(%s::bigint)', :w, :w),
 	'writer: add_message, send_signal, request_cancel');
-SELECT is((SELECT count(*) FROM jobtrack.take_signals('mx-1')), 2::bigint, 'writer: take_signals');
+SELECT is((SELECT count(*) FROM jobtrack.take_signals(jobtrack.job('mx-1'))), 2::bigint, 'writer: take_signals');
 SELECT is(jobtrack.pause_job(:w::bigint), 'paused', 'writer: pause_job');
-SELECT is(jobtrack.set_status('mx-1', 'started'), 'started', 'writer: set_status');
+SELECT is(jobtrack.set_status(jobtrack.job('mx-1'), 'started'), 'started', 'writer: set_status');
 SELECT is(jobtrack.fail_job(:w::bigint, 'x'), 'failed', 'writer: fail_job');
-SELECT is(jobtrack.retry_job('mx-1'), 'queued', 'writer: retry_job');
+SELECT is(jobtrack.retry_job(jobtrack.job('mx-1')), 'queued', 'writer: retry_job');
 SELECT lives_ok(format('UPDATE jobtrack.job_status SET status = ''started'' WHERE id = %s', :w), 'writer: a plain UPDATE of the status');
 SELECT throws_ok(format('UPDATE jobtrack.job_status SET status = ''delayed'' WHERE id = %s', :w), '55000', NULL,
 	'writer: the status machine still applies to a plain UPDATE');
 SELECT is(jobtrack.succeed_job(:w::bigint), 'succeeded', 'writer: succeed_job');
 SELECT jobtrack.create_job('Matrix', group_id => :g) AS w2 \gset
 SELECT is(jobtrack.cancel_job(:w2::bigint), 'cancelled', 'writer: cancel_job');
-SELECT results_eq($$SELECT jobtrack.get_status('mx-1'), jobtrack.percentage('mx-1'), jobtrack.is_successful('mx-1'), jobtrack.runtime('mx-1') IS NOT NULL$$,
+SELECT results_eq($$SELECT jobtrack.get_status(jobtrack.job('mx-1')), jobtrack.percentage(jobtrack.job('mx-1')), jobtrack.is_successful(jobtrack.job('mx-1')), jobtrack.runtime(jobtrack.job('mx-1')) IS NOT NULL$$,
 	$$VALUES ('succeeded'::jobtrack.status, 100::numeric, true, true)$$, 'writer: get_status, percentage, predicates, runtime');
 SELECT results_eq(format($$SELECT (SELECT count(*) FROM jobtrack.where_tag('n', '=', '1') WHERE job_type = 'Matrix'), (SELECT count(*) FROM jobtrack.where_tag('n', '<', '2') WHERE job_type = 'Matrix'),
 		(SELECT jobtrack.count_finished(status) FROM jobtrack.in_group(%s)), (SELECT count(*) FROM jobtrack.for_job('Matrix'))$$, :g),
@@ -213,9 +213,9 @@ SELECT results_eq(format($$SELECT (SELECT count(*) FROM jobtrack.for_job('Matrix
 		(SELECT count(*) FROM jobtrack.where_status('succeeded') WHERE job_type = 'Matrix'), (SELECT count(*) FROM jobtrack.where_not_status('succeeded') WHERE job_type = 'Matrix'),
 		(SELECT count(*) FROM jobtrack.in_group(%s))$$, :g),
 	$$VALUES (3::bigint, 1::bigint, 1::bigint, 1::bigint, 1::bigint, 2::bigint, 2::bigint)$$, 'reader: every scope');
-SELECT results_eq(format($$SELECT jobtrack.get_status(%s::bigint), jobtrack.percentage('mx-1'), jobtrack.runtime(%s::bigint) IS NOT NULL,
-		jobtrack.is_successful('mx-1'), jobtrack.is_failed(%s::bigint), jobtrack.is_cancelled('mx-1'), jobtrack.is_running('mx-1'),
-		jobtrack.is_queued('mx-1'), jobtrack.has_finished('succeeded'::jobtrack.status), jobtrack.status_from_text('completed')$$, :w, :w, :w),
+SELECT results_eq(format($$SELECT jobtrack.get_status(%s::bigint), jobtrack.percentage(jobtrack.job('mx-1')), jobtrack.runtime(%s::bigint) IS NOT NULL,
+		jobtrack.is_successful(jobtrack.job('mx-1')), jobtrack.is_failed(%s::bigint), jobtrack.is_cancelled(jobtrack.job('mx-1')), jobtrack.is_running(jobtrack.job('mx-1')),
+		jobtrack.is_queued(jobtrack.job('mx-1')), jobtrack.has_finished('succeeded'::jobtrack.status), jobtrack.status_from_text('completed')$$, :w, :w, :w),
 	$$VALUES ('succeeded'::jobtrack.status, 100::numeric, true, true, false, false, false, false, true, 'succeeded'::jobtrack.status)$$,
 	'reader: get_status, percentage, runtime, the predicates, status_from_text');
 SELECT is((SELECT count(*) FROM jobtrack.group_events(0) WHERE group_id IN (:g, :g3)), 3::bigint, 'reader: group_events');
@@ -223,13 +223,13 @@ SELECT lives_ok($$SELECT count(*) FROM jobtrack.job_message, jobtrack.job_signal
 	'reader: selects messages, signals, groups and events');
 SELECT lives_ok($$SELECT * FROM jobtrack.stats$$, 'reader: selects jobtrack.stats');
 SELECT throws_ok($$SELECT jobtrack.create_job('Nope')$$, '42501', NULL, 'reader: cannot create_job');
-SELECT throws_ok($$SELECT jobtrack.start_job('mx-1')$$, '42501', NULL, 'reader: cannot start_job');
-SELECT throws_ok($$SELECT jobtrack.set_status('mx-1', 'succeeded')$$, '42501', NULL, 'reader: cannot set_status');
-SELECT throws_ok($$SELECT jobtrack.set_progress('mx-1', 5)$$, '42501', NULL, 'reader: cannot set_progress');
-SELECT throws_ok($$SELECT jobtrack.heartbeat('mx-1')$$, '42501', NULL, 'reader: cannot heartbeat');
-SELECT throws_ok($$SELECT jobtrack.add_message('mx-1', 'x')$$, '42501', NULL, 'reader: cannot add_message');
-SELECT throws_ok($$SELECT jobtrack.send_signal('mx-1', 'x')$$, '42501', NULL, 'reader: cannot send_signal');
-SELECT throws_ok($$SELECT * FROM jobtrack.take_signals('mx-1')$$, '42501', NULL, 'reader: cannot take_signals (it marks them handled)');
+SELECT throws_ok($$SELECT jobtrack.start_job(jobtrack.job('mx-1'))$$, '42501', NULL, 'reader: cannot start_job');
+SELECT throws_ok($$SELECT jobtrack.set_status(jobtrack.job('mx-1'), 'succeeded')$$, '42501', NULL, 'reader: cannot set_status');
+SELECT throws_ok($$SELECT jobtrack.set_progress(jobtrack.job('mx-1'), 5)$$, '42501', NULL, 'reader: cannot set_progress');
+SELECT throws_ok($$SELECT jobtrack.heartbeat(jobtrack.job('mx-1'))$$, '42501', NULL, 'reader: cannot heartbeat');
+SELECT throws_ok($$SELECT jobtrack.add_message(jobtrack.job('mx-1'), 'x')$$, '42501', NULL, 'reader: cannot add_message');
+SELECT throws_ok($$SELECT jobtrack.send_signal(jobtrack.job('mx-1'), 'x')$$, '42501', NULL, 'reader: cannot send_signal');
+SELECT throws_ok($$SELECT * FROM jobtrack.take_signals(jobtrack.job('mx-1'))$$, '42501', NULL, 'reader: cannot take_signals (it marks them handled)');
 SELECT throws_ok($$SELECT jobtrack.create_group('reader group')$$, '42501', NULL, 'reader: cannot create_group');
 SELECT throws_ok($$SELECT jobtrack.check_groups()$$, '42501', NULL, 'reader: cannot run check_groups()');
 SELECT throws_ok($$UPDATE jobtrack.job_status SET alias = 'x'$$, '42501', NULL, 'reader: cannot UPDATE jobs');

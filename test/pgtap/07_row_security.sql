@@ -10,14 +10,14 @@ ALTER TABLE jobtrack.job_signal ENABLE ROW LEVEL SECURITY;
 
 CREATE ROLE jt_rls_a;
 CREATE ROLE jt_rls_b;
-GRANT USAGE ON SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_rls_a, jt_rls_b;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.job_external_id TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.job_group TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.group_event TO jt_rls_a, jt_rls_b;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_rls_a, jt_rls_b;
 
 SELECT jobtrack.group_id('rls shared') AS g \gset
 SET ROLE jt_rls_b;
@@ -41,7 +41,7 @@ SELECT is((SELECT jobtrack.count_not_finished(status) FROM jobtrack.job_status),
 SELECT is((SELECT count(*) FROM jobtrack.job_message WHERE id = :bm), 0::bigint, 'A sees none of B''s messages');
 SELECT is((SELECT count(*) FROM jobtrack.job_signal WHERE id = :bs), 0::bigint, 'A sees none of B''s signals');
 SELECT throws_ok(format('SELECT jobtrack.set_status(%s, ''failed'')', :b), 'P0002', NULL, 'set_status on B''s job: P0002');
-SELECT throws_ok('SELECT jobtrack.succeed_job(''rls-b'')', 'P0002', NULL, 'by external id too');
+SELECT throws_ok('SELECT jobtrack.succeed_job(jobtrack.job(''rls-b''))', 'P0002', NULL, 'by external id too');
 SELECT throws_ok(format('SELECT jobtrack.add_message(%s, ''x'')', :b), 'P0002', NULL, 'add_message on B''s job: P0002');
 SELECT results_eq(format('WITH u AS (UPDATE jobtrack.job_status SET percentage = 5 WHERE id = %s RETURNING 1) SELECT count(*) FROM u', :b),
 	ARRAY[0::bigint], 'a plain UPDATE of B''s job changes 0 rows');

@@ -73,7 +73,7 @@ my @checks = (
 		'delayed', 'create_job with a delay makes a delayed job'
 	],
 	[
-		"SELECT jobtrack.start_job(1); SELECT jobtrack.get_status('ext-1')",
+		"SELECT jobtrack.start_job(1); SELECT jobtrack.get_status(jobtrack.job('ext-1'))",
 		"started\nstarted", 'start_job and get_status'
 	],
 	[
@@ -81,19 +81,19 @@ my @checks = (
 		"\n50", 'set_progress(percentage) and percentage'
 	],
 	[
-		"SELECT jobtrack.set_progress('ext-1', 3, 4); SELECT jobtrack.percentage('ext-1') = 75",
+		"SELECT jobtrack.set_progress(jobtrack.job('ext-1'), 3, 4); SELECT jobtrack.percentage(jobtrack.job('ext-1')) = 75",
 		"\nt", 'set_progress(current, total)'
 	],
 	[
-		"SELECT jobtrack.heartbeat(1); SELECT jobtrack.heartbeat('ext-1'); SELECT heartbeat_at IS NOT NULL FROM jobtrack.job_status WHERE id = 1",
+		"SELECT jobtrack.heartbeat(1); SELECT jobtrack.heartbeat(jobtrack.job('ext-1')); SELECT heartbeat_at IS NOT NULL FROM jobtrack.job_status WHERE id = 1",
 		"\n\nt", 'heartbeat'
 	],
 	[
-		"SELECT jobtrack.add_message(1, 'hello') > 0; SELECT jobtrack.add_message('ext-1', 'careful', 'warning') > 0; SELECT string_agg(level || ':' || message, ',' ORDER BY id) FROM jobtrack.job_message",
+		"SELECT jobtrack.add_message(1, 'hello') > 0; SELECT jobtrack.add_message(jobtrack.job('ext-1'), 'careful', 'warning') > 0; SELECT string_agg(level || ':' || message, ',' ORDER BY id) FROM jobtrack.job_message",
 		"t\nt\ninfo:hello,warning:careful", 'add_message'
 	],
 	[
-		"SELECT jobtrack.send_signal(1, 'pause', '{\"for\": 5}') > 0; SELECT jobtrack.request_cancel('ext-1') > 0",
+		"SELECT jobtrack.send_signal(1, 'pause', '{\"for\": 5}') > 0; SELECT jobtrack.request_cancel(jobtrack.job('ext-1')) > 0",
 		"t\nt", 'send_signal and request_cancel'
 	],
 	[
@@ -101,15 +101,15 @@ my @checks = (
 		'pause false,cancel true', 'take_signals returns the unhandled signals'
 	],
 	[
-		"SELECT count(*) FROM jobtrack.take_signals('ext-1')",
+		"SELECT count(*) FROM jobtrack.take_signals(jobtrack.job('ext-1'))",
 		'0', 'and marks them handled'
 	],
 	[
-		"SELECT jobtrack.is_running(1), jobtrack.is_queued(:mail), jobtrack.has_finished('ext-1')",
+		"SELECT jobtrack.is_running(1), jobtrack.is_queued(:mail), jobtrack.has_finished(jobtrack.job('ext-1'))",
 		't|t|f', 'predicates on a job'
 	],
 	[
-		"SELECT jobtrack.succeed_job('ext-1'); SELECT jobtrack.is_successful(1), jobtrack.runtime(1) IS NOT NULL",
+		"SELECT jobtrack.succeed_job(jobtrack.job('ext-1')); SELECT jobtrack.is_successful(1), jobtrack.runtime(1) IS NOT NULL",
 		"succeeded\nt|t", 'succeed_job, is_successful, runtime'
 	],
 	[

@@ -31,21 +31,21 @@ $node->safe_psql(
 CREATE EXTENSION jobtrack;
 
 CREATE ROLE app_writer;
-GRANT USAGE ON SCHEMA jobtrack TO app_writer;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO app_writer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
       jobtrack.job_signal TO app_writer;
 GRANT SELECT ON jobtrack.job_external_id TO app_writer;
 GRANT SELECT ON jobtrack.job_group TO app_writer;
 GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO app_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO app_writer;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO app_writer;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO app_writer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
       jobtrack.update_status_running(bigint) FROM app_writer;
 
 CREATE ROLE app_reader;
-GRANT USAGE ON SCHEMA jobtrack TO app_reader;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO app_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO app_reader;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO app_reader;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO app_reader;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
       jobtrack.update_status_running(bigint), jobtrack.create_group(text, jsonb, interval),
       jobtrack.group_id(text) FROM app_reader;

@@ -37,8 +37,8 @@ my $role_sql = q{
 	CREATE ROLE jt_app LOGIN;
 };
 my $grant_sql = q{
-	GRANT USAGE ON SCHEMA jobtrack TO jt_app;
-	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_app;
+	GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_app;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_app;
 	GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA jobtrack TO jt_app;
 	GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_app;
 };

@@ -35,14 +35,14 @@ $node->safe_psql('fuzz', q{
 CREATE EXTENSION jobtrack;
 CREATE ROLE jt_fuzzer LOGIN;
 ALTER ROLE jt_fuzzer SET statement_timeout = '5s';
-GRANT USAGE ON SCHEMA jobtrack TO jt_fuzzer;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_fuzzer;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_fuzzer;
 GRANT SELECT ON jobtrack.job_external_id TO jt_fuzzer;
 GRANT SELECT ON jobtrack.job_group TO jt_fuzzer;
 GRANT SELECT ON jobtrack.group_event TO jt_fuzzer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_fuzzer;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack TO jt_fuzzer;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_fuzzer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
 	jobtrack.update_status_running(bigint) FROM jt_fuzzer;
 -- something for the fuzzer to chew on: jobs in every status, groups, events
