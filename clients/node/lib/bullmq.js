@@ -1,0 +1,530 @@
+'use strict';
+
+const { EventEmitter } = require('events');
+const pg = require('pg');
+const IORedis = require('ioredis');
+
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+// Shortest allowed walk (jobtrack's status machine, no retry) from a status to a target.
+const PATH = {
+  queued: { queued: [], delayed: ['delayed'], started: ['started'], succeeded: ['started', 'succeeded'], failed: ['started', 'failed'], cancelled: ['cancelled'] },
+  delayed: { queued: ['queued'], delayed: [], started: ['started'], succeeded: ['started', 'succeeded'], failed: ['started', 'failed'], cancelled: ['cancelled'] },
+  started: { queued: ['paused', 'queued'], delayed: ['paused', 'queued', 'delayed'], started: [], succeeded: ['succeeded'], failed: ['failed'], cancelled: ['cancelled'] },
+  paused: { queued: ['queued'], delayed: ['queued', 'delayed'], started: ['started'], succeeded: ['started', 'succeeded'], failed: ['started', 'failed'], cancelled: ['cancelled'] },
+  stuck: { queued: ['started', 'paused', 'queued'], delayed: ['started', 'paused', 'queued', 'delayed'], started: ['started'], succeeded: ['started', 'succeeded'], failed: ['failed'], cancelled: ['cancelled'] },
+};
+
+/** Compare two Redis stream ids ("ms-seq"). */
+function cmpId(a, b) {
+  const [am, as = '0'] = String(a).split('-');
+  const [bm, bs = '0'] = String(b).split('-');
+  const x = BigInt(am) - BigInt(bm);
+  if (x !== 0n) return x < 0n ? -1 : 1;
+  const y = BigInt(as) - BigInt(bs);
+  return y === 0n ? 0 : (y < 0n ? -1 : 1);
+}
+
+// A checked-out pg client whose connection dies (a server restart) emits
+// 'error'; without a listener that would crash the process. The failing query
+// rejects anyway, and the batch is retried.
+function ignore() {}
+
+async function connect(pool) {
+  const client = await pool.connect();
+  client.on('error', ignore);
+  return client;
+}
+
+function release(client, destroy) {
+  client.removeListener('error', ignore);
+  client.release(destroy ? true : undefined);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function quoteIdent(s) {
+  return '"' + String(s).replace(/"/g, '""') + '"';
+}
+
+function fieldsOf(arr) {
+  const o = {};
+  for (let i = 0; i + 1 < arr.length; i += 2) o[arr[i]] = arr[i + 1];
+  return o;
+}
+
+function parseJson(s) {
+  if (s == null) return null;
+  try { return JSON.parse(s); } catch (_) { return s; }
+}
+
+/** Map a BullMQ job snapshot to the jobtrack status and attempt it must have. */
+function targetOf(s) {
+  const atm = s.attemptsMade;
+  switch (s.state) {
+    case 'completed': return { status: 'succeeded', attempts: Math.max(1, atm) };
+    case 'failed': return { status: 'failed', attempts: Math.max(1, atm) };
+    case 'active': return { status: 'started', attempts: atm + 1 };
+    case 'delayed': return { status: 'delayed', attempts: atm + 1 };
+    case 'removed': return { status: 'cancelled', attempts: null };
+    default: return { status: 'queued', attempts: atm + 1 }; // waiting, paused, prioritized, waiting-children
+  }
+}
+
+/**
+ * Mirrors one BullMQ queue into jobtrack. It reads the queue's event stream
+ * (`<prefix>:<queue>:events`) from its stored position, and for every job an
+ * event names it reads the job's current state from Redis (atomically, in a
+ * MULTI) and moves the jobtrack row there along allowed transitions, in one
+ * PostgreSQL transaction per batch that also stores the new stream position.
+ * Replaying a batch is therefore harmless, and a restart resumes where the
+ * last committed batch ended. When the stream was trimmed past the stored
+ * position, the bridge re-reads every job of the queue instead (a resync).
+ */
+class QueueBridge extends EventEmitter {
+  constructor(queue, options = {}) {
+    super();
+    const {
+      connection, pool, jobtrack, pg: pgConfig, prefix, data = false, schema = 'jobtrack_bullmq',
+      batchSize = 500, blockMs = 1000, maxBackoff = 5000, from = '0-0',
+    } = options;
+    this.queueName = typeof queue === 'string' ? queue : queue.name;
+    const qopts = typeof queue === 'string' ? {} : (queue.opts || {});
+    this.prefix = prefix || qopts.prefix || 'bull';
+    this.base = `${this.prefix}:${this.queueName}:`;
+    this.eventsKey = `${this.base}events`;
+    this.connection = connection || qopts.connection;
+    if (!this.connection) throw new TypeError('trackQueue needs a Redis connection');
+    if (pool) this.pool = pool;
+    else if (jobtrack) this.pool = jobtrack.pool;
+    else if (pgConfig) { this.pool = new pg.Pool(pgConfig); this.ownPool = true; }
+    else throw new TypeError('trackQueue needs a pg pool (pool), a JobTrack client (jobtrack) or pg settings (pg)');
+    if (this.ownPool) this.pool.on('error', () => {});
+    this.data = data;
+    this.schema = schema;
+    this.table = `${quoteIdent(schema)}.position`;
+    this.batchSize = batchSize;
+    this.blockMs = blockMs;
+    this.maxBackoff = maxBackoff;
+    this.from = from;
+    this.position = null;
+    this.stopped = false;
+    this.populated = new Set(); // parent keys whose children all have rows
+    this.stats = { batches: 0, events: 0, jobs: 0, resyncs: 0, errors: 0 };
+  }
+
+  newRedis() {
+    const c = this.connection;
+    if (c && typeof c.duplicate === 'function') return c.duplicate();
+    return new IORedis({ ...c, maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  }
+
+  /** Start the bridge; `ready` resolves when its position is loaded. */
+  start() {
+    if (this.running) return this;
+    this.redis = this.newRedis();
+    this.reader = this.newRedis();
+    this.redis.on('error', () => {});
+    this.reader.on('error', () => {});
+    let readyResolve;
+    this.ready = new Promise((r) => { readyResolve = r; });
+    this.readyResolve = readyResolve;
+    this.running = this.loop(readyResolve);
+    this.running.catch(() => {});
+    return this;
+  }
+
+  /** Stop reading; a batch in flight is finished or rolled back. `ready` resolves too. */
+  async close() {
+    this.stopped = true;
+    if (this.readyResolve) this.readyResolve();
+    if (this.reader) this.reader.disconnect();
+    try { await this.running; } catch (_) { /* reported */ }
+    if (this.redis) this.redis.disconnect();
+    if (this.ownPool) await this.pool.end();
+  }
+
+  async setup() {
+    const client = await connect(this.pool);
+    let ok = false;
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('jobtrack_bullmq setup'))");
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+        stream text PRIMARY KEY,
+        last_id text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        resynced_at timestamptz)`);
+      // Runs a batch's steps in order in one round trip; every call names the job by its id, typed.
+      await client.query(`CREATE OR REPLACE FUNCTION ${quoteIdent(this.schema)}.apply_steps(steps jsonb) RETURNS void
+        LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+        DECLARE s record;
+        BEGIN
+          FOR s IN SELECT * FROM jsonb_to_recordset(steps)
+                     AS x(id bigint, op text, reason text, value numeric, current bigint, total bigint, n int)
+                   ORDER BY n
+          LOOP
+            CASE s.op
+              WHEN 'retry' THEN PERFORM jobtrack.retry_job(s.id::bigint);
+              WHEN 'failed' THEN PERFORM jobtrack.fail_job(s.id::bigint, s.reason::text);
+              WHEN 'reason' THEN UPDATE jobtrack.job_status SET failed_reason = s.reason WHERE id = s.id;
+              WHEN 'percentage' THEN PERFORM jobtrack.set_progress(s.id::bigint, s.value::numeric);
+              WHEN 'progress' THEN PERFORM jobtrack.set_progress(s.id::bigint, s.current::bigint, s.total::bigint);
+              ELSE PERFORM jobtrack.set_status(s.id::bigint, s.op::jobtrack.status);
+            END CASE;
+          END LOOP;
+        END $f$`);
+      await client.query(`INSERT INTO ${this.table} (stream, last_id) VALUES ($1, $2) ON CONFLICT (stream) DO NOTHING`,
+        [this.eventsKey, this.from]);
+      const r = await client.query(`SELECT last_id FROM ${this.table} WHERE stream = $1`, [this.eventsKey]);
+      await client.query('COMMIT');
+      ok = true;
+      return r.rows[0].last_id;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      release(client, !ok);
+    }
+  }
+
+  async loop(readyResolve) {
+    let attempt = 0;
+    let needSetup = true;
+    while (!this.stopped) {
+      try {
+        if (needSetup) {
+          this.position = await this.setup();
+          needSetup = false;
+          if (await this.gap(this.position)) await this.resync();
+          readyResolve();
+        }
+        const res = await this.reader.xread('COUNT', this.batchSize, 'BLOCK', this.blockMs, 'STREAMS', this.eventsKey, this.position);
+        if (this.stopped) break;
+        if (res && res[0] && res[0][1].length) {
+          const entries = res[0][1];
+          if (await this.gap(this.position)) await this.resync();
+          else await this.processBatch(entries);
+        }
+        attempt = 0;
+      } catch (err) {
+        if (this.stopped) break;
+        this.stats.errors++;
+        if (this.listenerCount('error')) this.emit('error', err);
+        const delay = Math.min(this.maxBackoff, 100 * 2 ** attempt++);
+        await sleep(delay / 2 + Math.random() * delay / 2);
+      }
+    }
+  }
+
+  /** True when the stream lost entries after `pos` (BullMQ trims it to about maxLenEvents). */
+  async gap(pos) {
+    let info;
+    try {
+      info = fieldsOf(await this.redis.xinfo('STREAM', this.eventsKey));
+    } catch (err) {
+      if (/no such key/i.test(err.message)) return false;
+      throw err;
+    }
+    // Trimming (XADD MAXLEN ~) removes entries from the head: when entries were
+    // removed and the oldest one left is newer than our position, some entries
+    // after our position may be gone. (Redis 7.0 does not count trimmed entries
+    // in max-deleted-entry-id, so that field cannot tell.) This can be a false
+    // alarm when exactly our own last entry was trimmed; a resync is harmless.
+    const first = info['first-entry'];
+    if (!first) return false;
+    const trimmed = info['entries-added'] === undefined || Number(info['entries-added']) > Number(info.length);
+    return trimmed && cmpId(first[0], pos) > 0;
+  }
+
+  /** Read many jobs' state atomically. keys: full Redis keys of jobs. */
+  async snapshot(keys) {
+    const multi = this.redis.multi();
+    for (const key of keys) {
+      const cut = key.lastIndexOf(':');
+      const base = key.slice(0, cut + 1);
+      const id = key.slice(cut + 1);
+      multi.hmget(key, 'name', 'data', 'progress', 'atm', 'failedReason', 'parentKey', 'delay', 'timestamp', 'finishedOn');
+      multi.lpos(`${base}active`, id);
+      multi.zscore(`${base}completed`, id);
+      multi.zscore(`${base}failed`, id);
+      multi.zscore(`${base}delayed`, id);
+      multi.zscore(`${base}prioritized`, id);
+      multi.zscore(`${base}waiting-children`, id);
+    }
+    const out = await multi.exec();
+    const snaps = new Map();
+    keys.forEach((key, i) => {
+      const r = out.slice(i * 7, i * 7 + 7).map(([err, v]) => { if (err) throw err; return v; });
+      const [h, active, completed, failed, delayed, prioritized, waitingChildren] = r;
+      const cut = key.lastIndexOf(':');
+      const s = {
+        key, id: key.slice(cut + 1), queue: key.slice(0, cut).split(':').pop(),
+        exists: h[0] !== null || h[7] !== null,
+        name: h[0], data: parseJson(h[1]), progress: parseJson(h[2]), attemptsMade: Number(h[3] || 0),
+        failedReason: h[4], parentKey: h[5] || null, delay: Number(h[6] || 0), timestamp: Number(h[7] || 0),
+        finishedOn: h[8] ? Number(h[8]) : null,
+      };
+      if (!s.exists) s.state = 'removed';
+      else if (active !== null) s.state = 'active';
+      else if (completed !== null) s.state = 'completed';
+      else if (failed !== null) s.state = 'failed';
+      else if (delayed !== null) s.state = 'delayed';
+      else if (prioritized !== null) s.state = 'prioritized';
+      else if (waitingChildren !== null) s.state = 'waiting-children';
+      else s.state = 'waiting';
+      snaps.set(key, s);
+    });
+    return snaps;
+  }
+
+  /** Every child key of the flow parents of these snapshots that we have not populated yet. */
+  async siblings(snaps) {
+    const parents = [...new Set([...snaps.values()].map((s) => s.parentKey).filter((p) => p && !this.populated.has(p)))];
+    if (!parents.length) return [];
+    const pipe = this.redis.pipeline();
+    for (const p of parents) {
+      pipe.hkeys(`${p}:processed`);
+      pipe.smembers(`${p}:dependencies`);
+      pipe.hkeys(`${p}:failed`);
+      pipe.zrange(`${p}:unsuccessful`, 0, -1);
+    }
+    const res = await pipe.exec();
+    const keys = new Set();
+    for (const [err, list] of res) {
+      if (err) throw err;
+      for (const k of list) keys.add(k);
+    }
+    return [...keys].filter((k) => !snaps.has(k));
+  }
+
+  async processBatch(entries) {
+    const order = [];
+    const lastEvent = new Map();
+    const progressed = new Set();
+    const names = new Map(); // a job removed before we read it keeps the name its 'added' entry gave
+    for (const [, arr] of entries) {
+      const f = fieldsOf(arr);
+      if (!f.jobId) continue;
+      const key = this.base + f.jobId;
+      if (!lastEvent.has(key)) order.push(key);
+      lastEvent.set(key, f);
+      if (f.event === 'added' && f.name) names.set(key, f.name);
+      if (f.event === 'progress') progressed.add(key);
+    }
+    await this.apply(order, { lastEvent, progressed, names, position: entries[entries.length - 1][0], events: entries.length });
+  }
+
+  /** Reconcile the jobs `keys` (and their flow siblings) and store `position`, in one transaction. */
+  async apply(keys, { lastEvent = new Map(), progressed = new Set(), names = new Map(), position, events = 0, removedCheck = null }) {
+    const snaps = keys.length ? await this.snapshot(keys) : new Map();
+    const extra = await this.siblings(snaps);
+    if (extra.length) {
+      const more = await this.snapshot(extra);
+      for (const [k, v] of more) snaps.set(k, v);
+    }
+    // Siblings first: a flow's rows all exist before any of them moves.
+    const all = [...extra, ...keys];
+    const client = await connect(this.pool);
+    let committed = false;
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT last_id FROM ${this.table} WHERE stream = $1 FOR UPDATE`, [this.eventsKey]);
+      const rows = await this.lockRows(client, all);
+      for (const key of all) {
+        const s = snaps.get(key);
+        if (s.state !== 'removed') continue;
+        // Gone from Redis (removed, or removeOnComplete/removeOnFail): its last stream entry says how it ended.
+        const ev = lastEvent.get(key);
+        if (ev && ev.event === 'completed') s.state = 'completed';
+        else if (ev && ev.event === 'failed') { s.state = 'failed'; s.failedReason = ev.failedReason; }
+        const row = rows.get(key);
+        s.attemptsMade = row ? row.attempts : 1;
+        if (!row) s.name = names.get(key) || null;
+      }
+      // 1. Create the missing rows, all in one statement.
+      const missing = all.filter((key) => !rows.has(key) && snaps.get(key).name);
+      if (missing.length) {
+        const groups = new Map();
+        const specs = [];
+        for (const key of missing) {
+          const sn = snaps.get(key);
+          let groupId = null;
+          if (sn.parentKey) {
+            if (!groups.has(sn.parentKey)) {
+              const g = await client.query('SELECT jobtrack.group_id($1::text) AS id', [`bullmq flow ${sn.parentKey}`]);
+              groups.set(sn.parentKey, g.rows[0].id);
+            }
+            groupId = groups.get(sn.parentKey);
+          }
+          const tags = { queue: sn.queue, bullmq_id: sn.id };
+          if (sn.parentKey) tags.parent = sn.parentKey;
+          let data = null;
+          if (this.data === true) data = sn.data;
+          else if (typeof this.data === 'function') data = this.data(sn);
+          specs.push({
+            type: sn.name, tags, group_id: groupId, data: data === undefined ? null : data, key,
+            delay: sn.state === 'delayed' ? `${Math.max(0, sn.timestamp + sn.delay - Date.now())} milliseconds` : null,
+          });
+        }
+        await client.query(
+          'SELECT jobtrack.create_job(job_type => x.type, tags => x.tags, group_id => x.group_id, data => x.data, ' +
+            'external_id => x.key, delay => x.delay) ' +
+            'FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) ' +
+            '      AS x(type text, tags jsonb, group_id bigint, data jsonb, key text, delay interval, n int) ' +
+            '      ORDER BY n OFFSET 0) x',
+          [JSON.stringify(specs.map((sp, n) => ({ ...sp, n })))]);
+        for (const [k, v] of await this.lockRows(client, missing)) rows.set(k, v);
+      }
+      // 2. Work out every row's steps, then run them all, in order, in one call.
+      const steps = [];
+      for (const key of all) {
+        const row = rows.get(key);
+        if (row) this.plan(snaps.get(key), row, progressed.has(key), steps);
+      }
+      if (steps.length) {
+        await client.query(`SELECT ${quoteIdent(this.schema)}.apply_steps($1::jsonb)`,
+          [JSON.stringify(steps.map((st, n) => ({ ...st, n })))]);
+      }
+      if (removedCheck) await removedCheck(client);
+      if (position) {
+        await client.query(`UPDATE ${this.table} SET last_id = $2, updated_at = now() WHERE stream = $1`, [this.eventsKey, position]);
+      }
+      await client.query('COMMIT');
+      committed = true;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      release(client, !committed);
+    }
+    if (this.populated.size > 100000) this.populated.clear(); // only an optimisation: bounded
+    for (const sn of snaps.values()) if (sn.parentKey) this.populated.add(sn.parentKey);
+    if (position) this.position = position;
+    this.stats.batches++;
+    this.stats.events += events;
+    this.stats.jobs += all.length;
+    if (this.listenerCount('batch')) {
+      this.emit('batch', { position, events, jobs: [...snaps.values()], committedAt: Date.now() });
+    }
+  }
+
+  /** Read and lock the rows of these external ids (in id order, so two bridges cannot deadlock). */
+  async lockRows(client, keys) {
+    if (!keys.length) return new Map();
+    const r = await client.query(
+      'SELECT id, external_id, status::text AS status, attempts, failed_reason, percentage, progress_current, progress_total ' +
+        'FROM jobtrack.job_status WHERE external_id = ANY($1::text[]) ORDER BY id FOR UPDATE', [keys]);
+    return new Map(r.rows.map((row) => [row.external_id, row]));
+  }
+
+  /**
+   * The steps that move one row to what its BullMQ snapshot says, along
+   * allowed transitions only; appended to `steps` as { id, op, ... }.
+   */
+  plan(s, row, progressed, steps) {
+    const id = row.id;
+    const step = (op, reason) => steps.push({ id, op, reason: reason ?? null });
+    const target = targetOf(s);
+    let cur = row.status;
+    let att = row.attempts;
+    if (target.status === 'cancelled') {
+      if (!FINAL.has(cur)) step('cancelled');
+      return;
+    }
+    // Retries first: a BullMQ retry is failed -> queued in jobtrack (attempts + 1).
+    while (att < target.attempts && cur !== 'succeeded') {
+      if (!FINAL.has(cur) && cur !== 'stuck') {
+        for (const st of PATH[cur].failed) step(st, s.failedReason);
+        cur = 'failed';
+      }
+      step('retry');
+      att++;
+      cur = 'queued';
+    }
+    if (cur !== target.status) {
+      if (cur === 'succeeded') {
+        this.emit('mismatch', { key: s.key, jobtrack: cur, bullmq: s.state });
+        return;
+      }
+      if (cur === 'failed' || cur === 'cancelled') {
+        if (FINAL.has(target.status) && target.status !== 'succeeded') return;
+        step('retry');
+        cur = 'queued';
+      }
+      for (const st of PATH[cur][target.status]) step(st, s.failedReason);
+      cur = target.status;
+    } else if (cur === 'failed' && s.failedReason != null && row.failed_reason !== s.failedReason) {
+      step('reason', s.failedReason);
+    }
+    if ((progressed || cur === 'started') && cur !== 'succeeded') {
+      const p = s.progress;
+      if (typeof p === 'number') {
+        if (!Number.isFinite(p) || p < 0 || p > 100) return;
+        if (row.percentage != null && Number(row.percentage) === p && row.progress_total == null) return;
+        steps.push({ id, op: 'percentage', value: p });
+      } else if (p && typeof p === 'object' && Number.isSafeInteger(p.current) && Number.isSafeInteger(p.total)) {
+        if (p.current < 0 || p.total <= 0 || p.current > p.total) return;
+        if (Number(row.progress_current) === p.current && Number(row.progress_total) === p.total) return;
+        steps.push({ id, op: 'progress', current: p.current, total: p.total });
+      }
+    }
+  }
+
+  /**
+   * Re-read every job of the queue and reconcile it; then cancel the rows of
+   * this queue's jobs that are gone from Redis; then store the position the
+   * stream had before the scan (events after it are replayed, harmlessly).
+   */
+  async resync() {
+    this.stats.resyncs++;
+    let position;
+    try {
+      position = fieldsOf(await this.redis.xinfo('STREAM', this.eventsKey))['last-generated-id'];
+    } catch (err) {
+      if (!/no such key/i.test(err.message)) throw err;
+      position = '0-0';
+    }
+    const b = this.base;
+    const pipe = this.redis.pipeline();
+    for (const l of ['wait', 'paused', 'active']) pipe.lrange(b + l, 0, -1);
+    for (const z of ['prioritized', 'waiting-children', 'delayed', 'completed', 'failed']) pipe.zrange(b + z, 0, -1);
+    const res = await pipe.exec();
+    const ids = new Set();
+    for (const [err, list] of res) {
+      if (err) throw err;
+      for (const id of list) ids.add(id);
+    }
+    const keys = [...ids].map((id) => b + id);
+    const present = new Set(keys);
+    for (let i = 0; i < keys.length; i += this.batchSize) {
+      const chunk = keys.slice(i, i + this.batchSize);
+      await this.apply(chunk, { position: null });
+    }
+    const removedCheck = async (client) => {
+      const r = await client.query(
+        "SELECT id, external_id FROM jobtrack.job_status WHERE external_id LIKE $1 ESCAPE '\\' " +
+          "AND status NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY id FOR UPDATE",
+        [b.replace(/[\\%_]/g, '\\$&') + '%']);
+      for (const row of r.rows) {
+        if (row.external_id.slice(b.length).includes(':')) continue;
+        if (!present.has(row.external_id)) {
+          await client.query("SELECT jobtrack.set_status($1::bigint, 'cancelled'::jobtrack.status)", [row.id]);
+        }
+      }
+      await client.query(`UPDATE ${this.table} SET resynced_at = now() WHERE stream = $1`, [this.eventsKey]);
+    };
+    await this.apply([], { position, removedCheck });
+    this.emit('resync', { jobs: keys.length, position });
+  }
+}
+
+/** Mirror a BullMQ queue into jobtrack; returns the running bridge. */
+function trackQueue(queue, options) {
+  return new QueueBridge(queue, options).start();
+}
+
+module.exports = { QueueBridge, trackQueue, cmpId, targetOf };

@@ -1,0 +1,192 @@
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { Queue, Worker, FlowProducer } = require('bullmq');
+const IORedis = require('ioredis');
+const { JobTrack, trackQueue } = require('..');
+const { pgConfig, redisConnection, ensureExtension, waitFor, sleep, unique } = require('./helpers');
+
+let jt;
+let redis;
+const closers = [];
+test.before(async () => {
+  await ensureExtension();
+  jt = new JobTrack(pgConfig());
+  redis = new IORedis(redisConnection());
+});
+test.after(async () => {
+  for (const c of closers.reverse()) await c();
+  redis.disconnect();
+  await jt.end();
+});
+
+function queue(name, opts = {}) {
+  const q = new Queue(name, { connection: redisConnection(), ...opts });
+  closers.push(() => q.close());
+  return q;
+}
+
+function worker(name, fn, opts = {}) {
+  const w = new Worker(name, fn, { connection: redisConnection(), concurrency: 5, ...opts });
+  w.on('error', () => {});
+  closers.push(() => w.close());
+  return w;
+}
+
+async function rowOf(q, id) {
+  const r = await jt.query('SELECT * FROM jobtrack.job_status WHERE external_id = $1::text', [`bull:${q.name}:${id}`]);
+  return r.rows[0] && jt.jobRow(r.rows[0]);
+}
+
+/** Wait until the bridge has read the queue's whole event stream. */
+async function caughtUp(bridge) {
+  await waitFor(async () => {
+    const last = await redis.xrevrange(bridge.eventsKey, '+', '-', 'COUNT', 1);
+    return !last.length || bridge.position === last[0][0];
+  }, { timeout: 30000, what: 'bridge caught up' });
+}
+
+test('every BullMQ state reaches jobtrack, with the job code unchanged', async () => {
+  const name = `t_${unique()}`;
+  const q = queue(name);
+  const bridge = trackQueue(q, { pool: jt.pool, data: true });
+  closers.push(() => bridge.close());
+  await bridge.ready;
+  worker(name, async (job) => {
+    const d = job.data;
+    if (d.progress) {
+      await job.updateProgress(40);
+      await job.updateProgress({ current: 3, total: 4 });
+    }
+    if (d.failTimes && job.attemptsMade < d.failTimes) throw new Error(`boom ${job.attemptsMade + 1}`);
+    if (d.hold) await sleep(d.hold);
+    return 'ok';
+  });
+  const ok = await q.add('Plain', { n: 1 });
+  const retried = await q.add('Flaky', { failTimes: 2 }, { attempts: 3 });
+  const failed = await q.add('Doomed', { failTimes: 9 }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
+  const prog = await q.add('Progress', { progress: true, hold: 4000 });
+  const later = await q.add('Later', {}, { delay: 600000 });
+  const gone = await q.add('Gone', {}, { delay: 600000 });
+  await waitFor(async () => (await q.getJobCounts('completed', 'failed')).completed === 2 && (await q.getJobCounts('failed')).failed === 1
+    && (await q.getJobState(prog.id)) === 'active', { what: 'jobs processed' });
+  await gone.remove();
+  await caughtUp(bridge);
+  await waitFor(async () => (await rowOf(q, prog.id))?.progress_total === 4, { what: 'progress' });
+  let r = await rowOf(q, prog.id);
+  assert.equal(r.status, 'started');
+  assert.equal(r.percentage, 75);
+  assert.equal(r.progress_current, 3);
+  await waitFor(async () => (await q.getJobState(prog.id)) === 'completed', { what: 'progress job done' });
+  await caughtUp(bridge);
+
+  r = await rowOf(q, ok.id);
+  assert.deepEqual([r.status, r.attempts, r.job_type], ['succeeded', 1, 'Plain']);
+  assert.deepEqual(r.tags, { queue: name, bullmq_id: ok.id });
+  assert.deepEqual(r.data, { n: 1 });
+  r = await rowOf(q, retried.id);
+  assert.deepEqual([r.status, r.attempts, r.failed_reason], ['succeeded', 3, null]);
+  r = await rowOf(q, failed.id);
+  assert.deepEqual([r.status, r.attempts, r.failed_reason], ['failed', 2, 'boom 2']);
+  r = await rowOf(q, prog.id);
+  assert.deepEqual([r.status, r.percentage], ['succeeded', 100]);
+  r = await rowOf(q, later.id);
+  assert.equal(r.status, 'delayed');
+  assert.ok(r.available_at > new Date(Date.now() + 500000));
+  r = await rowOf(q, gone.id);
+  assert.equal(r.status, 'cancelled', 'a removed job is cancelled');
+  const fresh = await q.getJob(failed.id);
+  assert.equal(fresh.attemptsMade, 2);
+  assert.equal(fresh.failedReason, 'boom 2');
+});
+
+test('two queues with the same job ids never collide', async () => {
+  const a = queue(`ta_${unique()}`);
+  const b = queue(`tb_${unique()}`);
+  const ba = trackQueue(a, { pool: jt.pool });
+  const bb = trackQueue(b, { pool: jt.pool });
+  closers.push(() => ba.close(), () => bb.close());
+  await a.add('A', {}, { jobId: 'same' });
+  await b.add('B', {}, { jobId: 'same' });
+  await caughtUp(ba);
+  await caughtUp(bb);
+  assert.equal((await rowOf(a, 'same')).job_type, 'A');
+  assert.equal((await rowOf(b, 'same')).job_type, 'B');
+});
+
+test('a flow parent becomes a group; group.completed when its children are done', async () => {
+  const name = `tf_${unique()}`;
+  const q = queue(name);
+  const flow = new FlowProducer({ connection: redisConnection() });
+  closers.push(() => flow.close());
+  const bridge = trackQueue(q, { pool: jt.pool });
+  closers.push(() => bridge.close());
+  await bridge.ready;
+  const tree = await flow.add({
+    name: 'Parent', queueName: name, data: {},
+    children: Array.from({ length: 8 }, (_, i) => ({ name: 'Child', queueName: name, data: { i }, opts: { attempts: 2 } })),
+  });
+  let firstTry = new Set();
+  worker(name, async (job) => {
+    if (job.name === 'Child' && job.data.i % 3 === 0 && !firstTry.has(job.id)) { firstTry.add(job.id); throw new Error('once'); }
+    await sleep(5);
+  });
+  await waitFor(async () => (await q.getJobState(tree.job.id)) === 'completed', { what: 'flow done' });
+  await caughtUp(bridge);
+  const parent = await rowOf(q, tree.job.id);
+  assert.equal(parent.status, 'succeeded');
+  assert.equal(parent.group_id, null);
+  const child = await rowOf(q, tree.children[0].job.id);
+  const g = child.group_id;
+  assert.ok(g);
+  const jobs = await jt.groupJobs(g);
+  assert.equal(jobs.length, 8);
+  assert.ok(jobs.every((j) => j.status === 'succeeded'));
+  assert.deepEqual(jobs.map((j) => j.attempts).sort(), [1, 1, 1, 1, 1, 2, 2, 2]);
+  const events = await waitFor(async () => {
+    const ev = (await jt.groupEvents()).filter((e) => e.groupId === g);
+    return ev.length >= 2 && ev;
+  }, { what: 'flow group events' });
+  await sleep(200);
+  assert.deepEqual((await jt.groupEvents(events[0].id - 1)).filter((e) => e.groupId === g).map((e) => e.event),
+    ['group.started', 'group.completed']);
+  assert.equal((await jt.getGroup(g)).title, `bullmq flow bull:${name}:${tree.job.id}`);
+});
+
+test('a stream trimmed past the stored position: the bridge resyncs from the queue', async () => {
+  const name = `tt_${unique()}`;
+  const q = queue(name, { streams: { events: { maxLen: 20 } } });
+  const w = worker(name, async (job) => { if (job.data.fail) throw new Error('no'); });
+  const jobs = await q.addBulk(Array.from({ length: 120 }, (_, i) => ({ name: 'Bulk', data: { fail: i % 10 === 0 } })));
+  await waitFor(async () => {
+    const c = await q.getJobCounts('completed', 'failed');
+    return c.completed + c.failed === 120;
+  }, { what: 'bulk processed' });
+  await w.close();
+  const removedLater = await q.add('Removed', {});
+  const xinfo = await redis.xlen(`bull:${name}:events`);
+  assert.ok(xinfo < 120, `the stream was trimmed (${xinfo} entries)`);
+  const bridge = trackQueue(q, { pool: jt.pool });
+  closers.push(() => bridge.close());
+  let resyncs = 0;
+  bridge.on('resync', () => { resyncs++; });
+  await bridge.ready;
+  assert.equal(resyncs, 1);
+  await caughtUp(bridge);
+  for (const [i, j] of jobs.entries()) {
+    const r = await rowOf(q, j.id);
+    assert.equal(r.status, i % 10 === 0 ? 'failed' : 'succeeded');
+  }
+  assert.equal((await rowOf(q, removedLater.id)).status, 'queued');
+  // A job removed while the bridge was down and the stream trimmed: a resync cancels its row.
+  await bridge.close();
+  await removedLater.remove();
+  await q.addBulk(Array.from({ length: 300 }, () => ({ name: 'Filler', data: {}, opts: { delay: 600000 } })));
+  const again = trackQueue(q, { pool: jt.pool });
+  closers.push(() => again.close());
+  await again.ready;
+  await caughtUp(again);
+  assert.equal((await rowOf(q, removedLater.id)).status, 'cancelled');
+  assert.equal(again.stats.resyncs, 1);
+});
