@@ -19,7 +19,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel node}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
@@ -151,14 +151,30 @@ run_readme() {
 	count readme "$p" "$f"
 }
 
-# the client packages start their own clusters and services, with the extension installed above
-run_laravel() {
-	echo "== Laravel client (clients/laravel)"
-	timeout 900 bash clients/laravel/test.sh </dev/null >"$WORK/laravel.log" 2>&1
+# run_client SUITE DIR COUNTER runs a client package's own test.sh (it
+# starts its own clusters and services, with the extension installed above)
+# and counts its runner's closing lines.
+run_client() {
+	echo "== $1 client ($2)"
+	timeout 900 bash "$2/test.sh" </dev/null >"$WORK/$1.log" 2>&1
 	local rc=$?
-	tail -40 "$WORK/laravel.log"
-	count_phpunit laravel "$WORK/laravel.log" "$rc"
+	tail -40 "$WORK/$1.log"
+	"$3" "$1" "$WORK/$1.log" "$rc"
 }
+
+run_laravel() { run_client laravel clients/laravel count_phpunit; }
+# count_node SUITE LOG RC counts tests from node --test's closing "# pass N" and "# fail N".
+count_node() {
+	local p f
+	p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$2" | tail -1)
+	f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$2" | tail -1)
+	[ -z "$p" ] && { p=0; f=1; }
+	f=${f:-0}
+	[ "$3" != 0 ] && [ "$f" = 0 ] && f=1
+	count "$1" "$p" "$f"
+}
+
+run_node() { run_client node clients/node count_node; }
 
 for suite in $SUITES; do
 	"run_$suite"

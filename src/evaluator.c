@@ -306,6 +306,7 @@ static GroupWork *
 DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
 {
 	Datum		values[2] = {TimestampTzGetDatum(now), Int64GetDatum(only_group)};
+	/* a careful pass, the only caller with one group, runs on a current schema only */
 	uint64		n = RunSavedQuery(only_group > 0 ? &drain_group_query :
 								  current ? &drain_changes_query : &drain_changes_1_1_query,
 								  values, NULL);
@@ -631,24 +632,44 @@ ForgetFailures(GroupWork *work, int count)
 	RunSavedQuery(&forget_failures_query, &ids, NULL);
 }
 
-/* BatchPass evaluates every changed and due group with one statement each. */
+/*
+ * DrainAndEvaluate drains the recorded changes (of one group, or of all when
+ * only_group is 0, adding the groups due on schedule), evaluates them and
+ * saves the result.
+ */
 static void
-BatchPass(void *arg)
+DrainAndEvaluate(PassRequest *req, int64 only_group, bool due)
 {
-	PassRequest *req = (PassRequest *) arg;
 	TimestampTz started = GetCurrentTimestamp();
 	GroupWork  *work;
 	int			count;
 	TimestampTz now;
 
-	work = DrainChanges(&count, started, 0, req->current);
+	work = DrainChanges(&count, started, only_group, req->current);
 	/* taken after the drain, so no event is stamped before the change it follows */
 	now = GetCurrentTimestamp();
-	AddDueGroups(work, &count, now, req->current);
-	AddManualGroup(work, &count, req->manual_group);
+	if (only_group == 0)
+	{
+		AddDueGroups(work, &count, now, req->current);
+		AddManualGroup(work, &count, req->manual_group);
+	}
+	else
+	{
+		if (count == 0)
+			work[count++].group_id = only_group;
+		work[0].due = due;
+		work[0].manual_start = only_group == req->manual_group;
+	}
 	req->events += EvaluateWork(work, count, now, req);
 	if (req->current)
 		ForgetFailures(work, count);
+}
+
+/* BatchPass evaluates every changed and due group with one statement each. */
+static void
+BatchPass(void *arg)
+{
+	DrainAndEvaluate((PassRequest *) arg, 0, false);
 }
 
 /* the group a careful pass evaluates on its own */
@@ -664,19 +685,8 @@ static void
 GroupPass(void *arg)
 {
 	OneGroup   *one = (OneGroup *) arg;
-	TimestampTz started = GetCurrentTimestamp();
-	GroupWork  *work;
-	int			count;
-	TimestampTz now;
 
-	work = DrainChanges(&count, started, one->group_id, true);
-	now = GetCurrentTimestamp();
-	if (count == 0)
-		work[count++].group_id = one->group_id;
-	work[0].due = one->due;
-	work[0].manual_start = one->group_id == one->req->manual_group;
-	one->req->events += EvaluateWork(work, count, now, one->req);
-	ForgetFailures(work, count);
+	DrainAndEvaluate(one->req, one->group_id, one->due);
 }
 
 /*

@@ -433,12 +433,12 @@ workload_hot_group()
 		"$(verdict "$mh >= 0.7 * $ms")"
 
 	# the group row is written per evaluator pass, never per job write
-	row "25. job_group updates in the hot-group runs (per job write)" \
+	row "2b. job_group updates in the hot-group runs (per job write)" \
 		"$grp_upd updates / $job_writes job writes" "-" \
 		"$(awk -v a="$grp_upd" -v b="$job_writes" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print "-" }')" \
 		"not per job write (<= evaluator passes: $passes)" \
 		"$(verdict "$job_writes > 0 && $grp_upd <= $passes && $grp_upd * 10 < $job_writes")"
-	detail "- item 25: during the hot-group lifecycle runs, $mx_hot MultiXact ids were consumed (next_multixact_id after CHECKPOINT), $grp_upd job_group updates for $job_writes job_status writes over $passes evaluator passes"
+	detail "- hot group: during the hot-group lifecycle runs, $mx_hot MultiXact ids were consumed (next_multixact_id after CHECKPOINT), $grp_upd job_group updates for $job_writes job_status writes over $passes evaluator passes"
 	hot_creation_multixacts
 }
 
@@ -446,10 +446,10 @@ workload_hot_group()
 # jobtrack against a plain table with a declared foreign key to its group
 hot_creation_multixacts()
 {
-	local name="25. MultiXacts, hot-group creation, $HOT_CLIENTS clients, ${MX_DURATION}s (FK table as baseline)"
+	local name="2c. MultiXacts, hot-group creation, $HOT_CLIENTS clients, ${MX_DURATION}s (FK table as baseline)"
 	local target="report"
 	local gbase mx0 mx1 mx2 mx3 tj tf jobs0 jobs1 fk0 fk1
-	log "item 25: MultiXact growth of the hot-group creation phase"
+	log "workload 2c: MultiXact growth of the hot-group creation phase"
 	gbase=$(make_groups bench 1 "mx") || { failed "$name" "$target" "no group"; return 1; }
 	jobs0=$(q bench "SELECT count(*) FROM jobtrack.job_status WHERE group_id = $gbase")
 	mx0=$(next_multixact) || return 1
@@ -467,7 +467,7 @@ hot_creation_multixacts()
 	fk1=$(q bench "SELECT count(*) FROM bench_base.fk_job")
 	row "$name" "$(( mx1 - mx0 )) for $(( jobs1 - jobs0 )) jobs" "$(( mx3 - mx2 )) for $(( fk1 - fk0 )) jobs" \
 		"-" "$target" "info"
-	detail "- item 25 creation phase: jobtrack.create_job $(fmt 0 "$tj") jobs/s, foreign-key table $(fmt 0 "$tf") inserts/s"
+	detail "- hot-group creation phase: jobtrack.create_job $(fmt 0 "$tj") jobs/s, foreign-key table $(fmt 0 "$tf") inserts/s"
 }
 
 # ---------------------------------------------------------------- workload 3
@@ -741,9 +741,9 @@ workload_reads()
 
 parallel_aggregates()
 {
-	local name="28. count_* with parallel query forced: equal to serial and count(*) FILTER"
+	local name="5b. count_* with parallel query forced: equal to serial and count(*) FILTER"
 	local query serial parallel plan analyzed ok pairs
-	log "item 28: parallel aggregates"
+	log "workload 5b: parallel aggregates"
 	query="SELECT jobtrack.count_finished(status), count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'cancelled')),
 		jobtrack.count_successful(status), count(*) FILTER (WHERE status = 'succeeded'),
 		jobtrack.count_failed(status), count(*) FILTER (WHERE status = 'failed'),
@@ -767,8 +767,8 @@ parallel_aggregates()
 	row "$name" "$pairs/7 equal to FILTER; serial $( [ "$serial" = "$parallel" ] && echo "=" || echo "!=" ) parallel" \
 		"$(echo "$parallel" | cut -d'|' -f1) finished" "-" \
 		"all equal, Partial Aggregate" "$ok"
-	detail "- item 28: plan $(echo "$plan" | tr '\n' ' ' | sed 's/  */ /g'); $(echo "$analyzed" | grep -o 'Workers Launched: [0-9]*' | head -1)"
-	detail "- item 28: serial: $serial; parallel: $parallel"
+	detail "- parallel aggregates: plan $(echo "$plan" | tr '\n' ' ' | sed 's/  */ /g'); $(echo "$analyzed" | grep -o 'Workers Launched: [0-9]*' | head -1)"
+	detail "- parallel aggregates: serial: $serial; parallel: $parallel"
 }
 
 # ---------------------------------------------------------------- report
@@ -840,7 +840,7 @@ if load_scale; then
 	workload_reads
 	parallel_aggregates
 else
-	for w in "4. check_groups() cost" "5. Reads" "28. Parallel aggregates"; do
+	for w in "4. check_groups() cost" "5. Reads" "5b. Parallel aggregates"; do
 		failed "$w" "-" "loading $JOBS jobs failed"
 	done
 fi

@@ -16,20 +16,7 @@
 BEGIN;
 SELECT plan(53);
 
--- what a call leaves behind even when it is rolled back: the last value of
--- every jobtrack sequence, and the row versions this transaction wrote to
--- each jobtrack table
-CREATE FUNCTION pg_temp.jt_traces() RETURNS text LANGUAGE sql AS $$
-	SELECT string_agg(t, E'\n' ORDER BY t) FROM (
-		SELECT format('%s at %s', c.relname, coalesce(pg_catalog.pg_sequence_last_value(c.oid)::text, 'start'))
-		  FROM pg_catalog.pg_class c
-		 WHERE c.relnamespace = 'jobtrack'::regnamespace AND c.relkind = 'S'
-		UNION ALL
-		SELECT format('%s: %s inserted, %s updated, %s deleted', s.relname, s.n_tup_ins, s.n_tup_upd, s.n_tup_del)
-		  FROM pg_catalog.pg_stat_xact_user_tables s
-		 WHERE s.schemaname = 'jobtrack' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
-	) AS s(t)
-$$;
+\ir lib/traces.psql
 -- row versions this transaction wrote to one jobtrack table so far
 CREATE FUNCTION pg_temp.jt_writes(tab text) RETURNS bigint LANGUAGE sql AS $$
 	SELECT s.n_tup_ins + s.n_tup_upd + s.n_tup_del FROM pg_catalog.pg_stat_xact_user_tables s

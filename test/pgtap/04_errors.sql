@@ -32,19 +32,7 @@ UPDATE jt_ids SET j = jobtrack.create_job('Errors', 'err', '{"k": "v"}', g, NULL
 SELECT jobtrack.start_job(jobtrack.job('err-1')), jobtrack.set_progress(jobtrack.job('err-1'), 2, 10), jobtrack.add_message(jobtrack.job('err-1'), 'hello'),
 	   jobtrack.send_signal(jobtrack.job('err-1'), 'sig') \g /dev/null
 
--- what a failed call leaves behind: the last value of every jobtrack
--- sequence, and the row versions this transaction wrote to each jobtrack table
-CREATE FUNCTION pg_temp.jt_traces() RETURNS text LANGUAGE sql AS $$
-	SELECT string_agg(t, E'\n' ORDER BY t) FROM (
-		SELECT format('%s at %s', c.relname, coalesce(pg_catalog.pg_sequence_last_value(c.oid)::text, 'start'))
-		  FROM pg_catalog.pg_class c
-		 WHERE c.relnamespace = 'jobtrack'::regnamespace AND c.relkind = 'S'
-		UNION ALL
-		SELECT format('%s: %s inserted, %s updated, %s deleted', s.relname, s.n_tup_ins, s.n_tup_upd, s.n_tup_del)
-		  FROM pg_catalog.pg_stat_xact_user_tables s
-		 WHERE s.schemaname = 'jobtrack' AND s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
-	) AS s(t)
-$$;
+\ir lib/traces.psql
 
 -- throws_ok, then (when traced) "no id taken, no row written"
 CREATE FUNCTION pg_temp.fails(q text, code text, msg text, descr text, traced boolean) RETURNS SETOF text

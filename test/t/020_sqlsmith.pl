@@ -88,6 +88,17 @@ my @postgres_own = (
 		message => qr/^(invalid INTERVAL typmod: 0x[0-9a-f]+|unrecognized interval typmod: -?\d+)$/,
 		location => qr/^(intervaltypmodout|intervaltypmodleastfield|AdjustIntervalForTypmod), timestamp\.c:\d+$/,
 		statement => qr/pg_catalog\.(intervaltypmodout|interval)\(/,
+	},
+	{
+		# The parser's coercion of an expression of type unknown that is not
+		# a literal (a NULLIF or COALESCE of casts to unknown) to another
+		# type, which it reports as an internal error.  Shown without
+		# jobtrack, in a cluster without the extension:
+		#   SELECT 'x'::bytea ~~ cast(nullif(cast(null as unknown), cast(null as unknown)) as unknown);
+		#     XX000 failed to find conversion function from unknown to bytea, at coerce_type
+		message => qr/^failed to find conversion function from unknown to \w+$/,
+		location => qr/^coerce_type, parse_coerce\.c:\d+$/,
+		statement => qr/cast\(null as unknown\)/,
 	},);
 
 # The log as records: a line with the prefix starts one, other lines (of a
