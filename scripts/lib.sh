@@ -28,9 +28,26 @@ build_and_install() {
 	make -s clean >/dev/null 2>&1
 	make -s PG_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers" \
 		|| { echo "build failed" >&2; exit 1; }
-	# a new file, not the old one rewritten in place under running servers
-	rm -f "$(pg_config --pkglibdir)/jobtrack.so"
-	make -s install >/dev/null || { echo "make install failed" >&2; exit 1; }
+	install_atomically || { echo "make install failed" >&2; exit 1; }
+}
+
+# install_atomically installs the built extension file by file, each under a
+# new name renamed over the old one: a running server keeps the library it
+# mapped (rewriting it in place would change code under it), and a process
+# that loads the library meanwhile finds either the old file or the new one,
+# never none.
+install_atomically() {
+	local stage f
+	stage=$(mktemp -d /tmp/jobtrack-install.XXXXXX)
+	make -s install DESTDIR="$stage" >/dev/null || { rm -rf "$stage"; return 1; }
+	(cd "$stage" && find . -type f) | while read -r f; do
+		f=${f#.}
+		mkdir -p "$(dirname "$f")"
+		cp "$stage$f" "$f.new.$$" && mv -f "$f.new.$$" "$f" || exit 1
+	done
+	local rc=$?
+	rm -rf "$stage"
+	return $rc
 }
 
 # as_pg runs a command as the postgres user.

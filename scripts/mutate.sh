@@ -28,7 +28,7 @@ chown postgres "$WORK"
 
 cleanup() {
 	stop_cluster "$WORK/pg"
-	(cd "$SRC" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && make -s install >/dev/null) \
+	(cd "$SRC" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && install_atomically) \
 		|| echo "could not reinstall the unmutated build" >&2
 	rm -rf "$WORK"
 }
@@ -85,7 +85,7 @@ mutate() {
 		-cf - . | tar -C "$WORK/repo" -xf -
 	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$WORK/repo/$2" || return 1
 	chown -R postgres "$WORK/repo"
-	(cd "$WORK/repo" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && make -s install >/dev/null)
+	(cd "$WORK/repo" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && install_atomically)
 }
 
 killed=0

@@ -19,7 +19,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel node}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel node dashboard}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 
@@ -175,6 +175,7 @@ count_node() {
 }
 
 run_node() { run_client node clients/node count_node; }
+run_dashboard() { run_client dashboard clients/dashboard count_node; }
 
 for suite in $SUITES; do
 	"run_$suite"

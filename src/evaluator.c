@@ -95,6 +95,8 @@ typedef struct GroupWork
 	int32		run;
 	int64		counts[JOB_STATUS_COUNT];
 	bool		status_changed;
+	bool		recount;		/* truth holds its counts, read from the jobs */
+	int64		truth[JOB_STATUS_COUNT];
 } GroupWork;
 
 /* what one pass was asked for and what it did */
@@ -104,6 +106,8 @@ typedef struct PassRequest
 	GroupStatus manual_status;	/* that group's status after the pass */
 	int			events;			/* events raised */
 	bool		current;		/* the schema is 1.2's, not 1.1's */
+	bool		recount;		/* recount_groups(): counts from the jobs */
+	int64		recount_group;	/* the group to recount, or 0 for all */
 } PassRequest;
 
 /*
@@ -172,6 +176,38 @@ static SavedQuery careful_groups_query = {
 	" UNION ALL SELECT d.id, true FROM (" DUE_SQL ") d) v"
 	" GROUP BY group_id ORDER BY group_id",
 	1, {TIMESTAMPTZOID}, false
+};
+
+/*
+ * recount_groups(): the groups' counts read from their jobs, and the flags of
+ * their recorded changes, drained in the same statement so that one
+ * snapshot sees each committed change either in both or in neither.
+ */
+#define TRUTH(status) \
+	"  pg_catalog.count(*) FILTER (WHERE j.status OPERATOR(pg_catalog.=) '" status "'),"
+static SavedQuery recount_query = {
+	"WITH targets AS (SELECT g.id FROM jobtrack.job_group g"
+	"   WHERE $1 IS NULL OR g.id OPERATOR(pg_catalog.=) $1),"
+	" drained AS (DELETE FROM jobtrack.group_change c USING targets t"
+	"   WHERE c.group_id OPERATOR(pg_catalog.=) t.id"
+	"   RETURNING c.group_id, c.old_status, c.new_status, c.created_at),"
+	" flags AS (SELECT group_id,"
+	"  pg_catalog.bool_or(new_status OPERATOR(pg_catalog.<) 'succeeded'"
+	"    AND (old_status IS NULL OR old_status OPERATOR(pg_catalog.>=) 'succeeded')) AS reopened,"
+	"  pg_catalog.bool_or(old_status IS NOT NULL AND (new_status OPERATOR(pg_catalog.=) 'started'"
+	"    OR new_status OPERATOR(pg_catalog.>=) 'succeeded')) AS active,"
+	"  pg_catalog.max(created_at) AS changed_at"
+	"  FROM drained GROUP BY group_id),"
+	" truth AS (SELECT j.group_id,"
+	TRUTH("queued") TRUTH("delayed") TRUTH("started") TRUTH("paused") TRUTH("stuck")
+	TRUTH("succeeded") TRUTH("failed") TRUTH("cancelled")
+	"  true FROM jobtrack.job_status j JOIN targets t ON j.group_id OPERATOR(pg_catalog.=) t.id"
+	"  GROUP BY j.group_id)"
+	" SELECT t.id, f.reopened, f.active, f.changed_at, tr.* FROM targets t"
+	" LEFT JOIN flags f ON f.group_id OPERATOR(pg_catalog.=) t.id"
+	" LEFT JOIN truth tr ON tr.group_id OPERATOR(pg_catalog.=) t.id"
+	" ORDER BY t.id",
+	1, {INT8OID}, false
 };
 
 static SavedQuery any_failure_query = {
@@ -591,6 +627,13 @@ EvaluateWork(GroupWork *work, int count, TimestampTz now, PassRequest *req)
 	LoadGroups(work, count);
 	for (i = 0; i < count; i++)
 	{
+		if (work[i].recount)
+		{
+			int			k;
+
+			for (k = 0; k < JOB_STATUS_COUNT; k++)
+				work[i].deltas[k] = work[i].truth[k] - work[i].counts[k];
+		}
 		if (!work[i].exists)
 		{
 			ApplyDeltas(&work[i]);
@@ -665,11 +708,52 @@ DrainAndEvaluate(PassRequest *req, int64 only_group, bool due)
 		ForgetFailures(work, count);
 }
 
+/*
+ * RecountAndEvaluate sets the counts of one group, or of all, to what their
+ * jobs say, takes their recorded changes for what moved, and evaluates them.
+ */
+static void
+RecountAndEvaluate(PassRequest *req)
+{
+	Datum		group = Int64GetDatum(req->recount_group);
+	char		nulls[1] = {req->recount_group > 0 ? ' ' : 'n'};
+	uint64		n = RunSavedQuery(&recount_query, &group, nulls);
+	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + 1));
+	uint64		row;
+	bool		isnull;
+	int			k;
+
+	for (row = 0; row < n; row++)
+	{
+		GroupWork  *w = &work[row];
+		Datum		changed_at = SpiResultDatum(row, 4, &isnull);
+
+		w->group_id = SpiResultInt64(row, 1);
+		w->reopened = BoolColumn(row, 2);
+		w->active = BoolColumn(row, 3);
+		w->changed_at = isnull ? 0 : DatumGetTimestampTz(changed_at);
+		w->recount = true;
+		for (k = 0; k < JOB_STATUS_COUNT; k++)
+		{
+			Datum		c = SpiResultDatum(row, 6 + k, &isnull);
+
+			w->truth[k] = isnull ? 0 : DatumGetInt64(c);
+		}
+	}
+	req->events += EvaluateWork(work, (int) n, GetCurrentTimestamp(), req);
+	ForgetFailures(work, (int) n);
+}
+
 /* BatchPass evaluates every changed and due group with one statement each. */
 static void
 BatchPass(void *arg)
 {
-	DrainAndEvaluate((PassRequest *) arg, 0, false);
+	PassRequest *req = (PassRequest *) arg;
+
+	if (req->recount)
+		RecountAndEvaluate(req);
+	else
+		DrainAndEvaluate(req, 0, false);
 }
 
 /* the group a careful pass evaluates on its own */
@@ -771,8 +855,8 @@ RunPass(PassRequest *req)
 	req->current = JobtrackSchemaIsCurrent();
 	if (!RunInSubTransaction(BatchPass, req, &edata))
 	{
-		/* a 1.1 schema has nowhere to set a group aside */
-		if (!IsDataError(edata) || !req->current)
+		/* a 1.1 schema has nowhere to set a group aside; a recount reports its error */
+		if (!IsDataError(edata) || !req->current || req->recount)
 			ReThrowError(edata);
 		req->events = 0;
 		req->manual_status = (GroupStatus) -1;
@@ -794,7 +878,19 @@ RunPass(PassRequest *req)
 int
 CheckGroups(void)
 {
-	PassRequest req = {0, (GroupStatus) -1, 0, false};
+	PassRequest req = {0, (GroupStatus) -1, 0, false, false, 0};
+
+	return RunPass(&req);
+}
+
+/*
+ * RecountGroups rebuilds the counts of a group (all groups when group_id is
+ * 0) from its jobs, evaluates it, and returns the number of events raised.
+ */
+int
+RecountGroups(int64 group_id)
+{
+	PassRequest req = {0, (GroupStatus) -1, 0, false, true, group_id};
 
 	return RunPass(&req);
 }
@@ -806,7 +902,7 @@ CheckGroups(void)
 bool
 StartGroup(int64 group_id, GroupStatus *status)
 {
-	PassRequest req = {group_id, (GroupStatus) -1, 0, false};
+	PassRequest req = {group_id, (GroupStatus) -1, 0, false, false, 0};
 
 	(void) RunPass(&req);
 	*status = req.manual_status;

@@ -25,6 +25,7 @@ typedef enum GroupStatus
 
 extern void LockEvaluatorTag(void);
 extern int	CheckGroups(void);
+extern int	RecountGroups(int64 group_id);
 extern bool StartGroup(int64 group_id, GroupStatus *status);
 extern GroupStatus GroupStatusFromName(const char *name);
 extern const char *GroupStatusName(GroupStatus status);

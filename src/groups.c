@@ -75,6 +75,28 @@ jobtrack_check_groups(PG_FUNCTION_ARGS)
 }
 
 /*
+ * SQL-callable: jobtrack.recount_groups(group_id DEFAULT NULL): counts a
+ * group's jobs (every group's, for NULL) afresh, for changes the triggers
+ * never saw (a replica's apply, a load with triggers disabled), and
+ * evaluates it; returns the events raised.
+ */
+PG_FUNCTION_INFO_V1(jobtrack_recount_groups);
+Datum
+jobtrack_recount_groups(PG_FUNCTION_ARGS)
+{
+	int64		group_id = 0;
+
+	if (!PG_ARGISNULL(0))
+	{
+		group_id = PG_GETARG_INT64(0);
+		SPI_connect();
+		CheckGroupExists(group_id);
+		SPI_finish();
+	}
+	PG_RETURN_INT32(RecountGroups(group_id));
+}
+
+/*
  * SQL-callable: jobtrack.update_status_running(group_id).  It runs an
  * evaluator pass, so changes not evaluated yet (a job added to a completed
  * group) come first, and marks the group running if it is then pending.

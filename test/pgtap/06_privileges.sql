@@ -50,8 +50,8 @@ SELECT is_empty($$
 	 WHERE p.pronamespace IN ('jobtrack'::regnamespace, 'jobtrack_internal'::regnamespace) AND p.prosecdef
 	   AND p.oid NOT IN ('jobtrack.check_groups()'::regprocedure, 'jobtrack.update_status_running(bigint)'::regprocedure,
 						 'jobtrack.run_maintenance()'::regprocedure, 'jobtrack_internal.job_status_deleted()'::regprocedure,
-						 'jobtrack_internal.check_event_horizon(bigint)'::regprocedure)
-	$$, 'only the evaluator, maintenance, the deleted-job trigger and the event horizon check are SECURITY DEFINER');
+						 'jobtrack_internal.check_event_horizon(bigint)'::regprocedure, 'jobtrack.recount_groups(bigint)'::regprocedure)
+	$$, 'only the evaluators, maintenance, the deleted-job trigger and the event horizon check are SECURITY DEFINER');
 SELECT ok((SELECT prosecdef FROM pg_proc WHERE oid = 'jobtrack.check_groups()'::regprocedure),
 	'check_groups() runs with definer rights (RLS never hides jobs from it)');
 
@@ -108,18 +108,18 @@ GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO jt_tap_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_tap_writer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_tap_writer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-	jobtrack.update_status_running(bigint) FROM jt_tap_writer;
+	jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint) FROM jt_tap_writer;
 
 GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_tap_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO jt_tap_reader;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_tap_reader;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-	jobtrack.update_status_running(bigint), jobtrack.create_group(text, jsonb, interval),
+	jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint), jobtrack.create_group(text, jsonb, interval),
 	jobtrack.group_id(text) FROM jt_tap_reader;
 
 GRANT jt_tap_writer TO jt_tap_admin;
 GRANT EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-	jobtrack.update_status_running(bigint) TO jt_tap_admin;
+	jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint) TO jt_tap_admin;
 
 -- the admin creates the group the writer's jobs go into
 SET ROLE jt_tap_admin;

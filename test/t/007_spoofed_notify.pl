@@ -40,14 +40,14 @@ GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO app_writer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO app_writer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO app_writer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-      jobtrack.update_status_running(bigint) FROM app_writer;
+      jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint) FROM app_writer;
 
 CREATE ROLE app_reader;
 GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO app_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO app_reader;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO app_reader;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-      jobtrack.update_status_running(bigint), jobtrack.create_group(text, jsonb, interval),
+      jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint), jobtrack.create_group(text, jsonb, interval),
       jobtrack.group_id(text) FROM app_reader;
 
 CREATE ROLE writer LOGIN IN ROLE app_writer;

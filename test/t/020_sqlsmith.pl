@@ -44,7 +44,7 @@ GRANT SELECT ON jobtrack.group_event TO jt_fuzzer;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_fuzzer;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_fuzzer;
 REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-	jobtrack.update_status_running(bigint) FROM jt_fuzzer;
+	jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint) FROM jt_fuzzer;
 -- something for the fuzzer to chew on: jobs in every status, groups, events
 SELECT jobtrack.create_job('Fuzz', 'a' || n % 3, jsonb_build_object('n', n, 's', 'v' || n),
 	jobtrack.group_id('fuzz ' || n % 5), external_id => 'f' || n)

@@ -14,7 +14,7 @@ use PDOException;
  */
 class WrongJobTest extends TestCase
 {
-    private function value(PDO $pdo, string $sql, array $params = [])
+    private function pdoValue(PDO $pdo, string $sql, array $params = [])
     {
         $st = $pdo->prepare($sql);
         $st->execute($params);
@@ -25,25 +25,25 @@ class WrongJobTest extends TestCase
     {
         $pdo = DB::connection()->getPdo();
         $pdo->setAttribute(PDO::ATTR_EMULATE_PREPARES, false);
-        $version = $this->value($pdo, "SELECT extversion FROM pg_extension WHERE extname = 'jobtrack'");
+        $version = $this->pdoValue($pdo, "SELECT extversion FROM pg_extension WHERE extname = 'jobtrack'");
         if (version_compare($version, '2.0', '<')) {
             $this->markTestSkipped('jobtrack '.$version.' still has the text twins');
         }
-        $a = (int) $this->value($pdo, 'SELECT jobtrack.create_job(?)', ['A']);
-        $b = (int) $this->value($pdo, 'SELECT jobtrack.create_job(?, external_id => ?)', ['B', (string) $a]);
-        $this->value($pdo, 'SELECT jobtrack.start_job(?)', [$a]);
-        $this->value($pdo, 'SELECT jobtrack.start_job(?)', [$b]);
+        $a = (int) $this->pdoValue($pdo, 'SELECT jobtrack.create_job(?)', ['A']);
+        $b = (int) $this->pdoValue($pdo, 'SELECT jobtrack.create_job(?, external_id => ?)', ['B', (string) $a]);
+        $this->pdoValue($pdo, 'SELECT jobtrack.start_job(?)', [$a]);
+        $this->pdoValue($pdo, 'SELECT jobtrack.start_job(?)', [$b]);
 
-        $this->assertSame('succeeded', $this->value($pdo, 'SELECT jobtrack.succeed_job(?)', [(string) $a]));
-        $this->assertSame('succeeded', $this->value($pdo, 'SELECT status FROM jobtrack.job_status WHERE id = ?', [$a]));
-        $this->assertSame('started', $this->value($pdo, 'SELECT status FROM jobtrack.job_status WHERE id = ?', [$b]));
-        $this->assertSame('failed', $this->value($pdo, 'SELECT jobtrack.fail_job(job_id => ?, reason => ?)', [$b, 'named']));
-        $this->assertSame('succeeded', $this->value($pdo, 'SELECT status FROM jobtrack.job_status WHERE id = ?', [$a]));
-        $this->assertSame($b, (int) $this->value($pdo, 'SELECT jobtrack.job(?)', [(string) $a]));
+        $this->assertSame('succeeded', $this->pdoValue($pdo, 'SELECT jobtrack.succeed_job(?)', [(string) $a]));
+        $this->assertSame('succeeded', $this->pdoValue($pdo, 'SELECT status FROM jobtrack.job_status WHERE id = ?', [$a]));
+        $this->assertSame('started', $this->pdoValue($pdo, 'SELECT status FROM jobtrack.job_status WHERE id = ?', [$b]));
+        $this->assertSame('failed', $this->pdoValue($pdo, 'SELECT jobtrack.fail_job(job_id => ?, reason => ?)', [$b, 'named']));
+        $this->assertSame('succeeded', $this->pdoValue($pdo, 'SELECT status FROM jobtrack.job_status WHERE id = ?', [$a]));
+        $this->assertSame($b, (int) $this->pdoValue($pdo, 'SELECT jobtrack.job(?)', [(string) $a]));
 
         // an external id where a job id belongs is an error, not another job
         try {
-            $this->value($pdo, 'SELECT jobtrack.cancel_job(?)', ['bull-1']);
+            $this->pdoValue($pdo, 'SELECT jobtrack.cancel_job(?)', ['bull-1']);
             $this->fail('an external id passed as a job id was accepted');
         } catch (PDOException $e) {
             $this->assertSame('22P02', $e->getCode());
