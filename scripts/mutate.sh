@@ -49,6 +49,7 @@ no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->curre
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes
 silent-gap @@ jobtrack.sql @@ s/IF after_id OPERATOR\(pg_catalog.<\) horizon THEN/IF false THEN/ @@ regress:retention
+truncate-unlocked @@ src/job_record.c @@ s/\tLockEvaluatorTag\(\);\n// @@ isolation:evaluator_lock
 ids-not-caught-up @@ src/events.c @@ s/\tif \(!ids_caught_up\)\n/\tif (false)\n/ @@ tap:013_dump_restore.pl
 EOF
 )

@@ -9,7 +9,7 @@
  * it: run grows by one and the group is pending again.
  *
  * Job writers never touch a group's row.  Their transaction inserts a
- * jobtrack.group_change row (job_guard.c) saying which job of which group
+ * jobtrack.group_change row (job_record.c, group_change.c) saying which job of which group
  * moved from which status to which.  A pass drains those rows with DELETE
  * ... RETURNING and, per group:
  *

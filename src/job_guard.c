@@ -1,23 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * job_guard.c
- *		The job_status_guard trigger: every insert, update and delete of a
- *		job row passes through here.
+ *		The job_status_guard trigger: every insert and update of a job
+ *		row passes through here, before the row is written.
  *
  * The trigger is what makes the status machine hold for plain SQL as well
  * as for jobtrack's functions: it refuses forbidden transitions (55000) and
- * malformed values (22023), keeps started_at, finished_at, attempts,
- * heartbeat_at and updated_at right, and records each change that matters
- * to a group in jobtrack.group_change.
+ * malformed values (22023), and keeps started_at, finished_at, attempts,
+ * heartbeat_at and updated_at right.
  *
- * The group_change row (group_change.c) is how job writers tell the group
- * evaluator about a change without touching the group's own row.
- *
- * External ids are unique through jobtrack.job_external_id, a side table
- * that lets job_status be partitioned by id later; the trigger keeps it, so
- * a plain INSERT is held to the same uniqueness as create_job.  Registering
- * an id already mapped to the same job is a no-op, which keeps a restore of
- * both tables from conflicting.
+ * What happens after the row is written, recording the change for the
+ * group evaluator and keeping external ids unique, is the AFTER trigger's,
+ * in job_record.c and group_change.c.
  *
  * Copyright (c) 2026, jobtrack authors
  *

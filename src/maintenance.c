@@ -131,9 +131,9 @@ RunBatches(SavedQuery *query, Datum *age, bool count_in_result)
 	return total;
 }
 
-/* RunMaintenance does one round of housekeeping and returns the jobs it changed. */
+/* MaintenanceRound does one round of housekeeping and returns the jobs it changed. */
 static int64
-RunMaintenance(void)
+MaintenanceRound(void)
 {
 	Datum		stuck_after = Float8GetDatum((double) jobtrack_stuck_after);
 	Datum		retention = Float8GetDatum((double) jobtrack_retention);
@@ -160,5 +160,5 @@ PG_FUNCTION_INFO_V1(jobtrack_run_maintenance);
 Datum
 jobtrack_run_maintenance(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(RunMaintenance());
+	PG_RETURN_INT64(MaintenanceRound());
 }

@@ -305,11 +305,11 @@ ReportExtensionState(bool ready, bool *was_ready)
 }
 
 /*
- * RunMaintenance runs run_maintenance() in a transaction of its own, so a
+ * WorkerMaintenance runs run_maintenance() in a transaction of its own, so a
  * round of housekeeping never holds job rows while groups are evaluated.
  */
 static void
-RunMaintenance(void)
+WorkerMaintenance(void)
 {
 	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.run_maintenance()");
 	SetCurrentStatementStartTimestamp();
@@ -324,14 +324,14 @@ RunMaintenance(void)
 }
 
 /*
- * RunPass runs the evaluator in its own transaction, called directly rather
+ * WorkerPass runs the evaluator in its own transaction, called directly rather
  * than through SQL because it runs after nearly every commit that can raise
  * an event.  Returns when the next group is due (0 if none or the extension
  * is missing); *was_ready tracks whether the extension existed at the last
  * pass, for logging its change once.
  */
 static TimestampTz
-RunPass(bool *was_ready)
+WorkerPass(bool *was_ready)
 {
 	TimestampTz next_due = 0;
 	bool		ready;
@@ -416,10 +416,10 @@ JobtrackWorkerMain(Datum main_arg)
 			lazy_deadline = 0;
 			if (maintenance)
 			{
-				RunMaintenance();
+				WorkerMaintenance();
 				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
 			}
-			next_due = RunPass(&was_ready);
+			next_due = WorkerPass(&was_ready);
 			continue;
 		}
 
