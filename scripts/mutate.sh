@@ -50,6 +50,7 @@ empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w-
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes
 silent-gap @@ jobtrack.sql @@ s/IF after_id OPERATOR\(pg_catalog.<\) horizon THEN/IF false THEN/ @@ regress:retention
 truncate-unlocked @@ src/job_record.c @@ s/\tLockEvaluatorTag\(\);\n// @@ isolation:evaluator_lock
+commit-prepared-quiet @@ src/wakeup.c @@ s/TRANS_STMT_COMMIT_PREPARED\)\n\t\twake_at_commit = WAKE_URGENT;/TRANS_STMT_COMMIT_PREPARED)\n\t\t(void) 0;/ @@ tap:015_commit_prepared.pl
 ids-not-caught-up @@ src/events.c @@ s/\tif \(!ids_caught_up\)\n/\tif (false)\n/ @@ tap:013_dump_restore.pl
 EOF
 )

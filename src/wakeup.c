@@ -14,6 +14,9 @@
  * the worker lowers them before its pass takes a snapshot, so every change
  * is found by the pass it woke or by the next one.
  *
+ * COMMIT PREPARED runs in a backend that does not know what the prepared
+ * transaction changed, so it always asks for an urgent wake-up.
+ *
  * Without preloading there is no shared state: changes are found by the
  * next check_groups() call instead.
  *
@@ -32,6 +35,7 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "tcop/utility.h"
 #include "utils/timestamp.h"
 
 #include "settings.h"
@@ -50,6 +54,7 @@ typedef enum WakeRequest
 static WakeRequest wake_at_commit = WAKE_NONE;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static ProcessUtility_hook_type prev_process_utility_hook = NULL;
 
 /* RequestShmem reserves the shared block. */
 static void
@@ -85,7 +90,7 @@ StartupShmem(void)
 /*
  * WakeOnCommit wakes the worker when a transaction that changed groups
  * commits.  A prepared transaction forgets its request: COMMIT PREPARED
- * runs elsewhere, and its changes are found by the next pass.
+ * runs elsewhere, and WakeAfterCommitPrepared asks for the wake-up there.
  */
 static void
 WakeOnCommit(XactEvent event, void *arg)
@@ -138,8 +143,33 @@ TakeLazyWake(void)
 }
 
 /*
- * JobtrackRequestShmem installs the shared-memory hooks and the commit
- * callback; called from _PG_init while preloading.
+ * WakeAfterCommitPrepared runs COMMIT PREPARED and asks for an urgent
+ * wake-up at the end of the statement's own transaction, after the prepared
+ * one is durable: which groups it changed was known only to the backend
+ * that prepared it, so any committed prepared transaction wakes the worker.
+ */
+static void
+WakeAfterCommitPrepared(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						ProcessUtilityContext context, ParamListInfo params,
+						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	if (prev_process_utility_hook)
+		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context, params,
+								  queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+								queryEnv, dest, qc);
+	if (IsA(parsetree, TransactionStmt) &&
+		((TransactionStmt *) parsetree)->kind == TRANS_STMT_COMMIT_PREPARED)
+		wake_at_commit = WAKE_URGENT;
+}
+
+/*
+ * JobtrackRequestShmem installs the shared-memory hooks, the commit
+ * callback and the COMMIT PREPARED hook; called from _PG_init while
+ * preloading.
  */
 void
 JobtrackRequestShmem(void)
@@ -149,6 +179,8 @@ JobtrackRequestShmem(void)
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = StartupShmem;
 	RegisterXactCallback(WakeOnCommit, NULL);
+	prev_process_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = WakeAfterCommitPrepared;
 }
 
 /* JobtrackSharedState returns the shared block, or NULL when not preloaded. */
