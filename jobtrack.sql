@@ -689,111 +689,77 @@ COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-u
 -- views for psql, made for \watch 1 in an 80-column terminal:
 --   SELECT * FROM jobtrack.group_overview LIMIT 20 \watch 1
 --   SELECT * FROM jobtrack.running_jobs LIMIT 20 \watch 1
---
--- group_overview reads the open groups (job_group, through its partial index
--- on open groups) and their counts from group_count (kept by the evaluator),
--- never job_status: its cost is the number of open groups, not of jobs.
--- The ETA divides the unfinished jobs by the group's finish rate over its
--- current run (finished jobs / time since the run started); group_count
--- keeps no history, so this is the rate since the run started.
---
--- running_jobs reads the started and stuck jobs through the status index.
--- `flag` says `stuck` for a job the maintenance marked stuck, and `late` for
--- a started job whose heartbeat (or start) is older than
--- jobtrack.stuck_after (when that is set), i.e. one about to be marked stuck.
 
--- The subquery (kept apart by OFFSET 0, so that its expressions are computed
--- once per row and not copied into every branch of the CASEs) reads the
--- numbers in id order; the outer query only formats them.
+CREATE FUNCTION jobtrack_internal.short_duration(seconds pg_catalog.int8) RETURNS pg_catalog.text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$
+	SELECT CASE WHEN $1 IS NULL THEN ''
+		WHEN $1 OPERATOR(pg_catalog.<) 60 THEN $1::pg_catalog.text OPERATOR(pg_catalog.||) 's'
+		WHEN $1 OPERATOR(pg_catalog.<) 3600
+			THEN ($1 OPERATOR(pg_catalog./) 60)::pg_catalog.text OPERATOR(pg_catalog.||) 'm'
+		WHEN $1 OPERATOR(pg_catalog.<) 86400
+			THEN ($1 OPERATOR(pg_catalog./) 3600)::pg_catalog.text OPERATOR(pg_catalog.||) 'h'
+				 OPERATOR(pg_catalog.||) ($1 OPERATOR(pg_catalog.%) 3600 OPERATOR(pg_catalog./) 60)::pg_catalog.text
+				 OPERATOR(pg_catalog.||) 'm'
+		WHEN $1 OPERATOR(pg_catalog.<) 8640000
+			THEN ($1 OPERATOR(pg_catalog./) 86400)::pg_catalog.text OPERATOR(pg_catalog.||) 'd'
+				 OPERATOR(pg_catalog.||) ($1 OPERATOR(pg_catalog.%) 86400 OPERATOR(pg_catalog./) 3600)::pg_catalog.text
+				 OPERATOR(pg_catalog.||) 'h'
+		ELSE '>99d' END
+	$$;
+COMMENT ON FUNCTION jobtrack_internal.short_duration(pg_catalog.int8) IS 'internal: a number of seconds as 42s, 7m, 3h12m or 2d5h, for the psql views';
+
+CREATE FUNCTION jobtrack_internal.text_bar(percent pg_catalog.int4) RETURNS pg_catalog.text
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	AS $$
+	SELECT pg_catalog.repeat('#', $1 OPERATOR(pg_catalog./) 10)
+		   OPERATOR(pg_catalog.||) pg_catalog.repeat('.', 10 OPERATOR(pg_catalog.-) ($1 OPERATOR(pg_catalog./) 10))
+		   OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pg_catalog.lpad($1::pg_catalog.text, 3)
+		   OPERATOR(pg_catalog.||) '%'
+	$$;
+COMMENT ON FUNCTION jobtrack_internal.text_bar(pg_catalog.int4) IS 'internal: a percentage (0 to 100) as a 10-character bar and a number, for the psql views';
+
+/*
+ * One line per open group, from the evaluator's counts (group_count), never
+ * from every job: the cost is the number of open groups.  The ETA divides
+ * the unfinished jobs by the finish rate of the current run (group_count
+ * keeps no history).
+ */
 CREATE VIEW jobtrack.group_overview AS
-SELECT y.id,
-	   CASE WHEN pg_catalog.length(y.t) OPERATOR(pg_catalog.>) 20
-			THEN pg_catalog.left(y.t, 19) OPERATOR(pg_catalog.||) '…'
-			ELSE y.t END AS title,
-	   y.run,
-	   (y.finished::pg_catalog.text OPERATOR(pg_catalog.||) '/'
-			OPERATOR(pg_catalog.||) y.total::pg_catalog.text) AS done,
-	   y.failed AS fail,
-	   (pg_catalog.substr('##########..........', 11 OPERATOR(pg_catalog.-) y.filled, 10)
-			OPERATOR(pg_catalog.||) pg_catalog.lpad(y.pct::pg_catalog.text, 4) OPERATOR(pg_catalog.||) '%') AS progress,
-	   CASE WHEN y.age_s IS NULL THEN ''
-			WHEN y.age_s OPERATOR(pg_catalog.<) 60 THEN y.age_s::pg_catalog.text OPERATOR(pg_catalog.||) 's'
-			WHEN y.age_s OPERATOR(pg_catalog.<) 3600
-				THEN (y.age_s OPERATOR(pg_catalog./) 60)::pg_catalog.text OPERATOR(pg_catalog.||) 'm'
-			WHEN y.age_s OPERATOR(pg_catalog.<) 86400
-				THEN (y.age_s OPERATOR(pg_catalog./) 3600)::pg_catalog.text OPERATOR(pg_catalog.||) 'h'
-					 OPERATOR(pg_catalog.||) (y.age_s OPERATOR(pg_catalog.%) 3600 OPERATOR(pg_catalog./) 60)::pg_catalog.text
-					 OPERATOR(pg_catalog.||) 'm'
-			WHEN y.age_s OPERATOR(pg_catalog.<) 8640000
-				THEN (y.age_s OPERATOR(pg_catalog./) 86400)::pg_catalog.text OPERATOR(pg_catalog.||) 'd'
-					 OPERATOR(pg_catalog.||) (y.age_s OPERATOR(pg_catalog.%) 86400 OPERATOR(pg_catalog./) 3600)::pg_catalog.text
-					 OPERATOR(pg_catalog.||) 'h'
-			ELSE '>99d'
-	   END AS age,
-	   CASE WHEN y.eta_s IS NULL THEN ''
-			WHEN y.eta_s OPERATOR(pg_catalog.<) 60 THEN y.eta_s::pg_catalog.text OPERATOR(pg_catalog.||) 's'
-			WHEN y.eta_s OPERATOR(pg_catalog.<) 3600
-				THEN (y.eta_s OPERATOR(pg_catalog./) 60)::pg_catalog.text OPERATOR(pg_catalog.||) 'm'
-			WHEN y.eta_s OPERATOR(pg_catalog.<) 86400
-				THEN (y.eta_s OPERATOR(pg_catalog./) 3600)::pg_catalog.text OPERATOR(pg_catalog.||) 'h'
-					 OPERATOR(pg_catalog.||) (y.eta_s OPERATOR(pg_catalog.%) 3600 OPERATOR(pg_catalog./) 60)::pg_catalog.text
-					 OPERATOR(pg_catalog.||) 'm'
-			WHEN y.eta_s OPERATOR(pg_catalog.<) 8640000
-				THEN (y.eta_s OPERATOR(pg_catalog./) 86400)::pg_catalog.text OPERATOR(pg_catalog.||) 'd'
-					 OPERATOR(pg_catalog.||) (y.eta_s OPERATOR(pg_catalog.%) 86400 OPERATOR(pg_catalog./) 3600)::pg_catalog.text
-					 OPERATOR(pg_catalog.||) 'h'
-			ELSE '>99d'
-	   END AS eta
-  FROM (SELECT g.id, g.run,
+SELECT x.id,
+	   CASE WHEN pg_catalog.length(x.t) OPERATOR(pg_catalog.>) 20
+			THEN pg_catalog.left(x.t, 19) OPERATOR(pg_catalog.||) '…' ELSE x.t END AS title,
+	   x.run,
+	   x.finished::pg_catalog.text OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) x.total::pg_catalog.text AS done,
+	   x.failed AS fail,
+	   jobtrack_internal.text_bar(CASE WHEN x.total OPERATOR(pg_catalog.=) 0 THEN 0
+			ELSE (100 OPERATOR(pg_catalog.*) x.finished OPERATOR(pg_catalog./) x.total)::pg_catalog.int4 END) AS progress,
+	   jobtrack_internal.short_duration(x.age_s::pg_catalog.int8) AS age,
+	   jobtrack_internal.short_duration(CASE
+			WHEN x.started_at IS NULL OR x.finished OPERATOR(pg_catalog.=) 0
+				 OR x.finished OPERATOR(pg_catalog.>=) x.total THEN NULL
+			ELSE (x.age_s OPERATOR(pg_catalog.*) (x.total OPERATOR(pg_catalog.-) x.finished)
+				  OPERATOR(pg_catalog./) x.finished)::pg_catalog.int8 END) AS eta
+  FROM (SELECT g.id, g.run, g.started_at,
 			   pg_catalog.translate(pg_catalog.left(g.title, 21), E'\n\r\t', '   ') AS t,
-			   (COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) AS total,
-			   (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) AS finished,
+			   COALESCE(c.queued OPERATOR(pg_catalog.+) c.delayed OPERATOR(pg_catalog.+) c.started
+						OPERATOR(pg_catalog.+) c.paused OPERATOR(pg_catalog.+) c.stuck
+						OPERATOR(pg_catalog.+) c.succeeded OPERATOR(pg_catalog.+) c.failed
+						OPERATOR(pg_catalog.+) c.cancelled, 0) AS total,
+			   COALESCE(c.succeeded OPERATOR(pg_catalog.+) c.failed OPERATOR(pg_catalog.+) c.cancelled, 0) AS finished,
 			   COALESCE(c.failed, 0) AS failed,
-			   CASE WHEN (COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog.=) 0 THEN 0
-					ELSE (100 OPERATOR(pg_catalog.*) (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog./) (COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)))::pg_catalog.int4 END AS pct,
-			   CASE WHEN (COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog.=) 0 THEN 0
-					ELSE (10 OPERATOR(pg_catalog.*) (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog./) (COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)))::pg_catalog.int4 END AS filled,
-			   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(g.started_at, g.created_at))::pg_catalog.int8 AS age_s,
-			   CASE WHEN g.started_at IS NULL OR (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog.=) 0
-						 OR (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog.>=) (COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) THEN NULL
-					ELSE (pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(g.started_at, g.created_at)) OPERATOR(pg_catalog.*) ((COALESCE(c.queued, 0) OPERATOR(pg_catalog.+) COALESCE(c.delayed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.started, 0) OPERATOR(pg_catalog.+) COALESCE(c.paused, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.stuck, 0) OPERATOR(pg_catalog.+) COALESCE(c.succeeded, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.failed, 0) OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)) OPERATOR(pg_catalog.-) (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)))
-						 OPERATOR(pg_catalog./) (COALESCE(c.succeeded, 0) OPERATOR(pg_catalog.+) COALESCE(c.failed, 0)
-						 OPERATOR(pg_catalog.+) COALESCE(c.cancelled, 0)))::pg_catalog.int8 END AS eta_s
+			   pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(g.started_at, g.created_at)) AS age_s
 		  FROM jobtrack.job_group g
 		  LEFT JOIN jobtrack.group_count c ON c.group_id OPERATOR(pg_catalog.=) g.id
-		 WHERE g.status OPERATOR(pg_catalog.<>) 'completed'::jobtrack.group_status
-		 ORDER BY g.id
-		OFFSET 0) y;
-
+		 WHERE g.status OPERATOR(pg_catalog.<>) 'completed'::jobtrack.group_status) x
+ ORDER BY x.id;
 COMMENT ON VIEW jobtrack.group_overview IS 'one line per open group, for \watch: done/total, failed, a progress bar, age and an ETA from the run''s finish rate; reads group_count, never job_status';
 
+/*
+ * One line per started or stuck job.  flag says stuck for a job marked
+ * stuck, and late for a started job whose heartbeat (or start) is older
+ * than jobtrack.stuck_after, when that is set: about to be marked stuck.
+ */
 CREATE VIEW jobtrack.running_jobs AS
 SELECT j.id,
 	   CASE WHEN pg_catalog.length(j.job_type) OPERATOR(pg_catalog.>) 16
@@ -803,34 +769,19 @@ SELECT j.id,
 			THEN pg_catalog.left(pg_catalog.regexp_replace(j.alias, '[[:cntrl:]]', ' ', 'g'), 11) OPERATOR(pg_catalog.||) '…'
 			ELSE COALESCE(pg_catalog.regexp_replace(j.alias, '[[:cntrl:]]', ' ', 'g'), '') END AS alias,
 	   j.group_id AS "group",
-	   (pg_catalog.repeat('#', p.filled) OPERATOR(pg_catalog.||)
-			pg_catalog.repeat('.', 10 OPERATOR(pg_catalog.-) p.filled) OPERATOR(pg_catalog.||) ' '
-			OPERATOR(pg_catalog.||) pg_catalog.lpad(p.pct::pg_catalog.text, 3) OPERATOR(pg_catalog.||) '%') AS progress,
-	   CASE WHEN h.beat_s IS NULL THEN ''
-			WHEN h.beat_s OPERATOR(pg_catalog.<) 60 THEN h.beat_s::pg_catalog.text OPERATOR(pg_catalog.||) 's'
-			WHEN h.beat_s OPERATOR(pg_catalog.<) 3600
-				THEN (h.beat_s OPERATOR(pg_catalog./) 60)::pg_catalog.text OPERATOR(pg_catalog.||) 'm'
-			WHEN h.beat_s OPERATOR(pg_catalog.<) 86400
-				THEN (h.beat_s OPERATOR(pg_catalog./) 3600)::pg_catalog.text OPERATOR(pg_catalog.||) 'h'
-			ELSE (h.beat_s OPERATOR(pg_catalog./) 86400)::pg_catalog.text OPERATOR(pg_catalog.||) 'd'
-	   END AS beat,
+	   jobtrack_internal.text_bar(pg_catalog.floor(LEAST(GREATEST(j.percentage, 0), 100))::pg_catalog.int4) AS progress,
+	   jobtrack_internal.short_duration(pg_catalog.floor(pg_catalog.date_part('epoch',
+			pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(j.heartbeat_at, j.started_at)))::pg_catalog.int8) AS beat,
 	   CASE WHEN j.status OPERATOR(pg_catalog.=) 'stuck'::jobtrack.status THEN 'stuck'
 			WHEN s.after OPERATOR(pg_catalog.>) '0'::pg_catalog.interval
 				 AND pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(j.heartbeat_at, j.started_at)
 					 OPERATOR(pg_catalog.>) s.after THEN 'late'
 			ELSE '' END AS flag
   FROM jobtrack.job_status j
- CROSS JOIN (
-		SELECT COALESCE(NULLIF(pg_catalog.current_setting('jobtrack.stuck_after', true), ''), '0')::pg_catalog.interval AS after) s
- CROSS JOIN LATERAL (
-		SELECT pg_catalog.floor(LEAST(GREATEST(j.percentage, 0), 100))::pg_catalog.int4 AS pct,
-			   pg_catalog.floor(LEAST(GREATEST(j.percentage, 0), 100) OPERATOR(pg_catalog./) 10)::pg_catalog.int4 AS filled) p
- CROSS JOIN LATERAL (
-		SELECT pg_catalog.floor(pg_catalog.date_part('epoch',
-				   pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(j.heartbeat_at, j.started_at)))::pg_catalog.int8 AS beat_s) h
+ CROSS JOIN (SELECT COALESCE(NULLIF(pg_catalog.current_setting('jobtrack.stuck_after', true), ''), '0')::pg_catalog.interval
+				 AS after) s
  WHERE j.status OPERATOR(pg_catalog.=) ANY ('{started,stuck}'::jobtrack.status[])
  ORDER BY j.id;
-
 COMMENT ON VIEW jobtrack.running_jobs IS 'one line per started or stuck job, for \watch: type, alias, group, a progress bar, the heartbeat''s age and a stuck/late flag';
 
 -- privileges
