@@ -44,6 +44,7 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 start_cluster "$WORK" "$PORT" "fsync = on" "jobtrack.check_interval = '1s'" \
 	"jobtrack.retention = '${RETENTION}s'" "jobtrack.event_retention = '${RETENTION}s'" \
