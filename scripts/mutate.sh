@@ -45,7 +45,7 @@ lock-advisory @@ src/evaluator.c @@ s/tag.locktag_type = LOCKTAG_USERLOCK;\n\tta
 due-not-rescheduled @@ src/evaluator.c @@ s/\t\t\ti = \(\*count\)\+\+;\n\t\t\twork\[i\].group_id = group_id;/\t\t\twork[(*count)++].group_id = group_id;/ @@ regress:groups
 restored-restamped @@ src/job_guard.c @@ s/status != JOB_PAUSED && status != JOB_CANCELLED/status != JOB_CANCELLED/ @@ tap:013_dump_restore.pl
 restored-counted @@ src/evaluator.c @@ s/FILTER \(WHERE NOT restored AND new_status/FILTER (WHERE new_status/ @@ tap:013_dump_restore.pl
-no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current\)/if (true)/ @@ regress:set_aside
+no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes
 silent-gap @@ jobtrack.sql @@ s/IF after_id OPERATOR\(pg_catalog.<\) horizon THEN/IF false THEN/ @@ regress:retention
