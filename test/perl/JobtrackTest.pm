@@ -44,6 +44,8 @@ package JobtrackTest;
 use strict;
 use warnings FATAL => 'all';
 
+use File::Basename ();
+use File::Spec;
 use IPC::Run;
 use POSIX ();
 use PostgreSQL::Test::Cluster;
@@ -89,6 +91,26 @@ sub new_node
 	$node->safe_psql('postgres', 'CREATE EXTENSION jobtrack')
 	  unless $params{no_extension};
 	return $node;
+}
+
+=pod
+
+=item readme_sql($heading)
+
+The first ```sql block after the README.md heading "### $heading", so a
+test runs the README's own statements (the roles' grants) and cannot drift
+from them.
+
+=cut
+
+sub readme_sql
+{
+	my ($heading) = @_;
+	my $readme = File::Spec->catfile(File::Basename::dirname(__FILE__), '..', '..', 'README.md');
+	my $text = slurp_file($readme);
+	$text =~ /^### \Q$heading\E\n.*?^```sql\n(.*?)^```/ms
+	  or die "README.md has no sql block under \"### $heading\"";
+	return $1;
 }
 
 =pod

@@ -25,31 +25,9 @@ use JobtrackTest;
 
 my $node = JobtrackTest::new_node('spoofed_notify', no_extension => 1);
 
-# the extension and the README's roles; mallory has no grant at all
-$node->safe_psql(
-	'postgres', q{
-CREATE EXTENSION jobtrack;
-
-CREATE ROLE app_writer;
-GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO app_writer;
-GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
-      jobtrack.job_signal TO app_writer;
-GRANT SELECT ON jobtrack.job_external_id TO app_writer;
-GRANT SELECT ON jobtrack.job_group TO app_writer;
-GRANT SELECT ON jobtrack.group_event, jobtrack.stats TO app_writer;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO app_writer;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO app_writer;
-REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-      jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint) FROM app_writer;
-
-CREATE ROLE app_reader;
-GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO app_reader;
-GRANT SELECT ON ALL TABLES IN SCHEMA jobtrack TO app_reader;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO app_reader;
-REVOKE EXECUTE ON FUNCTION jobtrack.check_groups(), jobtrack.run_maintenance(),
-      jobtrack.update_status_running(bigint), jobtrack.recount_groups(bigint), jobtrack.create_group(text, jsonb, interval),
-      jobtrack.group_id(text) FROM app_reader;
-
+# the extension and the README's roles, its own grant block; mallory has no grant at all
+$node->safe_psql('postgres',
+	'CREATE EXTENSION jobtrack;' . JobtrackTest::readme_sql('Roles') . q{
 CREATE ROLE writer LOGIN IN ROLE app_writer;
 CREATE ROLE listener LOGIN IN ROLE app_reader;
 CREATE ROLE mallory LOGIN;
