@@ -5,7 +5,7 @@ MODULE_big  = jobtrack
 OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/group_change.o \
               src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
               src/scopes.o src/aggregates.o src/groups.o src/evaluator.o src/events.o src/maintenance.o \
-              src/worker.o src/wakeup.o src/stats.o
+              src/worker.o src/wakeup.o src/stats.o src/live.o src/live_readers.o
 PGFILEDESC  = "jobtrack - job and job-group status tracking"
 
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
@@ -18,9 +18,13 @@ REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
 
+# specs that need the worker serving their database (test.sh points
+# jobtrack.database at it); the others run where no worker interferes
+ISOLATION_LIVE = live_progress
+
 TAP_TESTS    = 1
 
-EXTRA_CLEAN  = $(EXTENSION)--$(EXTVERSION).sql output_iso
+EXTRA_CLEAN  = $(EXTENSION)--$(EXTVERSION).sql output_iso output_iso_live
 PG_CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 PG_CONFIG ?= pg_config
@@ -35,7 +39,11 @@ PROVE_FLAGS  = -I ./test/perl
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
 
-.PHONY: pgtap bench bench-smoke
+.PHONY: pgtap bench bench-smoke installcheck-live
+installcheck-live:
+	$(pg_isolation_regress_installcheck) --load-extension=$(EXTENSION) --inputdir=test/isolation \
+		--outputdir=output_iso_live --dbname=jobtrack_live_iso $(ISOLATION_LIVE)
+
 pgtap:
 	pg_prove --ext .sql -d $${PGDATABASE:-contrib_regression} test/pgtap/
 

@@ -502,10 +502,57 @@ CREATE FUNCTION jobtrack_internal.other_statuses(jobtrack.status[]) RETURNS jobt
 	AS 'MODULE_PATHNAME', 'jobtrack_other_statuses' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION jobtrack_internal.other_statuses(jobtrack.status[]) IS 'internal: every status not in the array';
 
+-- live progress (live.c): a started job's slot overlays its stored columns;
+-- STABLE so that the scopes that use them stay inlinable
+CREATE FUNCTION jobtrack_internal.live_percentage(job_id pg_catalog.int8, status jobtrack.status, stored pg_catalog.numeric)
+	RETURNS pg_catalog.numeric
+	AS 'MODULE_PATHNAME', 'jobtrack_live_percentage' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack_internal.live_percentage(pg_catalog.int8, jobtrack.status, pg_catalog.numeric)
+	IS 'internal: a started job''s live percentage, else the stored one';
+CREATE FUNCTION jobtrack_internal.live_current(job_id pg_catalog.int8, status jobtrack.status, stored pg_catalog.int8)
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_live_current' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack_internal.live_current(pg_catalog.int8, jobtrack.status, pg_catalog.int8)
+	IS 'internal: a started job''s live progress_current, else the stored one';
+CREATE FUNCTION jobtrack_internal.live_total(job_id pg_catalog.int8, status jobtrack.status, stored pg_catalog.int8)
+	RETURNS pg_catalog.int8
+	AS 'MODULE_PATHNAME', 'jobtrack_live_total' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack_internal.live_total(pg_catalog.int8, jobtrack.status, pg_catalog.int8)
+	IS 'internal: a started job''s live progress_total, else the stored one';
+CREATE FUNCTION jobtrack_internal.live_heartbeat(job_id pg_catalog.int8, status jobtrack.status, stored pg_catalog.timestamptz)
+	RETURNS pg_catalog.timestamptz
+	AS 'MODULE_PATHNAME', 'jobtrack_live_heartbeat' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION jobtrack_internal.live_heartbeat(pg_catalog.int8, jobtrack.status, pg_catalog.timestamptz)
+	IS 'internal: a started job''s live heartbeat, else the stored one';
+CREATE FUNCTION jobtrack_internal.live_slots(OUT job_id pg_catalog.int8, OUT percentage pg_catalog.numeric,
+	OUT progress_current pg_catalog.int8, OUT progress_total pg_catalog.int8,
+	OUT heartbeat_at pg_catalog.timestamptz, OUT stored pg_catalog.bool)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'jobtrack_live_slot_list' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack_internal.live_slots() IS 'internal: the live slots of this database';
+
+CREATE VIEW jobtrack.live_progress WITH (security_invoker = true) AS
+SELECT s.job_id, s.percentage, s.progress_current, s.progress_total, s.heartbeat_at, s.stored
+  FROM jobtrack_internal.live_slots() s
+ WHERE EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) s.job_id);
+COMMENT ON VIEW jobtrack.live_progress IS 'the live progress of started jobs you can see: values not yet in their rows (stored false) or already there (stored true)';
+
+CREATE FUNCTION jobtrack.flush_progress() RETURNS pg_catalog.int4
+	AS 'MODULE_PATHNAME', 'jobtrack_flush_progress' LANGUAGE C VOLATILE
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION jobtrack.flush_progress() IS 'writes the live progress of this database''s started jobs to their rows now, as the worker does once per jobtrack.live_flush_interval; returns the rows written';
+
 CREATE FUNCTION jobtrack.for_job(job_type pg_catalog.text) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE jobtrack_internal.check_scope_argument('job_type', $1)
 	   AND j.job_type OPERATOR(pg_catalog.=) $1
 	$$;
@@ -514,7 +561,14 @@ COMMENT ON FUNCTION jobtrack.for_job(pg_catalog.text) IS 'jobs of one type';
 CREATE FUNCTION jobtrack.for_job_alias(alias pg_catalog.text) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE jobtrack_internal.check_scope_argument('alias', $1)
 	   AND j.alias OPERATOR(pg_catalog.=) $1
 	$$;
@@ -524,7 +578,14 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, valu
 	RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $3)
 	   AND jobtrack_internal.check_tag_operator($2)
@@ -544,7 +605,14 @@ COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text, pg_cata
 CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, value pg_catalog.text) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $2)
 	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $2))
@@ -555,7 +623,14 @@ COMMENT ON FUNCTION jobtrack.where_tag(pg_catalog.text, pg_catalog.text) IS 'job
 CREATE FUNCTION jobtrack.where_status(VARIADIC statuses jobtrack.status[]) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE j.status OPERATOR(pg_catalog.=) ANY ($1)
 	$$;
 COMMENT ON FUNCTION jobtrack.where_status(jobtrack.status[]) IS 'jobs in any of the statuses';
@@ -563,7 +638,14 @@ COMMENT ON FUNCTION jobtrack.where_status(jobtrack.status[]) IS 'jobs in any of 
 CREATE FUNCTION jobtrack.where_not_status(VARIADIC statuses jobtrack.status[]) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE j.status OPERATOR(pg_catalog.=) ANY (jobtrack_internal.other_statuses($1))
 	$$;
 COMMENT ON FUNCTION jobtrack.where_not_status(jobtrack.status[]) IS 'jobs in none of the statuses';
@@ -571,7 +653,14 @@ COMMENT ON FUNCTION jobtrack.where_not_status(jobtrack.status[]) IS 'jobs in non
 CREATE FUNCTION jobtrack.in_group(group_id pg_catalog.int8) RETURNS SETOF jobtrack.job_status
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	SELECT j.* FROM jobtrack.job_status j
+	SELECT j.id, j.external_id, j.job_type, j.alias, j.group_id, j.tags, j.status,
+	       jobtrack_internal.live_percentage(j.id, j.status, j.percentage),
+	       jobtrack_internal.live_current(j.id, j.status, j.progress_current),
+	       jobtrack_internal.live_total(j.id, j.status, j.progress_total),
+	       j.attempts, j.data, j.failed_reason, j.created_at, j.available_at, j.started_at,
+	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
+	       j.updated_at, j.owner
+	  FROM jobtrack.job_status j
 	 WHERE jobtrack_internal.check_scope_argument('group_id', $1::pg_catalog.text)
 	   AND j.group_id OPERATOR(pg_catalog.=) $1
 	$$;
@@ -677,13 +766,21 @@ CREATE FUNCTION jobtrack_internal.worker_stats(
 	AS 'MODULE_PATHNAME', 'jobtrack_worker_stats' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack_internal.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
 
+CREATE FUNCTION jobtrack_internal.live_stats(OUT live_slots_used pg_catalog.int8,
+		OUT live_slots pg_catalog.int8, OUT live_slots_full pg_catalog.int8)
+	RETURNS record
+	AS 'MODULE_PATHNAME', 'jobtrack_live_stats' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION jobtrack_internal.live_stats() IS 'internal: the live progress figures behind the jobtrack.stats view';
+
 CREATE VIEW jobtrack.stats AS
-	SELECT s.*, f.groups_set_aside, f.set_aside_group_ids
+	SELECT s.*, f.groups_set_aside, f.set_aside_group_ids,
+	       l.live_slots_used, l.live_slots, l.live_slots_full
 	  FROM jobtrack_internal.worker_stats() s,
 	       LATERAL (SELECT pg_catalog.count(*) AS groups_set_aside,
 	                       pg_catalog.array_agg(g.group_id ORDER BY g.group_id) AS set_aside_group_ids
-	                  FROM jobtrack.group_failure g) f;
-COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events, and the groups set aside';
+	                  FROM jobtrack.group_failure g) f,
+	       jobtrack_internal.live_stats() l;
+COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events, the groups set aside, and the live progress slots in use, available, and the writes that found none free';
 
 
 -- views for psql, made for \watch 1 in an 80-column terminal:
@@ -769,12 +866,12 @@ SELECT j.id,
 			THEN pg_catalog.left(pg_catalog.regexp_replace(j.alias, '[[:cntrl:]]', ' ', 'g'), 11) OPERATOR(pg_catalog.||) '…'
 			ELSE COALESCE(pg_catalog.regexp_replace(j.alias, '[[:cntrl:]]', ' ', 'g'), '') END AS alias,
 	   j.group_id AS "group",
-	   jobtrack_internal.text_bar(pg_catalog.floor(LEAST(GREATEST(j.percentage, 0), 100))::pg_catalog.int4) AS progress,
+	   jobtrack_internal.text_bar(pg_catalog.floor(LEAST(GREATEST(jobtrack_internal.live_percentage(j.id, j.status, j.percentage), 0), 100))::pg_catalog.int4) AS progress,
 	   jobtrack_internal.short_duration(pg_catalog.floor(pg_catalog.date_part('epoch',
-			pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(j.heartbeat_at, j.started_at)))::pg_catalog.int8) AS beat,
+			pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at), j.started_at)))::pg_catalog.int8) AS beat,
 	   CASE WHEN j.status OPERATOR(pg_catalog.=) 'stuck'::jobtrack.status THEN 'stuck'
 			WHEN s.after OPERATOR(pg_catalog.>) '0'::pg_catalog.interval
-				 AND pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(j.heartbeat_at, j.started_at)
+				 AND pg_catalog.now() OPERATOR(pg_catalog.-) COALESCE(jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at), j.started_at)
 					 OPERATOR(pg_catalog.>) s.after THEN 'late'
 			ELSE '' END AS flag
   FROM jobtrack.job_status j

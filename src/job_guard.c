@@ -32,6 +32,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -39,6 +40,7 @@
 #include "utils/timestamp.h"
 
 #include "job_guard.h"
+#include "live.h"
 #include "spi_util.h"
 #include "status.h"
 
@@ -46,9 +48,9 @@
 typedef struct RowChanges
 {
 	int			count;
-	int			columns[16];
-	Datum		values[16];
-	bool		nulls[16];
+	int			columns[20];
+	Datum		values[20];
+	bool		nulls[20];
 } RowChanges;
 
 static JobColumns columns;
@@ -144,15 +146,10 @@ ValidateTags(int64 job_id, Datum value)
 				 errhint("Pass tags as an object such as '{\"customer\": \"42\"}'.")));
 }
 
-/* ValidateProgress raises 22023 for a negative current or total, or total below current. */
-static void
-ValidateProgress(int64 job_id, HeapTuple tuple, TupleDesc desc)
+/* ValidateProgressCount raises 22023 for a negative current or total, or total below current. */
+void
+ValidateProgressCount(int64 job_id, int64 current, bool cur_null, int64 total, bool tot_null)
 {
-	bool		cur_null,
-				tot_null;
-	int64		current = DatumGetInt64(GetColumn(tuple, desc, columns.progress_current, &cur_null));
-	int64		total = DatumGetInt64(GetColumn(tuple, desc, columns.progress_total, &tot_null));
-
 	if ((!cur_null && current < 0) || (!tot_null && total < 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -165,6 +162,29 @@ ValidateProgress(int64 job_id, HeapTuple tuple, TupleDesc desc)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("progress total of job %lld is below its current value", (long long) job_id),
 				 errdetail("Got current %lld and total %lld.", (long long) current, (long long) total)));
+}
+
+/* ValidatePercentage raises 22023 for a percentage outside 0 to 100 (NaN included). */
+void
+ValidatePercentage(int64 job_id, Datum value)
+{
+	if (NumericCompare(value, 0) < 0 || NumericCompare(value, 100) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("percentage of job %lld must be between 0 and 100", (long long) job_id),
+				 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(numeric_out, value)))));
+}
+
+/* ValidateProgress checks the current and total of a job row. */
+static void
+ValidateProgress(int64 job_id, HeapTuple tuple, TupleDesc desc)
+{
+	bool		cur_null,
+				tot_null;
+	int64		current = DatumGetInt64(GetColumn(tuple, desc, columns.progress_current, &cur_null));
+	int64		total = DatumGetInt64(GetColumn(tuple, desc, columns.progress_total, &tot_null));
+
+	ValidateProgressCount(job_id, current, cur_null, total, tot_null);
 }
 
 /*
@@ -205,12 +225,8 @@ ValidateRow(int64 job_id, HeapTuple tuple, TupleDesc desc)
 		ValidateTags(job_id, value);
 
 	value = GetColumn(tuple, desc, columns.percentage, &isnull);
-	if (!isnull && (NumericCompare(value, 0) < 0 || NumericCompare(value, 100) > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("percentage of job %lld must be between 0 and 100", (long long) job_id),
-				 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(numeric_out, value)))));
-
+	if (!isnull)
+		ValidatePercentage(job_id, value);
 	ValidateProgress(job_id, tuple, desc);
 }
 
@@ -369,6 +385,52 @@ CheckFixedColumns(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 				 errdetail("A job's group is fixed when the job is created.")));
 }
 
+/* Unchanged is true when an update leaves a column as it was. */
+static bool
+Unchanged(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc, AttrNumber attno)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+	bool		old_null,
+				new_null;
+	Datum		old_value = GetColumn(oldtuple, desc, attno, &old_null);
+	Datum		new_value = GetColumn(newtuple, desc, attno, &new_null);
+
+	if (old_null || new_null)
+		return old_null == new_null;
+	return datum_image_eq(old_value, new_value, att->attbyval, att->attlen);
+}
+
+/*
+ * FoldLiveValues carries a started job's live progress (live.c) into the
+ * columns this update leaves as they were, and forgets the job's slot when
+ * the update commits: from then on the row holds the values, so a status
+ * change writes the final progress in its own transaction.  The flush's
+ * own update passes by.
+ */
+static void
+FoldLiveValues(RowChanges *changes, HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc,
+			   int64 job_id, JobStatus from)
+{
+	LiveValues	live;
+
+	if (LiveFlushing() || !LiveLookup(job_id, &live))
+		return;
+	if (from == JOB_STARTED)
+	{
+		if (live.has_percentage && Unchanged(oldtuple, newtuple, desc, columns.percentage))
+			SetColumn(changes, columns.percentage, NumericGetDatum(live.percentage), false);
+		if (live.has_count && Unchanged(oldtuple, newtuple, desc, columns.progress_current) &&
+			Unchanged(oldtuple, newtuple, desc, columns.progress_total))
+		{
+			SetColumn(changes, columns.progress_current, Int64GetDatum(live.current), false);
+			SetColumn(changes, columns.progress_total, Int64GetDatum(live.total), false);
+		}
+		if (live.has_heartbeat && Unchanged(oldtuple, newtuple, desc, columns.heartbeat_at))
+			SetColumn(changes, columns.heartbeat_at, TimestampTzGetDatum(live.heartbeat_at), false);
+	}
+	LiveForgetAtCommit(job_id, live.version);
+}
+
 /* GuardUpdate checks a change of a job row and stamps what moves with it. */
 static HeapTuple
 GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
@@ -380,6 +442,7 @@ GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 	HeapTuple	result;
 
 	CheckFixedColumns(oldtuple, newtuple, desc);
+	FoldLiveValues(&changes, oldtuple, newtuple, desc, job_id, from);
 	if (from != to)
 	{
 		CheckTransition(job_id, from, to);

@@ -43,6 +43,9 @@ typedef struct JobColumns
 } JobColumns;
 
 extern const JobColumns *JobStatusColumns(Relation rel);
+extern void ValidatePercentage(int64 job_id, Datum value);
+extern void ValidateProgressCount(int64 job_id, int64 current, bool cur_null,
+								  int64 total, bool tot_null);
 
 /* the longest job_type, alias or external_id, in bytes: longer could not be indexed */
 #define JOBTRACK_MAX_NAME_BYTES 1000

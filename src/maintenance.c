@@ -46,6 +46,17 @@ static SavedQuery mark_stuck_query = {
 	"UPDATE jobtrack.job_status SET status = 'stuck'"
 	" WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM jobtrack.job_status"
 	"   WHERE status OPERATOR(pg_catalog.=) 'started'"
+	"   AND COALESCE(jobtrack_internal.live_heartbeat(id, status, heartbeat_at), started_at) OPERATOR(pg_catalog.<)"
+	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
+	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED))",
+	1, {FLOAT8OID}, false
+};
+
+/* the same, for a schema older than 2.0, which has no live progress */
+static SavedQuery mark_stuck_stored_query = {
+	"UPDATE jobtrack.job_status SET status = 'stuck'"
+	" WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM jobtrack.job_status"
+	"   WHERE status OPERATOR(pg_catalog.=) 'started'"
 	"   AND COALESCE(heartbeat_at, started_at) OPERATOR(pg_catalog.<)"
 	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
 	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED))",
@@ -143,7 +154,8 @@ MaintenanceRound(void)
 	SPI_connect();
 	changed += RunSavedQuery(&promote_delayed_query, NULL, NULL);
 	if (jobtrack_stuck_after > 0)
-		changed += RunSavedQuery(&mark_stuck_query, &stuck_after, NULL);
+		changed += RunSavedQuery(JobtrackSchemaHasLive() ? &mark_stuck_query : &mark_stuck_stored_query,
+								 &stuck_after, NULL);
 	if (jobtrack_retention > 0)
 		changed += RunBatches(&retention_query, &retention, false);
 	if (jobtrack_event_retention > 0 && JobtrackSchemaIsCurrent())

@@ -3,9 +3,11 @@
  * progress.c
  *		Progress and heartbeats of running jobs.
  *
- * These are the most frequent writes, so each is one prepared UPDATE that
- * touches no indexed column and stays a HOT update.  The values are checked
- * by the job_status_guard trigger, the one place that knows their rules.
+ * These are the most frequent writes.  For a started job they go to its
+ * live slot when the live path is open (live.c), checked here by the same
+ * rules the guard applies; otherwise each is one prepared UPDATE that
+ * touches no indexed column and stays a HOT update, checked by the
+ * job_status_guard trigger.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -18,9 +20,19 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 
+#include "job_guard.h"
 #include "jobref.h"
+#include "live.h"
 #include "spi_util.h"
+#include "status.h"
+
+static SavedQuery status_query = {
+	"SELECT status FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) $1",
+	1, {INT8OID}, true
+};
 
 static SavedQuery percentage_query = {
 	"UPDATE jobtrack.job_status SET percentage = $2 WHERE id OPERATOR(pg_catalog.=) $1",
@@ -44,56 +56,118 @@ static SavedQuery heartbeat_query = {
 };
 
 /*
- * UpdateJob runs a one-row UPDATE of the job named by argument 0 with the
- * further arguments, whose names are given for the NULL check.
+ * LiveWriteAllowed says whether a write may go to the job's live slot: the
+ * live path is open and the caller sees the job started.  A job the caller
+ * cannot see is reported as the table path would report it.
  */
-static void
-UpdateJob(FunctionCallInfo fcinfo, SavedQuery *query, const char *const *names)
+static bool
+LiveWriteAllowed(JobRef *job)
 {
-	JobRef		job;
-	Datum		values[3];
-	int			nargs = query->nargs;
-	int			i;
+	Datum		id = Int64GetDatum(job->id);
+	bool		isnull;
 
-	for (i = 1; i < nargs; i++)
-		RequireArgument(fcinfo, i, names[i - 1]);
-	SPI_connect();
-	job = JobRefArgument(fcinfo, 0);
-	values[0] = Int64GetDatum(job.id);
-	for (i = 1; i < nargs; i++)
-		values[i] = PG_GETARG_DATUM(i);
-	if (RunSavedQuery(query, values, NULL) == 0)
-		ReportJobNotFound(&job);
-	SPI_finish();
+	if (!LivePathOpen())
+		return false;
+	if (RunSavedQuery(&status_query, &id, NULL) == 0)
+		ReportJobNotFound(job);
+	return JobStatusFromDatum(SpiResultDatum(0, 1, &isnull)) == JOB_STARTED;
 }
 
-/* SQL-callable: jobtrack.set_progress(job_id | external_id, percentage numeric) */
+/*
+ * UpdateJob runs a one-row UPDATE of the job with the further arguments,
+ * whose names are given for the NULL check.
+ */
+static void
+UpdateJob(FunctionCallInfo fcinfo, JobRef *job, SavedQuery *query)
+{
+	Datum		values[3];
+	int			i;
+
+	values[0] = Int64GetDatum(job->id);
+	for (i = 1; i < query->nargs; i++)
+		values[i] = PG_GETARG_DATUM(i);
+	if (RunSavedQuery(query, values, NULL) == 0)
+		ReportJobNotFound(job);
+}
+
+/* CountPercentage is round(100 * current / total, 2), or 0 unless 0 <= current <= total, total > 0. */
+static Numeric
+CountPercentage(int64 current, int64 total)
+{
+	Datum		scaled;
+	Datum		ratio;
+
+	if (total <= 0 || current < 0 || current > total)
+		return int64_to_numeric(0);
+	scaled = DirectFunctionCall2(numeric_mul, NumericGetDatum(int64_to_numeric(100)),
+								 NumericGetDatum(int64_to_numeric(current)));
+	ratio = DirectFunctionCall2(numeric_div, scaled, NumericGetDatum(int64_to_numeric(total)));
+	return DatumGetNumeric(DirectFunctionCall2(numeric_round, ratio, Int32GetDatum(2)));
+}
+
+/* SQL-callable: jobtrack.set_progress(job_id, percentage numeric) */
 PG_FUNCTION_INFO_V1(jobtrack_set_progress);
 Datum
 jobtrack_set_progress(PG_FUNCTION_ARGS)
 {
-	static const char *const names[] = {"percentage"};
+	JobRef		job;
 
-	UpdateJob(fcinfo, &percentage_query, names);
+	RequireArgument(fcinfo, 1, "percentage");
+	SPI_connect();
+	job = JobRefArgument(fcinfo, 0);
+	if (LiveWriteAllowed(&job))
+	{
+		ValidatePercentage(job.id, PG_GETARG_DATUM(1));
+		if (LiveSetPercentage(job.id, PG_GETARG_NUMERIC(1)))
+		{
+			SPI_finish();
+			PG_RETURN_VOID();
+		}
+	}
+	UpdateJob(fcinfo, &job, &percentage_query);
+	SPI_finish();
 	PG_RETURN_VOID();
 }
 
-/* SQL-callable: jobtrack.set_progress(job_id | external_id, current bigint, total bigint) */
+/* SQL-callable: jobtrack.set_progress(job_id, current bigint, total bigint) */
 PG_FUNCTION_INFO_V1(jobtrack_set_progress_count);
 Datum
 jobtrack_set_progress_count(PG_FUNCTION_ARGS)
 {
-	static const char *const names[] = {"current", "total"};
+	JobRef		job;
 
-	UpdateJob(fcinfo, &count_query, names);
+	RequireArgument(fcinfo, 1, "current");
+	RequireArgument(fcinfo, 2, "total");
+	SPI_connect();
+	job = JobRefArgument(fcinfo, 0);
+	if (LiveWriteAllowed(&job))
+	{
+		int64		current = PG_GETARG_INT64(1);
+		int64		total = PG_GETARG_INT64(2);
+
+		ValidateProgressCount(job.id, current, false, total, false);
+		if (LiveSetCount(job.id, current, total, CountPercentage(current, total)))
+		{
+			SPI_finish();
+			PG_RETURN_VOID();
+		}
+	}
+	UpdateJob(fcinfo, &job, &count_query);
+	SPI_finish();
 	PG_RETURN_VOID();
 }
 
-/* SQL-callable: jobtrack.heartbeat(job_id | external_id) */
+/* SQL-callable: jobtrack.heartbeat(job_id); a stuck job takes the table path, which starts it again */
 PG_FUNCTION_INFO_V1(jobtrack_heartbeat);
 Datum
 jobtrack_heartbeat(PG_FUNCTION_ARGS)
 {
-	UpdateJob(fcinfo, &heartbeat_query, NULL);
+	JobRef		job;
+
+	SPI_connect();
+	job = JobRefArgument(fcinfo, 0);
+	if (!LiveWriteAllowed(&job) || !LiveHeartbeat(job.id))
+		UpdateJob(fcinfo, &job, &heartbeat_query);
+	SPI_finish();
 	PG_RETURN_VOID();
 }

@@ -27,6 +27,13 @@ static SavedQuery status_query = {
 };
 
 static SavedQuery percentage_query = {
+	"SELECT jobtrack_internal.live_percentage(id, status, percentage)"
+	" FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) $1",
+	1, {INT8OID}, true
+};
+
+/* the same, for a schema older than 2.0, which has no live progress */
+static SavedQuery stored_percentage_query = {
 	"SELECT percentage FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) $1",
 	1, {INT8OID}, true
 };
@@ -84,7 +91,8 @@ Datum
 jobtrack_percentage(PG_FUNCTION_ARGS)
 {
 	bool		isnull;
-	Datum		value = ReadJobColumn(fcinfo, &percentage_query, false, -1, &isnull);
+	SavedQuery *query = JobtrackSchemaHasLive() ? &percentage_query : &stored_percentage_query;
+	Datum		value = ReadJobColumn(fcinfo, query, false, -1, &isnull);
 
 	if (isnull)
 		PG_RETURN_NULL();

@@ -20,6 +20,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "settings.h"
@@ -32,6 +33,9 @@ int			jobtrack_stuck_after = 0;
 int			jobtrack_retention = 0;
 int			jobtrack_event_retention = 2 * 24 * 3600;
 int			jobtrack_notify_payload = NOTIFY_PAYLOAD_FULL;
+bool		jobtrack_live_progress = true;
+int			jobtrack_live_slots = 10000;
+int			jobtrack_live_flush_interval = 1000;
 
 static const struct config_enum_entry notify_payload_options[] = {
 	{"full", NOTIFY_PAYLOAD_FULL, false},
@@ -112,6 +116,26 @@ JobtrackDefineSettings(void)
 							 "Any role that can connect may LISTEN; with ids, listeners read the rest through group_events() under their own privileges.",
 							 &jobtrack_notify_payload, NOTIFY_PAYLOAD_FULL, notify_payload_options,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("jobtrack.live_progress",
+							 "Keeps the progress and heartbeats of started jobs in shared memory, flushed by the worker.",
+							 "Off, every set_progress() and heartbeat() is a durable write of the job's row.",
+							 &jobtrack_live_progress, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	/* a postmaster setting can only be defined while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("jobtrack.live_slots",
+								"Sets how many started jobs can have live progress at once.",
+								"Each slot takes about 120 bytes of shared memory; when all are taken, writes take the table path.",
+								&jobtrack_live_slots,
+								10000, 0, 10000000, PGC_POSTMASTER, 0,
+								NULL, NULL, NULL);
+	DefineCustomIntVariable("jobtrack.live_flush_interval",
+							"Sets how often the worker writes live progress to the job rows.",
+							"A crash loses at most the progress of one interval.",
+							&jobtrack_live_flush_interval,
+							1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("jobtrack");
 }

@@ -21,6 +21,9 @@ extern int	jobtrack_stuck_after;
 extern int	jobtrack_retention;
 extern int	jobtrack_event_retention;
 extern int	jobtrack_notify_payload;
+extern bool jobtrack_live_progress;
+extern int	jobtrack_live_slots;
+extern int	jobtrack_live_flush_interval;
 
 /* the values of jobtrack.notify_payload */
 typedef enum NotifyPayload

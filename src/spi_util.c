@@ -166,6 +166,17 @@ JobtrackSchemaIsCurrent(void)
 }
 
 /*
+ * JobtrackSchemaHasLive says whether the installed schema is 2.0 or later,
+ * with the live progress readers (its view jobtrack.live_progress stands
+ * for them all).
+ */
+bool
+JobtrackSchemaHasLive(void)
+{
+	return OidIsValid(get_relname_relid("live_progress", get_namespace_oid("jobtrack", false)));
+}
+
+/*
  * RunInSubTransaction runs fn(arg) in a subtransaction of its own.  It
  * returns true if fn returned; otherwise the subtransaction is rolled back
  * and *edata says why.  The caller may be connected to SPI.

@@ -38,6 +38,7 @@ extern int64 SpiResultInt64(uint64 row, int column);
 extern Oid	JobtrackOwner(void);
 extern Oid	JobtrackRelid(const char *name);
 extern bool JobtrackSchemaIsCurrent(void);
+extern bool JobtrackSchemaHasLive(void);
 extern bool RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edata);
 extern bool IsDataError(const ErrorData *edata);
 

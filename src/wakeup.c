@@ -38,6 +38,7 @@
 #include "tcop/utility.h"
 #include "utils/timestamp.h"
 
+#include "live.h"
 #include "settings.h"
 #include "wakeup.h"
 
@@ -63,6 +64,8 @@ RequestShmem(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(MAXALIGN(sizeof(JobtrackShared)));
+	RequestAddinShmemSpace(LiveShmemSize());
+	LiveRequestLocks();
 }
 
 /* StartupShmem attaches to (or creates) the shared block. */
@@ -84,6 +87,7 @@ StartupShmem(void)
 		pg_atomic_init_u32(&shared->lazy, 0);
 		strlcpy(shared->state, "starting", JOBTRACK_STATE_LEN);
 	}
+	LiveShmemInit();
 	LWLockRelease(AddinShmemInitLock);
 }
 
@@ -179,6 +183,7 @@ JobtrackRequestShmem(void)
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = StartupShmem;
 	RegisterXactCallback(WakeOnCommit, NULL);
+	LiveRegisterCallbacks();
 	prev_process_utility_hook = ProcessUtility_hook;
 	ProcessUtility_hook = WakeAfterCommitPrepared;
 }
@@ -201,6 +206,20 @@ WakeWorkerAtCommit(bool urgent)
 		wake_at_commit = WAKE_URGENT;
 	else if (wake_at_commit == WAKE_NONE)
 		wake_at_commit = WAKE_LAZY;
+}
+
+/* JobtrackDatabaseServed says whether a jobtrack worker runs in the database. */
+bool
+JobtrackDatabaseServed(Oid dbid)
+{
+	bool		served;
+
+	if (shared == NULL)
+		return false;
+	SpinLockAcquire(&shared->mutex);
+	served = shared->worker_pid != 0 && shared->worker_database == dbid;
+	SpinLockRelease(&shared->mutex);
+	return served;
 }
 
 /* ForgetWorker clears the worker's latch from the shared block at exit. */

@@ -47,6 +47,7 @@ extern void WakeWorkerAtCommit(bool urgent);
 extern bool TakeUrgentWake(void);
 extern bool TakeLazyWake(void);
 extern void JobtrackAdvertiseWorker(void);
+extern bool JobtrackDatabaseServed(Oid dbid);
 extern void JobtrackSetState(const char *state);
 extern void JobtrackRecordWakeup(void);
 extern void JobtrackBeginPass(void);

@@ -55,6 +55,7 @@
 #include "utils/timestamp.h"
 
 #include "evaluator.h"
+#include "live.h"
 #include "settings.h"
 #include "spi_util.h"
 #include "wakeup.h"
@@ -70,6 +71,9 @@
 #define WORKER_HEALTHY_MS 60000
 /* how long the worker lets changes that cannot raise an event at once gather */
 #define LAZY_WAKE_MS 20
+
+/* how long the worker waits after a flush of live progress failed */
+#define FLUSH_RETRY_MS 60000
 
 /* how often the launcher looks for a missing database, at most */
 #define DATABASE_POLL_MS 5000
@@ -361,6 +365,74 @@ WorkerPass(bool *was_ready)
 	return next_due;
 }
 
+/* FlushStep is the flush, for RunInSubTransaction. */
+static void
+FlushStep(void *arg)
+{
+	(void) LiveFlush();
+}
+
+/*
+ * WorkerFlush writes the live progress of this database to the job rows,
+ * in a transaction of its own (live.c).  The values were checked when they
+ * were written, so a flush fails only on a row that something else refuses
+ * (a constraint added by hand, say): then it says so and returns false, and
+ * the slots keep their values, still read live and carried by the next
+ * status change, rather than the worker stopping group events.
+ */
+static bool
+WorkerFlush(void)
+{
+	ErrorData  *edata = NULL;
+	bool		ok = true;
+
+	if (!LiveAnySlots())
+		return true;
+	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.flush_progress()");
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (ExtensionReady() && !RunInSubTransaction(FlushStep, NULL, &edata))
+	{
+		if (!IsDataError(edata))
+			ReThrowError(edata);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("jobtrack worker could not write live progress to the job rows: %s",
+						edata->message),
+				 errdetail("The values stay live; the worker tries again in %d seconds.",
+						   FLUSH_RETRY_MS / 1000)));
+		ok = false;
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ok;
+}
+
+/*
+ * The worker's SIGTERM: while it sleeps, it flushes live progress and exits
+ * (a clean shutdown loses no progress); at work, it dies at once as any
+ * backend does.
+ */
+static volatile sig_atomic_t worker_sleeping = false;
+static volatile sig_atomic_t worker_stop = false;
+
+static void
+WorkerSigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	worker_stop = true;
+	if (worker_sleeping)
+		SetLatch(MyLatch);
+	else
+		die(postgres_signal_arg);
+	errno = save_errno;
+}
+
 /* JobtrackWorkerMain is the worker's main loop. */
 void
 JobtrackWorkerMain(Datum main_arg)
@@ -368,10 +440,11 @@ JobtrackWorkerMain(Datum main_arg)
 	TimestampTz next_maintenance = 0;
 	TimestampTz next_due = 0;
 	TimestampTz lazy_deadline = 0;
+	TimestampTz next_flush = 0;
 	bool		was_ready = true;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, WorkerSigterm);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), InvalidOid, 0);
 	pgstat_report_appname("jobtrack worker");
@@ -408,6 +481,15 @@ JobtrackWorkerMain(Datum main_arg)
 		if (lazy_deadline == 0 && TakeLazyWake())
 			lazy_deadline = TimestampTzPlusMilliseconds(now, LAZY_WAKE_MS);
 
+		if (worker_stop)
+		{
+			(void) WorkerFlush();
+			proc_exit(0);
+		}
+		if (now >= next_flush)
+			next_flush = TimestampTzPlusMilliseconds(now, WorkerFlush() ?
+													 jobtrack_live_flush_interval : FLUSH_RETRY_MS);
+
 		if (maintenance || urgent || (lazy_deadline != 0 && now >= lazy_deadline) ||
 			(next_due != 0 && now >= next_due))
 		{
@@ -428,9 +510,16 @@ JobtrackWorkerMain(Datum main_arg)
 			wake_at = next_due;
 		if (lazy_deadline != 0 && lazy_deadline < wake_at)
 			wake_at = lazy_deadline;
-		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					   Max(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), wake_at), 1),
-					   PG_WAIT_EXTENSION);
+		if (next_flush < wake_at)
+			wake_at = next_flush;
+		worker_sleeping = true;
+		if (!worker_stop)
+			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						   Max(TimestampDifferenceMilliseconds(GetCurrentTimestamp(), wake_at), 1),
+						   PG_WAIT_EXTENSION);
+		else
+			rc = 0;
+		worker_sleeping = false;
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 

@@ -1,0 +1,193 @@
+
+# Copyright (c) 2026, jobtrack authors
+
+# Live progress: set_progress() and heartbeat() of a started job go to
+# shared memory, are read live by every session, reach the job's row at
+# the worker's flush or at the next status change, survive a clean
+# shutdown, lose at most one flush interval in a crash, and fall back to
+# the row when the slots are full, when row-level security applies and
+# when jobtrack is not preloaded, with the same results.
+
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
+
+# a long flush interval: anything the rows show early came another way
+my $node = JobtrackTest::new_node('live',
+	extra_conf => "jobtrack.live_slots = 4\njobtrack.live_flush_interval = '1h'\n");
+ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs');
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sub started_job
+{
+	my $id = sql("SELECT jobtrack.create_job('live', group_id => jobtrack.group_id('live'))");
+	sql("SELECT jobtrack.start_job($id)");
+	return $id;
+}
+
+# --- live reads, the row untouched until a flush
+my $a = started_job();
+sql("SELECT jobtrack.set_progress($a, 3, 8)");
+is(sql("SELECT jobtrack.percentage($a)"), '37.50', 'percentage() reads the live value at once');
+is(sql("SELECT percentage || ' ' || coalesce(progress_current::text, '-') FROM jobtrack.job_status WHERE id = $a"),
+	'0 -', 'the row still has the stored values: the write took no transaction');
+is(sql("SELECT percentage || ' ' || progress_current || '/' || progress_total FROM jobtrack.in_group(jobtrack.group_id('live')) WHERE id = $a"),
+	'37.50 3/8', 'a scope returns the live columns');
+is(sql("SELECT stored FROM jobtrack.live_progress WHERE job_id = $a"), 'f',
+	'live_progress lists the slot as not stored yet');
+is(sql("SELECT jobtrack.flush_progress()"), '1', 'flush_progress() writes one row');
+is(sql("SELECT percentage || ' ' || progress_current || '/' || progress_total FROM jobtrack.job_status WHERE id = $a"),
+	'37.50 3/8', 'after the flush the row holds the values');
+is(sql("SELECT stored FROM jobtrack.live_progress WHERE job_id = $a"), 't',
+	'and the slot is marked stored');
+is(sql("SELECT jobtrack.flush_progress()"), '0', 'a second flush has nothing to write');
+
+# --- a status change carries the live values and frees the slot
+sql("SELECT jobtrack.set_progress($a, 6, 8)");
+sql("SELECT jobtrack.heartbeat($a)");
+my $beat = sql("SELECT heartbeat_at FROM jobtrack.live_progress WHERE job_id = $a");
+sql("SELECT jobtrack.pause_job($a)");
+is(sql("SELECT status || ' ' || percentage || ' ' || progress_current || ' ' || (heartbeat_at = '$beat')::text FROM jobtrack.job_status WHERE id = $a"),
+	'paused 75.00 6 true', 'pausing wrote the live progress and heartbeat into the row');
+is(sql("SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $a"), '0',
+	'the slot is free once the status change committed');
+
+# a status change that rolls back keeps the slot
+my $b = started_job();
+sql("SELECT jobtrack.set_progress($b, 40)");
+sql("BEGIN; SELECT jobtrack.succeed_job($b); ROLLBACK;");
+is(sql("SELECT jobtrack.percentage($b) || ' ' || (SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $b)"),
+	'40 1', 'a rolled-back status change leaves the slot and its value');
+sql("SELECT jobtrack.fail_job($b, 'x')");
+is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $b"), '40',
+	'failing the job wrote the live percentage');
+
+# --- a plain UPDATE by hand carries the live values too
+my $c = started_job();
+sql("SELECT jobtrack.set_progress($c, 55)");
+sql("UPDATE jobtrack.job_status SET data = '{\"k\": 1}' WHERE id = $c");
+is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $c"), '55',
+	'an UPDATE of another column writes the live percentage as well');
+sql("SELECT jobtrack.set_progress($c, 60)");
+sql("UPDATE jobtrack.job_status SET percentage = 10 WHERE id = $c");
+is(sql("SELECT jobtrack.percentage($c) || ' ' || percentage FROM jobtrack.job_status WHERE id = $c"),
+	'10 10', 'an UPDATE that sets the percentage itself wins over the older live value');
+
+# --- bad values are refused as on the row, and change nothing
+my ($rc, $out, $err) = $node->psql('postgres', "SELECT jobtrack.set_progress($c, 101)");
+like($err, qr/percentage of job $c must be between 0 and 100/, 'a percentage over 100 is refused');
+($rc, $out, $err) = $node->psql('postgres', "SELECT jobtrack.set_progress($c, 5, 2)");
+like($err, qr/progress total of job $c is below its current value/, 'a total below current is refused');
+is(sql("SELECT jobtrack.percentage($c)"), '10', 'the refused writes changed nothing');
+($rc, $out, $err) = $node->psql('postgres', "SELECT jobtrack.set_progress(999999, 5)");
+like($err, qr/job 999999 does not exist/, 'an unknown job is reported as before');
+
+# --- slots full: the table path, with the same result
+sql("SELECT jobtrack.flush_progress()");
+my @jobs = map { started_job() } 1 .. 5;
+my $full_before = sql("SELECT live_slots_full FROM jobtrack.stats");
+sql("SELECT jobtrack.set_progress($_, 20)") foreach @jobs;
+is(sql("SELECT live_slots_used FROM jobtrack.stats"), '4', 'four slots are taken');
+my $stored = sql("SELECT string_agg(percentage::text, ',' ORDER BY id) FROM jobtrack.job_status WHERE id IN (" . join(',', @jobs) . ")");
+like($stored, qr/20$/, 'the job that found no free slot has its percentage in the row at once');
+is(sql("SELECT string_agg(jobtrack.percentage(id)::text, ',' ORDER BY id) FROM jobtrack.job_status WHERE id IN (" . join(',', @jobs) . ")"),
+	'20,20,20,20,20', 'every job reads 20, live or stored');
+cmp_ok(sql("SELECT live_slots_full FROM jobtrack.stats"), '>', $full_before,
+	'jobtrack.stats counts the write that found every slot taken');
+sql("SELECT jobtrack.succeed_job($_)") foreach @jobs;
+is(sql("SELECT live_slots_used FROM jobtrack.stats"), '0', 'finished jobs free their slots');
+
+# --- the setting turns the live path off for a session
+my $d = started_job();
+sql("SET jobtrack.live_progress = off; SELECT jobtrack.set_progress($d, 33)");
+is(sql("SELECT percentage || ' ' || (SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $d) FROM jobtrack.job_status WHERE id = $d"),
+	'33 0', 'with live_progress off the write goes to the row');
+
+# --- row-level security: the live path is closed, the policy holds
+sql(q{
+	CREATE ROLE live_writer;
+	GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO live_writer;
+	GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status TO live_writer;
+	GRANT SELECT ON jobtrack.job_external_id, jobtrack.job_group, jobtrack.live_progress TO live_writer;
+	GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO live_writer;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO live_writer;
+});
+my $own = $node->safe_psql('postgres',
+	"SET ROLE live_writer; SELECT jobtrack.create_job('rls'); ");
+$node->safe_psql('postgres', "SET ROLE live_writer; SELECT jobtrack.start_job($own)");
+sql("ALTER TABLE jobtrack.job_status ENABLE ROW LEVEL SECURITY");
+$node->safe_psql('postgres', "SET ROLE live_writer; SELECT jobtrack.set_progress($own, 12)");
+is(sql("SELECT percentage || ' ' || (SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $own) FROM jobtrack.job_status WHERE id = $own"),
+	'12 0', 'under row-level security the write goes to the row');
+($rc, $out, $err) = $node->psql('postgres', "SET ROLE live_writer; SELECT jobtrack.set_progress($d, 90)");
+like($err, qr/job $d does not exist/, 'and a role cannot set progress on a job its policy hides');
+sql("ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY");
+
+# --- stuck detection reads the live heartbeat (the rows are flushed hourly)
+my $e = started_job();
+sql("UPDATE jobtrack.job_status SET started_at = now() - interval '1 hour', heartbeat_at = now() - interval '1 hour' WHERE id = $e");
+sql("SELECT jobtrack.heartbeat($e)");
+# the worker's own maintenance leaves stuck jobs alone (stuck_after is off there)
+sql("SET jobtrack.stuck_after = '2s'; SELECT jobtrack.run_maintenance()");
+is(sql("SELECT jobtrack.get_status($e)"), 'started', 'a job with a fresh live heartbeat is not marked stuck');
+sleep 3;
+sql("SET jobtrack.stuck_after = '2s'; SELECT jobtrack.run_maintenance()");
+is(sql("SELECT jobtrack.get_status($e)"), 'stuck', 'once the live heartbeat is older than stuck_after, it is');
+sql("SELECT jobtrack.heartbeat($e)");
+is(sql("SELECT jobtrack.get_status($e)"), 'started', 'a heartbeat starts a stuck job again, through the row');
+
+# --- a clean shutdown flushes; a crash loses at most the last interval
+my $f = started_job();
+sql("SELECT jobtrack.set_progress($f, 70)");
+$node->restart;
+is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $f"), '70',
+	'the worker flushed live progress when the server shut down');
+
+$node->append_conf('postgresql.conf', "jobtrack.live_flush_interval = '1s'\n");
+$node->restart;
+ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs again');
+my $g = started_job();
+my $h = started_job();
+sql("SELECT jobtrack.set_progress($g, 10)");
+ok(JobtrackTest::poll_until(30, sub { sql("SELECT percentage FROM jobtrack.job_status WHERE id = $g") eq '10' }),
+	'the worker flushes within its interval');
+sql("SELECT jobtrack.set_progress($g, 20)");
+sql("SELECT jobtrack.succeed_job($h)");
+ok(JobtrackTest::kill9_and_restart($node), 'the server restarts after SIGKILL of the postmaster');
+is(sql("SELECT status FROM jobtrack.job_status WHERE id IN ($g, $h) ORDER BY id"), "started\nsucceeded",
+	'every committed status survived the crash');
+like(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $g"), qr/^(10|20)$/,
+	'the progress is the last flushed value or newer: at most one interval lost');
+
+# --- without preloading: the same calls, the same results, through the rows
+my $plain = JobtrackTest::new_node('plain', no_start => 1);
+$plain->adjust_conf('postgresql.conf', 'shared_preload_libraries', "''");
+$plain->start;
+$plain->safe_psql('postgres', 'CREATE EXTENSION jobtrack');
+my $script = q{
+	SELECT jobtrack.create_job('same') AS id \gset
+	SELECT jobtrack.start_job(:id);
+	SELECT jobtrack.set_progress(:id, 1, 3);
+	SELECT jobtrack.percentage(:id), progress_current, progress_total FROM jobtrack.for_job('same');
+	SELECT jobtrack.set_progress(:id, 42.5);
+	SELECT percentage FROM jobtrack.where_status('started') WHERE job_type = 'same';
+	SELECT jobtrack.succeed_job(:id);
+	SELECT percentage, progress_current, progress_total FROM jobtrack.job_status WHERE id = :id;
+};
+my ($live_out, $plain_out);
+$node->psql('postgres', $script, stdout => \$live_out, on_error_die => 1);
+$plain->psql('postgres', $script, stdout => \$plain_out, on_error_die => 1);
+s/^\d+$//mg foreach ($live_out, $plain_out);
+is($live_out, $plain_out, 'the same calls give the same results with and without preloading');
+is($plain->safe_psql('postgres', "SELECT live_slots FROM jobtrack.stats"), '0',
+	'without preloading there are no slots');
+$plain->stop;
+
+done_testing();
