@@ -1232,7 +1232,7 @@ pgss_report()
 {
 	[ "${BENCH_PGSS:-0}" = 1 ] || return 0
 	{
-		echo "# pg_stat_statements, database bench, after workload 1 (both sides, all rounds)"
+		echo "# pg_stat_statements, database bench, after workload 1 (every side and protocol, all rounds)"
 		echo
 		echo "| calls | total ms | mean ms | rows | shared blks hit | statement |"
 		echo "|---:|---:|---:|---:|---:|---|"
