@@ -28,6 +28,7 @@
 #                      one extra round of jobtrack (live progress off) and one
 #                      of the plain baseline (-M prepared), and write the top
 #                      functions to results/perf-*.txt (diagnosis only)
+#   BENCH_PRELOAD      further shared_preload_libraries, comma-separated
 #   BENCH_KEEP=1       keep the temporary directory (cluster data and logs)
 #   PG_CONFIG          pg_config of the PostgreSQL to use
 
@@ -285,6 +286,7 @@ start_cluster()
 {
 	local preload=jobtrack
 	[ "${BENCH_PGSS:-0}" = 1 ] && preload=jobtrack,pg_stat_statements
+	[ -n "${BENCH_PRELOAD:-}" ] && preload=$BENCH_PRELOAD,$preload
 	runuser -u postgres -- "$PGBIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 \
 		--locale=C --no-sync > "$LOG/initdb.log" 2>&1 || return 1
 	cat >> "$DATA/postgresql.conf" <<-EOF
@@ -773,6 +775,10 @@ workload_shmem()
 		{ failed "$name" "$target" "the cluster did not restart with live_slots = $LIVE_SLOTS_TEST"; return 1; }
 	read -r a1 t1 <<< "$(q bench "$sizes")"
 	q bench "ALTER SYSTEM RESET jobtrack.live_slots" > /dev/null
+	if [ "$(q bench "SELECT setting FROM pg_settings WHERE name = 'jobtrack.live_slots'")" != "$LIVE_SLOTS_TEST" ]; then
+		failed "$name" "$target" "after the restart jobtrack.live_slots is not $LIVE_SLOTS_TEST (see logs/server.log)"
+		return 1
+	fi
 	if [ "${a1:--1}" -lt 0 ]; then
 		failed "$name" "$target" "no allocation named 'jobtrack live progress' in pg_shmem_allocations"
 		return 1
