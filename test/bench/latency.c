@@ -27,6 +27,24 @@
  *
  * Usage: latency CONNINFO GROUPS [TIMEOUT_MS]
  *
+ * Second mode, reader visibility delay (row 1d):
+ *
+ *		latency visibility READER_CONNINFO WRITER_CONNINFO SAMPLES
+ *
+ * A writer connection creates and starts a job, then sets SAMPLES new
+ * percentages one after another with set_progress(job, pct), each its own
+ * transaction (live or durable as the writer's jobtrack.live_progress says:
+ * pass it in WRITER_CONNINFO's options).  While a write is under way, a
+ * reader connection polls jobtrack.percentage(job) in a tight loop
+ * (prepared, extended protocol), and between its polls the program picks
+ * up the writer's result without waiting for it.  written = the moment the
+ * writer's result arrived (the writer knows its value is set); seen = the
+ * arrival of the first poll result that shows the new value.  Output:
+ * "visible <ms>" per sample, max(0, seen - written), "write <ms>" (the
+ * writer's round trip) and "poll <ms>" (the mean round trip of the polls in
+ * that sample, the resolution of the figure); then "early N" (samples
+ * seen before the writer's result arrived) and "missed N" (not seen in 5 s).
+ *
  * Copyright (c) 2026, jobtrack authors
  *
  * IDENTIFICATION
@@ -261,6 +279,131 @@ Finish(const char *sql, const char *channel, long long group_id, int timeout_ms,
 	return arrived > committed ? arrived - committed : 0.0;
 }
 
+/* PollValue runs the prepared percentage query on the reader, returns its value */
+static double
+PollValue(PGconn *reader, const char *job)
+{
+	const char *values[1] = {job};
+	PGresult   *res = PQexecPrepared(reader, "get", 1, values, NULL, NULL, 0);
+	double		v;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		Die("jobtrack.percentage", reader);
+	v = PQgetisnull(res, 0, 0) ? -1 : atof(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* Prepare prepares a statement or exits */
+static void
+Prepare(PGconn *conn, const char *name, const char *sql, int nparams)
+{
+	PGresult   *res = PQprepare(conn, name, sql, nparams, NULL);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		Die(sql, conn);
+	PQclear(res);
+}
+
+/* Visibility is the reader visibility mode (see the head comment). */
+static int
+Visibility(const char *reader_info, const char *writer_info, int samples)
+{
+	PGconn	   *reader = Connect(reader_info);
+	char		job[32];
+	char		pct[32];
+	int			early = 0;
+	int			missed = 0;
+	int			i;
+
+	writer = Connect(writer_info);
+	snprintf(job, sizeof(job), "%lld", ScalarInt64("SELECT jobtrack.create_job('BenchVisibility')", NULL));
+	(void) ScalarInt64("SELECT 1 FROM jobtrack.start_job($1::bigint)", job);
+	Prepare(writer, "set", "SELECT jobtrack.set_progress($1::bigint, $2::numeric)", 2);
+	Prepare(reader, "get", "SELECT jobtrack.percentage($1::bigint)", 1);
+
+	for (i = 0; i < samples; i++)
+	{
+		const char *values[2] = {job, pct};
+		int			v = i % 98 + 1;	/* never the value before */
+		double		sent;
+		double		written = 0;
+		double		seen = 0;
+		double		poll_total = 0;
+		int			polls = 0;
+		int			writer_done = 0;
+
+		snprintf(pct, sizeof(pct), "%d", v);
+		sent = Now();
+		if (!PQsendQueryPrepared(writer, "set", 2, values, NULL, NULL, 0))
+			Die("could not send set_progress", writer);
+		while (!writer_done || seen == 0)
+		{
+			if (seen == 0)
+			{
+				double		before = Now();
+				double		got = PollValue(reader, job);
+				double		after = Now();
+
+				poll_total += after - before;
+				polls++;
+				if (got >= v - 0.001 && got <= v + 0.001)
+					seen = after;
+			}
+			if (!writer_done)
+			{
+				if (!PQconsumeInput(writer))
+					Die("lost the writer", writer);
+				while (!writer_done && !PQisBusy(writer))
+				{
+					PGresult   *res = PQgetResult(writer);
+
+					if (res == NULL)
+					{
+						writer_done = 1;
+						written = Now();
+						break;
+					}
+					if (PQresultStatus(res) != PGRES_TUPLES_OK)
+						Die("set_progress", writer);
+					PQclear(res);
+				}
+				/* nothing to poll for: wait for the writer without spinning */
+				if (!writer_done && seen != 0)
+				{
+					struct pollfd fd = {PQsocket(writer), POLLIN, 0};
+
+					(void) poll(&fd, 1, 100);
+				}
+			}
+			if (seen == 0 && Now() - sent > 5000)
+				break;
+		}
+		if (seen == 0)
+		{
+			missed++;
+			while (!writer_done)
+			{
+				PGresult   *res = PQgetResult(writer);
+
+				if (res == NULL)
+					writer_done = 1;
+				PQclear(res);
+			}
+			continue;
+		}
+		if (seen < written)
+			early++;
+		printf("visible %.4f\nwrite %.4f\npoll %.4f\n", seen > written ? seen - written : 0.0,
+			   written - sent, polls ? poll_total / polls : 0.0);
+	}
+	(void) ScalarInt64("SELECT 1 FROM jobtrack.succeed_job($1::bigint)", job);
+	printf("early %d\nmissed %d\n", early, missed);
+	PQfinish(reader);
+	PQfinish(writer);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,9 +415,12 @@ main(int argc, char **argv)
 	char		param[64];
 	int			i;
 
+	if (argc == 5 && strcmp(argv[1], "visibility") == 0)
+		return Visibility(argv[2], argv[3], atoi(argv[4]));
 	if (argc < 3)
 	{
-		fprintf(stderr, "usage: latency CONNINFO GROUPS [TIMEOUT_MS]\n");
+		fprintf(stderr, "usage: latency CONNINFO GROUPS [TIMEOUT_MS]\n"
+				"       latency visibility READER_CONNINFO WRITER_CONNINFO SAMPLES\n");
 		return 2;
 	}
 	groups = atoi(argv[2]);

@@ -1,8 +1,9 @@
--- The same lifecycle in plain SQL on bench_base.job_status (same shape and
--- indexes, no extension code): what a careful developer writes by hand.
--- Same variables as lifecycle_jobtrack.sql; group_id is only a number here,
--- and the batch rows (sbase on) were inserted ahead like jobtrack's, so both
--- sides run the same statements.
+-- The kept, heavier baseline of workload 1 (-M prepared only): the same
+-- lifecycle in plain SQL on bench_base.job_status, a table of
+-- jobtrack.job_status' own shape (same columns, indexes and fillfactor 85,
+-- no extension code).  Against it, jobtrack with live progress off shows
+-- what the extension's code costs apart from the table's shape.  Same
+-- variables as lifecycle_jobtrack.sql.
 \set n :n + 1
 \set gi (:client_id % :gslots) * :gpc + ((:n - 1) / :per) % :gpc
 \set gid :gbase + :gi
