@@ -52,6 +52,10 @@ silent-gap @@ jobtrack.sql @@ s/IF after_id OPERATOR\(pg_catalog.<\) horizon THE
 truncate-unlocked @@ src/job_record.c @@ s/\tLockEvaluatorTag\(\);\n// @@ isolation:evaluator_lock
 commit-prepared-quiet @@ src/wakeup.c @@ s/TRANS_STMT_COMMIT_PREPARED\)\n\t\twake_at_commit = WAKE_URGENT;/TRANS_STMT_COMMIT_PREPARED)\n\t\t(void) 0;/ @@ tap:015_commit_prepared.pl
 ids-not-caught-up @@ src/events.c @@ s/\tif \(!ids_caught_up\)\n/\tif (false)\n/ @@ tap:013_dump_restore.pl
+live-fold-skipped @@ src/job_guard.c @@ s/\tFoldLiveValues\(&changes, oldtuple, newtuple, desc, job_id, from\);/\t(void) FoldLiveValues;/ @@ tap:017_live_progress.pl
+live-rls-ignored @@ src/live.c @@ s/check_enable_rls\(relid, InvalidOid, true\) != RLS_ENABLED/true/ @@ tap:017_live_progress.pl
+live-stuck-stored @@ src/maintenance.c @@ s/JobtrackSchemaHasLive\(\) \? &mark_stuck_query/false ? &mark_stuck_query/ @@ tap:017_live_progress.pl
+live-no-shutdown-flush @@ src/worker.c @@ s/\t\t\t\(void\) WorkerFlush\(\);\n\t\t\tproc_exit\(0\);/\t\t\tproc_exit(0);/ @@ tap:017_live_progress.pl
 EOF
 )
 
