@@ -63,6 +63,27 @@ CREATE FUNCTION jobtrack.job(external_id pg_catalog.text) RETURNS pg_catalog.int
 	AS 'MODULE_PATHNAME', 'jobtrack_job' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION jobtrack.job(pg_catalog.text) IS 'the id of the job with this external id; P0002 if there is none';
 
+-- group_change unlogged, and the row that says it kept every change (see jobtrack.sql)
+ALTER TABLE jobtrack.group_change SET UNLOGGED;
+/*
+ * group_change is unlogged: its rows were a fifth of the WAL of a job's life,
+ * and every one of them is rebuilt from job_status by a recount.  A crash, or
+ * a standby's promotion, empties it and this one-row table with it; the next
+ * pass then finds no row here, recounts every group from its jobs (raising
+ * exactly the events that are due) and puts the row back.
+ */
+CREATE UNLOGGED TABLE jobtrack.group_change_intact (
+	intact				pg_catalog.bool NOT NULL DEFAULT true CHECK (intact),
+	PRIMARY KEY (intact)
+);
+COMMENT ON TABLE jobtrack.group_change_intact IS 'internal: one row while group_change has kept every change; none after a crash, until the evaluator recounted every group';
+INSERT INTO jobtrack.group_change_intact DEFAULT VALUES;
+
+-- jobs without tags leave the tag index (see jobtrack.sql)
+DROP INDEX jobtrack.job_status_tags_idx;
+CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops)
+	WHERE tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb;
+
 -- live progress (live.c): a started job's slot overlays its stored columns;
 -- STABLE so that the scopes that use them stay inlinable
 CREATE FUNCTION jobtrack_internal.live_percentage(job_id pg_catalog.int8, status jobtrack.status, stored pg_catalog.numeric)
@@ -147,7 +168,8 @@ CREATE OR REPLACE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog
 	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
 	       j.updated_at, j.owner
 	  FROM jobtrack.job_status j
-	 WHERE jobtrack_internal.check_scope_argument('key', $1)
+	 WHERE j.tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb
+	   AND jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $3)
 	   AND jobtrack_internal.check_tag_operator($2)
 	   AND CASE
@@ -174,7 +196,8 @@ CREATE OR REPLACE FUNCTION jobtrack.where_tag(key pg_catalog.text, value pg_cata
 	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
 	       j.updated_at, j.owner
 	  FROM jobtrack.job_status j
-	 WHERE jobtrack_internal.check_scope_argument('key', $1)
+	 WHERE j.tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb
+	   AND jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $2)
 	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $2))
 	   AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $2
@@ -361,7 +384,7 @@ CREATE OR REPLACE VIEW jobtrack.stats AS
 	       jobtrack_internal.live_stats() l;
 COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events, the groups set aside, and the live progress slots in use, available, and the writes that found none free';
 
-REVOKE ALL ON jobtrack.live_progress FROM PUBLIC;
+REVOKE ALL ON jobtrack.live_progress, jobtrack.group_change_intact FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobtrack.flush_progress(),
 	jobtrack_internal.live_percentage(pg_catalog.int8, jobtrack.status, pg_catalog.numeric),
 	jobtrack_internal.live_current(pg_catalog.int8, jobtrack.status, pg_catalog.int8),

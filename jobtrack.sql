@@ -107,8 +107,12 @@ CREATE INDEX job_status_job_type_idx ON jobtrack.job_status (job_type);
 CREATE INDEX job_status_alias_idx ON jobtrack.job_status (alias) WHERE alias IS NOT NULL;
 CREATE INDEX job_status_status_idx ON jobtrack.job_status (status);
 CREATE INDEX job_status_group_idx ON jobtrack.job_status (group_id, status) WHERE group_id IS NOT NULL;
--- jsonb_path_ops: where_tag '=' probes {key: value} as one hashed path
-CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops);
+-- jsonb_path_ops: where_tag '=' probes {key: value} as one hashed path.  Jobs
+-- without tags are left out: each of their inserts and status changes would
+-- otherwise write the GIN pending list's meta page, the largest WAL record of
+-- a job's life, and no tag condition can match them anyway
+CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops)
+	WHERE tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb;
 
 -- external ids live in a side table so job_status can later be partitioned by id
 CREATE TABLE jobtrack.job_external_id (
@@ -202,7 +206,7 @@ COMMENT ON TABLE jobtrack.group_event IS 'every group event ever raised; ids fol
  * taken is evaluated after the restore; the restored jobs add one row each,
  * which rebuild the counts (restored rows add only what moved).
  */
-CREATE TABLE jobtrack.group_change (
+CREATE UNLOGGED TABLE jobtrack.group_change (
 	group_id			pg_catalog.int8 NOT NULL,
 	job_id				pg_catalog.int8 NOT NULL,
 	old_status			jobtrack.status,
@@ -211,6 +215,20 @@ CREATE TABLE jobtrack.group_change (
 	restored			pg_catalog.bool NOT NULL DEFAULT false
 ) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 COMMENT ON TABLE jobtrack.group_change IS 'internal: job changes not yet seen by the group evaluator';
+
+/*
+ * group_change is unlogged: its rows were a fifth of the WAL of a job's life,
+ * and every one of them is rebuilt from job_status by a recount.  A crash, or
+ * a standby's promotion, empties it and this one-row table with it; the next
+ * pass then finds no row here, recounts every group from its jobs (raising
+ * exactly the events that are due) and puts the row back.
+ */
+CREATE UNLOGGED TABLE jobtrack.group_change_intact (
+	intact				pg_catalog.bool NOT NULL DEFAULT true CHECK (intact),
+	PRIMARY KEY (intact)
+);
+COMMENT ON TABLE jobtrack.group_change_intact IS 'internal: one row while group_change has kept every change; none after a crash, until the evaluator recounted every group';
+INSERT INTO jobtrack.group_change_intact DEFAULT VALUES;
 
 /*
  * Job counts per group, kept by the evaluator from group_change alone, so a
@@ -586,7 +604,8 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog.text, valu
 	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
 	       j.updated_at, j.owner
 	  FROM jobtrack.job_status j
-	 WHERE jobtrack_internal.check_scope_argument('key', $1)
+	 WHERE j.tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb
+	   AND jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $3)
 	   AND jobtrack_internal.check_tag_operator($2)
 	   AND CASE
@@ -613,7 +632,8 @@ CREATE FUNCTION jobtrack.where_tag(key pg_catalog.text, value pg_catalog.text) R
 	       j.finished_at, jobtrack_internal.live_heartbeat(j.id, j.status, j.heartbeat_at),
 	       j.updated_at, j.owner
 	  FROM jobtrack.job_status j
-	 WHERE jobtrack_internal.check_scope_argument('key', $1)
+	 WHERE j.tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb
+	   AND jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $2)
 	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $2))
 	   AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $2

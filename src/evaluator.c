@@ -52,14 +52,16 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
-#include "utils/resowner.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "evaluator.h"
@@ -617,6 +619,28 @@ SaveGroups(GroupWork *work, int count, TimestampTz now)
 	RunSavedQuery(&save_groups_query, values, NULL);
 }
 
+/*
+ * RecountDeltas sets a recounted group's deltas to what its jobs say.  The
+ * changes behind them may be lost (a crash, a promotion) or never recorded
+ * (triggers that did not fire), so what moved is read from the counts too:
+ * more finished or started jobs mean the run was active, more jobs in all
+ * mean one was added, as a recorded change would have said.
+ */
+static void
+RecountDeltas(GroupWork *w)
+{
+	int64		finished;
+	int			k;
+
+	for (k = 0; k < JOB_STATUS_COUNT; k++)
+		w->deltas[k] = w->truth[k] - w->counts[k];
+	finished = w->deltas[JOB_SUCCEEDED] + w->deltas[JOB_FAILED] + w->deltas[JOB_CANCELLED];
+	if (finished > 0 || w->deltas[JOB_STARTED] + w->deltas[JOB_STUCK] > 0)
+		w->active = true;
+	if (Total(w->truth) > Total(w->counts))
+		w->reopened = true;
+}
+
 /* EvaluateWork loads, evaluates and saves the groups of a pass; returns its events. */
 static int
 EvaluateWork(GroupWork *work, int count, TimestampTz now, PassRequest *req)
@@ -628,12 +652,7 @@ EvaluateWork(GroupWork *work, int count, TimestampTz now, PassRequest *req)
 	for (i = 0; i < count; i++)
 	{
 		if (work[i].recount)
-		{
-			int			k;
-
-			for (k = 0; k < JOB_STATUS_COUNT; k++)
-				work[i].deltas[k] = work[i].truth[k] - work[i].counts[k];
-		}
+			RecountDeltas(&work[i]);
 		if (!work[i].exists)
 		{
 			ApplyDeltas(&work[i]);
@@ -742,6 +761,38 @@ RecountAndEvaluate(PassRequest *req)
 	}
 	req->events += EvaluateWork(work, (int) n, GetCurrentTimestamp(), req);
 	ForgetFailures(work, (int) n);
+}
+
+static SavedQuery changes_lost_query = {
+	"SELECT 1 FROM jobtrack.group_change_intact", 0, {InvalidOid}, true
+};
+
+static SavedQuery changes_intact_query = {
+	"INSERT INTO jobtrack.group_change_intact DEFAULT VALUES ON CONFLICT DO NOTHING",
+	0, {InvalidOid}, false
+};
+
+/*
+ * RecoverLostChanges recounts every group when group_change lost rows.  It
+ * is unlogged, so a crash or a standby's promotion empties it, and with it
+ * group_change_intact, whose one row says that it kept every change.  The
+ * recount raises exactly the events that are due; the row goes back in the
+ * same transaction.  A schema before 2.0 logs its changes and has no row.
+ */
+static void
+RecoverLostChanges(PassRequest *req)
+{
+	PassRequest recount = {0, (GroupStatus) -1, 0, true, true, 0};
+
+	if (!OidIsValid(get_relname_relid("group_change_intact", get_namespace_oid("jobtrack", false))) ||
+		RunSavedQuery(&changes_lost_query, NULL, NULL) > 0)
+		return;
+	ereport(LOG,
+			(errmsg("jobtrack recounts every group from its jobs"),
+			 errdetail("The group changes not yet evaluated were lost in a crash or at promotion.")));
+	RecountAndEvaluate(&recount);
+	RunSavedQuery(&changes_intact_query, NULL, NULL);
+	req->events += recount.events;
 }
 
 /* BatchPass evaluates every changed and due group with one statement each. */
@@ -853,6 +904,7 @@ RunPass(PassRequest *req)
 	EventsBeginPass();
 	SPI_connect();
 	req->current = JobtrackSchemaIsCurrent();
+	RecoverLostChanges(req);
 	if (!RunInSubTransaction(BatchPass, req, &edata))
 	{
 		/* a 1.1 schema has nowhere to set a group aside; a recount reports its error */

@@ -413,9 +413,11 @@ WorkerFlush(void)
 }
 
 /*
- * The worker's SIGTERM: while it sleeps, it flushes live progress and exits
- * (a clean shutdown loses no progress); at work, it dies at once as any
- * backend does.
+ * The worker's SIGTERM: while it sleeps, it flushes live progress and
+ * exits, so a clean shutdown, a DROP DATABASE or pg_terminate_backend()
+ * of an idle worker loses no progress; in a pass, it dies at once as any
+ * backend does (the pass may wait on a lock), and at most one flush
+ * interval of progress is lost, as in a crash.
  */
 static volatile sig_atomic_t worker_sleeping = false;
 static volatile sig_atomic_t worker_stop = false;
