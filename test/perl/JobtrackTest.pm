@@ -288,7 +288,8 @@ sub log_lines
 
 Waits (default 60 s) until the worker runs, group_change is empty, and the
 groups' statuses, runs and event count stayed the same across at least one
-more evaluation pass.  Returns true when settled.
+more evaluation pass, in database $params{db} (default postgres).  Returns
+true when settled.
 
 =cut
 
@@ -308,7 +309,7 @@ sub wait_settled
 	my $ok = poll_until(
 		$params{timeout} // 60,
 		sub {
-			my $out = query($node, $sql) // return 0;
+			my $out = query($node, $sql, $params{db}) // return 0;
 			my ($drained, $checks, $print) = split /\|/, $out;
 			return 0 unless defined $print;
 			if ($drained ne 't')
@@ -329,7 +330,7 @@ sub wait_settled
 			return 0;
 		});
 	diag('the groups did not settle: '
-		  . (query($node, 'SELECT * FROM jobtrack.stats') // 'no server'))
+		  . (query($node, 'SELECT * FROM jobtrack.stats', $params{db}) // 'no server'))
 	  unless $ok;
 	return $ok;
 }
@@ -557,7 +558,7 @@ sub log_problems
 	$log = substr($log, $offset // 0);
 	return grep {
 		/PANIC|TRAP:|ERROR:|deadlock detected|set job group \d+ aside/
-		  || (/background worker "jobtrack (worker|launcher)"/
+		  || (/background worker "jobtrack (worker|launcher)[^"]*"/
 			&& !/terminated by signal 9/)
 	} split /\n/, $log;
 }
