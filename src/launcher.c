@@ -79,6 +79,7 @@ typedef struct Database
 	BackgroundWorkerHandle *handle;
 	TimestampTz next_start;
 	TimestampTz started_at;
+	TimestampTz no_worker_since;	/* first failed start of the current DB_NO_WORKER */
 	long		restart_ms;		/* the next backoff after a failure */
 	bool		requested;		/* a backend asked for a look while it ran */
 	bool		seen;			/* found by the latest scan of pg_database */
@@ -360,6 +361,8 @@ static void
 NoWorker(Database *db)
 {
 	ReleaseSlot(db);
+	if (db->state != DB_NO_WORKER)
+		db->no_worker_since = GetCurrentTimestamp();
 	db->state = DB_NO_WORKER;
 	db->next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), db->restart_ms);
 	db->restart_ms = Min(db->restart_ms * 2, WORKER_RESTART_MAX_MS);
@@ -443,9 +446,31 @@ RetryNoWorker(void)
 }
 
 /*
+ * NoWorkerForLong says whether some database has found no free background
+ * worker for longer than a first retry: a shortage that lasts, not the
+ * moment when many workers start at once.
+ */
+static bool
+NoWorkerForLong(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	ListCell   *cell;
+
+	foreach(cell, databases)
+	{
+		Database   *db = lfirst(cell);
+
+		if (db->state == DB_NO_WORKER &&
+			TimestampDifferenceExceeds(db->no_worker_since, now, WORKER_RESTART_MS))
+			return true;
+	}
+	return false;
+}
+
+/*
  * ReportNotServed publishes the databases no background worker was free
- * for, and says so in the log once each time that set grows, not at every
- * retry.
+ * for, once the shortage lasts, and says so in the log once each time that
+ * set grows, not at every retry.
  */
 static void
 ReportNotServed(void)
@@ -453,6 +478,7 @@ ReportNotServed(void)
 	Oid			oids[JOBTRACK_MAX_NOT_SERVED];
 	int			n = 0;
 	bool		grew = false;
+	bool		lasting = NoWorkerForLong();
 	List	   *now_not_served = NIL;
 	StringInfoData names;
 	MemoryContext oldcontext;
@@ -463,7 +489,7 @@ ReportNotServed(void)
 	{
 		Database   *db = lfirst(cell);
 
-		if (db->state != DB_NO_WORKER)
+		if (db->state != DB_NO_WORKER || !lasting)
 			continue;
 		if (n < JOBTRACK_MAX_NOT_SERVED)
 			oids[n++] = db->oid;
@@ -477,7 +503,7 @@ ReportNotServed(void)
 				(errmsg("jobtrack launcher found no free background worker for databases %s",
 						names.data),
 				 errdetail("Their groups are not evaluated until a worker is free; the launcher keeps trying."),
-				 errhint("Raise max_worker_processes (now %d): jobtrack needs one for its launcher and one per database with the extension.",
+				 errhint("Raise max_worker_processes (now %d): jobtrack needs one for its launcher and one per database with the extension, besides PostgreSQL's own (the logical replication launcher, parallel query).",
 						 max_worker_processes)));
 	else if (now_not_served == NIL && not_served_logged != NIL)
 		ereport(LOG, (errmsg("jobtrack launcher now serves every database it was waiting to serve")));
