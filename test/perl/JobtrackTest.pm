@@ -163,17 +163,19 @@ sub query
 
 =pod
 
-=item worker_pid($node)
+=item worker_pid($node [, $db])
 
-The pid of the 'jobtrack worker' backend, or undef.
+The pid of the 'jobtrack worker' backend of database $db (default
+postgres), or undef.
 
 =cut
 
 sub worker_pid
 {
-	my ($node) = @_;
+	my ($node, $db) = @_;
+	$db //= 'postgres';
 	my $pid = query($node,
-		"SELECT pid FROM pg_catalog.pg_stat_activity WHERE backend_type = 'jobtrack worker'"
+		"SELECT pid FROM pg_catalog.pg_stat_activity WHERE backend_type = 'jobtrack worker' AND datname = '$db'"
 	);
 
 	return (defined $pid && $pid =~ /^(\d+)$/) ? $1 : undef;
@@ -183,8 +185,9 @@ sub worker_pid
 
 =item wait_for_worker($node, %params)
 
-Waits (default 60 s) until a jobtrack worker runs, one whose pid is not
-$params{not} if given; returns its pid or undef.
+Waits (default 60 s) until a jobtrack worker runs in database $params{db}
+(default postgres), one whose pid is not $params{not} if given; returns its
+pid or undef.
 
 =cut
 
@@ -196,7 +199,7 @@ sub wait_for_worker
 	poll_until(
 		$params{timeout} // 60,
 		sub {
-			$pid = worker_pid($node);
+			$pid = worker_pid($node, $params{db});
 			return defined $pid
 			  && (!defined $params{not} || $pid != $params{not});
 		}) or return undef;
