@@ -5,7 +5,7 @@ MODULE_big  = jobtrack
 OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/group_change.o \
               src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
               src/scopes.o src/aggregates.o src/groups.o src/evaluator.o src/events.o src/maintenance.o \
-              src/worker.o src/wakeup.o src/stats.o src/live.o src/live_readers.o
+              src/launcher.o src/worker.o src/wakeup.o src/utility.o src/stats.o src/live.o src/live_readers.o
 PGFILEDESC  = "jobtrack - job and job-group status tracking"
 
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
@@ -18,8 +18,8 @@ REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
 
-# specs that need the worker serving their database (test.sh points
-# jobtrack.database at it); the others run where no worker interferes
+# specs that need the worker serving their database (test.sh lists it
+# in jobtrack.databases); the others run where no worker interferes
 ISOLATION_LIVE = live_progress
 
 TAP_TESTS    = 1

@@ -368,6 +368,67 @@ REVOKE ALL ON FUNCTION jobtrack_internal.short_duration(pg_catalog.int8), jobtra
 REVOKE ALL ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobtrack.job(pg_catalog.text) FROM PUBLIC;
 
+/*
+ * One worker per database: worker_stats shows this database's worker and
+ * gains databases_not_served.  Its result type changes, so it and the view
+ * over it are made anew; whatever their readers were granted is granted
+ * again.
+ */
+DO $upgrade$
+DECLARE
+	view_acl pg_catalog.aclitem[];
+	function_acl pg_catalog.aclitem[];
+	owner_oid pg_catalog.oid;
+	grant_row record;
+BEGIN
+	SELECT c.relacl, c.relowner INTO view_acl, owner_oid FROM pg_catalog.pg_class c
+	 WHERE c.oid OPERATOR(pg_catalog.=) 'jobtrack.stats'::pg_catalog.regclass;
+	SELECT p.proacl INTO function_acl FROM pg_catalog.pg_proc p
+	 WHERE p.oid OPERATOR(pg_catalog.=) 'jobtrack_internal.worker_stats()'::pg_catalog.regprocedure;
+
+	DROP VIEW jobtrack.stats;
+	DROP FUNCTION jobtrack_internal.worker_stats();
+	CREATE FUNCTION jobtrack_internal.worker_stats(
+			OUT worker_pid pg_catalog.int4, OUT worker_state pg_catalog.text,
+			OUT checks pg_catalog.int8, OUT wakeups pg_catalog.int8, OUT events pg_catalog.int8,
+			OUT last_check_at pg_catalog.timestamptz, OUT last_event_at pg_catalog.timestamptz,
+			OUT recent_events pg_catalog.int4, OUT latency_p50_ms pg_catalog.float8,
+			OUT latency_p99_ms pg_catalog.float8, OUT latency_max_ms pg_catalog.float8,
+			OUT databases_not_served pg_catalog.text[])
+		RETURNS record
+		AS 'MODULE_PATHNAME', 'jobtrack_worker_stats' LANGUAGE C VOLATILE;
+	COMMENT ON FUNCTION jobtrack_internal.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
+	CREATE VIEW jobtrack.stats AS
+		SELECT s.*, f.groups_set_aside, f.set_aside_group_ids
+		  FROM jobtrack_internal.worker_stats() s,
+		       LATERAL (SELECT pg_catalog.count(*) AS groups_set_aside,
+		                       pg_catalog.array_agg(g.group_id ORDER BY g.group_id) AS set_aside_group_ids
+		                  FROM jobtrack.group_failure g) f;
+	COMMENT ON VIEW jobtrack.stats IS 'this database''s worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events; the databases no worker was free for; and the groups set aside';
+	REVOKE ALL ON FUNCTION jobtrack_internal.worker_stats() FROM PUBLIC;
+	REVOKE ALL ON jobtrack.stats FROM PUBLIC;
+
+	FOR grant_row IN
+		SELECT 'VIEW' AS kind, a.grantee, a.privilege_type, a.is_grantable
+		  FROM pg_catalog.aclexplode(view_acl) a
+		 WHERE a.grantee OPERATOR(pg_catalog.<>) owner_oid
+		UNION ALL
+		SELECT 'FUNCTION', a.grantee, a.privilege_type, a.is_grantable
+		  FROM pg_catalog.aclexplode(function_acl) a
+		 WHERE a.grantee OPERATOR(pg_catalog.<>) owner_oid
+	LOOP
+		EXECUTE pg_catalog.format('GRANT %s ON %s TO %s%s',
+			grant_row.privilege_type,
+			CASE grant_row.kind WHEN 'VIEW' THEN 'jobtrack.stats'
+				ELSE 'FUNCTION jobtrack_internal.worker_stats()' END,
+			CASE WHEN grant_row.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+				ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(grant_row.grantee)) END,
+			CASE WHEN grant_row.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+	END LOOP;
+END
+$upgrade$;
+
+-- live progress figures, appended to the view made above
 CREATE FUNCTION jobtrack_internal.live_stats(OUT live_slots_used pg_catalog.int8,
 		OUT live_slots pg_catalog.int8, OUT live_slots_full pg_catalog.int8)
 	RETURNS record
@@ -382,7 +443,7 @@ CREATE OR REPLACE VIEW jobtrack.stats AS
 	                       pg_catalog.array_agg(g.group_id ORDER BY g.group_id) AS set_aside_group_ids
 	                  FROM jobtrack.group_failure g) f,
 	       jobtrack_internal.live_stats() l;
-COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events, the groups set aside, and the live progress slots in use, available, and the writes that found none free';
+COMMENT ON VIEW jobtrack.stats IS 'this database''s worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events; the databases no worker was free for; the groups set aside; and the live progress slots in use, available, and the writes that found none free';
 
 REVOKE ALL ON jobtrack.live_progress, jobtrack.group_change_intact FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobtrack.flush_progress(),

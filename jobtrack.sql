@@ -781,7 +781,8 @@ CREATE FUNCTION jobtrack_internal.worker_stats(
 		OUT checks pg_catalog.int8, OUT wakeups pg_catalog.int8, OUT events pg_catalog.int8,
 		OUT last_check_at pg_catalog.timestamptz, OUT last_event_at pg_catalog.timestamptz,
 		OUT recent_events pg_catalog.int4, OUT latency_p50_ms pg_catalog.float8,
-		OUT latency_p99_ms pg_catalog.float8, OUT latency_max_ms pg_catalog.float8)
+		OUT latency_p99_ms pg_catalog.float8, OUT latency_max_ms pg_catalog.float8,
+		OUT databases_not_served pg_catalog.text[])
 	RETURNS record
 	AS 'MODULE_PATHNAME', 'jobtrack_worker_stats' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack_internal.worker_stats() IS 'internal: the figures behind the jobtrack.stats view';
@@ -800,7 +801,7 @@ CREATE VIEW jobtrack.stats AS
 	                       pg_catalog.array_agg(g.group_id ORDER BY g.group_id) AS set_aside_group_ids
 	                  FROM jobtrack.group_failure g) f,
 	       jobtrack_internal.live_stats() l;
-COMMENT ON VIEW jobtrack.stats IS 'the worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events, the groups set aside, and the live progress slots in use, available, and the writes that found none free';
+COMMENT ON VIEW jobtrack.stats IS 'this database''s worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events; the databases no worker was free for; the groups set aside; and the live progress slots in use, available, and the writes that found none free';
 
 
 -- views for psql, made for \watch 1 in an 80-column terminal:

@@ -1,6 +1,12 @@
 # Shared shell functions of scripts/demo.sh and scripts/test.sh (sourced, not run).
 
-PGBIN=/usr/lib/postgresql/15/bin
+# PG_CONFIG picks another PostgreSQL 15 installation (default: Debian's)
+PG_CONFIG=${PG_CONFIG:-pg_config}
+if [ "$PG_CONFIG" = pg_config ]; then
+	PGBIN=/usr/lib/postgresql/15/bin
+else
+	PGBIN=$("$PG_CONFIG" --bindir) || { echo "cannot run $PG_CONFIG" >&2; exit 1; }
+fi
 PACKAGES="make gcc libpq-dev postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
 	postgresql-15-cron libtap-parser-sourcehandler-pgtap-perl libipc-run-perl sqlsmith"
 
@@ -14,6 +20,10 @@ need_root() {
 
 # install_deps installs the Debian packages jobtrack builds and tests with.
 install_deps() {
+	if [ -n "${JOBTRACK_NO_DEPS:-}" ]; then
+		echo "== JOBTRACK_NO_DEPS is set: not installing Debian packages"
+		return 0
+	fi
 	echo "== installing Debian packages"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null || { echo "apt-get update failed" >&2; exit 1; }
@@ -25,8 +35,8 @@ install_deps() {
 # build_and_install builds with warnings as errors and installs the extension.
 build_and_install() {
 	echo "== building and installing jobtrack"
-	make -s clean >/dev/null 2>&1
-	make -s PG_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers" \
+	make -s PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1
+	make -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers" \
 		|| { echo "build failed" >&2; exit 1; }
 	install_atomically || { echo "make install failed" >&2; exit 1; }
 }
@@ -39,7 +49,7 @@ build_and_install() {
 install_atomically() {
 	local stage f
 	stage=$(mktemp -d /tmp/jobtrack-install.XXXXXX)
-	make -s install DESTDIR="$stage" >/dev/null || { rm -rf "$stage"; return 1; }
+	make -s PG_CONFIG="$PG_CONFIG" install DESTDIR="$stage" >/dev/null || { rm -rf "$stage"; return 1; }
 	(cd "$stage" && find . -type f) | while read -r f; do
 		f=${f#.}
 		mkdir -p "$(dirname "$f")"

@@ -15,9 +15,10 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "launcher.h"
 #include "settings.h"
+#include "utility.h"
 #include "wakeup.h"
-#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -37,5 +38,6 @@ _PG_init(void)
 		return;
 
 	JobtrackRequestShmem();
+	JobtrackInstallUtilityHook();
 	JobtrackRegisterLauncher();
 }

@@ -5,7 +5,8 @@
  *
  * All settings are defined in every backend, preloaded or not, so that SET,
  * SHOW and pg_cron-only installations see them.  All are reloadable: the
- * launcher notices a changed jobtrack.database and moves the worker to it.
+ * launcher notices a changed jobtrack.databases (or the older
+ * jobtrack.database) and starts or stops workers to match.
  * stuck_after and retention may also be SET by a superuser, for a
  * run_maintenance() by hand or from pg_cron with other ages.
  *
@@ -21,11 +22,14 @@
 #include <limits.h>
 
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 #include "settings.h"
 
 char	   *jobtrack_database = NULL;
+char	   *jobtrack_databases = NULL;
 int			jobtrack_check_interval = 60000;
 char	   *jobtrack_notify_channel = NULL;
 bool		jobtrack_instant_events = true;
@@ -61,27 +65,60 @@ CheckNotifyChannel(char **newval, void **extra, GucSource source)
 	return true;
 }
 
-/* CheckDatabase accepts a non-empty database name. */
+/* CheckDatabases accepts a comma-separated list of database names, or nothing. */
 static bool
-CheckDatabase(char **newval, void **extra, GucSource source)
+CheckDatabases(char **newval, void **extra, GucSource source)
 {
-	if (*newval == NULL || (*newval)[0] == '\0')
-	{
-		GUC_check_errdetail("The worker's database must not be empty.");
-		return false;
-	}
-	return true;
+	char	   *copy;
+	List	   *names;
+	bool		ok;
+
+	if (*newval == NULL)
+		return true;
+	copy = pstrdup(*newval);
+	ok = SplitGUCList(copy, ',', &names);
+	if (!ok)
+		GUC_check_errdetail("The list of databases is not a valid list of names.");
+	list_free(names);
+	pfree(copy);
+	return ok;
+}
+
+/*
+ * JobtrackServedDatabases returns the names of the databases the launcher
+ * may serve, or NIL for every database: jobtrack.databases if set, else
+ * the one database of the older jobtrack.database if set.  The names are
+ * palloc'd in the current memory context.
+ */
+List *
+JobtrackServedDatabases(void)
+{
+	const char *setting = jobtrack_databases;
+	List	   *names = NIL;
+
+	if (setting == NULL || setting[0] == '\0')
+		setting = jobtrack_database;
+	if (setting == NULL || setting[0] == '\0')
+		return NIL;
+	if (!SplitGUCList(pstrdup(setting), ',', &names))
+		return NIL;				/* the check hook refused this already */
+	return names;
 }
 
 /* JobtrackDefineSettings defines every jobtrack.* setting. */
 void
 JobtrackDefineSettings(void)
 {
+	DefineCustomStringVariable("jobtrack.databases",
+							   "Sets the databases jobtrack workers run in (empty: every database with the extension).",
+							   NULL, &jobtrack_databases, "",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_LIST_INPUT,
+							   CheckDatabases, NULL, NULL);
 	DefineCustomStringVariable("jobtrack.database",
-							   "Sets the database the jobtrack worker runs in.",
-							   NULL, &jobtrack_database, "postgres",
+							   "Deprecated: sets the one database the jobtrack worker runs in, when jobtrack.databases is empty.",
+							   NULL, &jobtrack_database, "",
 							   PGC_SIGHUP, GUC_SUPERUSER_ONLY,
-							   CheckDatabase, NULL, NULL);
+							   NULL, NULL, NULL);
 	DefineCustomIntVariable("jobtrack.check_interval",
 							"Sets how often the worker looks at due groups, delayed and stuck jobs.",
 							NULL, &jobtrack_check_interval,

@@ -13,7 +13,10 @@
 #ifndef JOBTRACK_SETTINGS_H
 #define JOBTRACK_SETTINGS_H
 
+#include "nodes/pg_list.h"
+
 extern char *jobtrack_database;
+extern char *jobtrack_databases;
 extern int	jobtrack_check_interval;
 extern char *jobtrack_notify_channel;
 extern bool jobtrack_instant_events;
@@ -33,5 +36,6 @@ typedef enum NotifyPayload
 } NotifyPayload;
 
 extern void JobtrackDefineSettings(void);
+extern List *JobtrackServedDatabases(void);
 
 #endif							/* JOBTRACK_SETTINGS_H */

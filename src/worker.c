@@ -1,13 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * worker.c
- *		The jobtrack launcher and the jobtrack worker.
+ *		The jobtrack worker of one database.
  *
- * The launcher is a static background worker with no database.  It waits
- * until the database named by jobtrack.database exists (saying so once in
- * the log, not once per retry), starts the worker there, restarts it after
- * an error, and moves it when the setting changes.  It starts only once
- * recovery has finished, so a hot standby runs no worker until promoted.
+ * The launcher (launcher.c) starts one worker in each database it serves.
+ * A worker that finds no jobtrack extension in its database, at its first
+ * pass or after a DROP EXTENSION, says so, notes it in its slot and stops;
+ * the launcher starts it again after CREATE EXTENSION jobtrack.
  *
  * The worker sleeps on its latch.  A transaction that changed a group's
  * jobs sets the latch when it commits (wakeup.c): a change that may raise
@@ -17,7 +16,9 @@
  * too, in a transaction of its own.  Each pass is one short transaction, committed
  * before the worker sleeps, so it never holds a snapshot while idle.  An
  * error ends the worker; the launcher starts it again, and since state and
- * events commit together, nothing is lost or doubled.
+ * events commit together, nothing is lost or doubled.  The worker never
+ * holds a database someone wants to drop: the backend that drops it stops
+ * the worker first (utility.c).
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -28,16 +29,8 @@
  */
 #include "postgres.h"
 
-#include <signal.h>
-
-#include "access/heapam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/pg_database.h"
 #include "catalog/pg_extension.h"
-#include "storage/lmgr.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
@@ -47,6 +40,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -61,196 +55,11 @@
 #include "wakeup.h"
 #include "worker.h"
 
-/*
- * How long the launcher waits before starting the worker again after it
- * stopped: 5 s, doubling after each stop that came within a minute of the
- * start, up to 5 minutes, so a permanent error does not fill the log.
- */
-#define WORKER_RESTART_MS 5000
-#define WORKER_RESTART_MAX_MS 300000
-#define WORKER_HEALTHY_MS 60000
 /* how long the worker lets changes that cannot raise an event at once gather */
 #define LAZY_WAKE_MS 20
 
 /* how long the worker waits after a flush of live progress failed */
 #define FLUSH_RETRY_MS 60000
-
-/* how often the launcher looks for a missing database, at most */
-#define DATABASE_POLL_MS 5000
-
-/* JobtrackRegisterLauncher registers the launcher; called while preloading. */
-void
-JobtrackRegisterLauncher(void)
-{
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 10;
-	strlcpy(worker.bgw_library_name, "jobtrack", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "JobtrackLauncherMain", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "jobtrack launcher", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "jobtrack launcher", BGW_MAXLEN);
-	RegisterBackgroundWorker(&worker);
-}
-
-/* StartWorker starts the worker in a database; NULL if no slot was free. */
-static BackgroundWorkerHandle *
-StartWorker(Oid dboid)
-{
-	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	pid_t		pid;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "jobtrack", BGW_MAXLEN);
-	strlcpy(worker.bgw_function_name, "JobtrackWorkerMain", BGW_MAXLEN);
-	strlcpy(worker.bgw_name, "jobtrack worker", BGW_MAXLEN);
-	strlcpy(worker.bgw_type, "jobtrack worker", BGW_MAXLEN);
-	worker.bgw_main_arg = ObjectIdGetDatum(dboid);
-	worker.bgw_notify_pid = MyProcPid;
-
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
-	{
-		ereport(LOG,
-				(errmsg("jobtrack launcher could not start the worker"),
-				 errhint("Raise max_worker_processes.")));
-		return NULL;
-	}
-	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-		return NULL;
-	return handle;
-}
-
-/*
- * DatabaseOid returns the OID of a database that accepts connections, or
- * InvalidOid.  With no database selected yet, only a heap scan of the shared
- * catalog works (as in the autovacuum launcher), not an index scan.
- */
-static Oid
-DatabaseOid(const char *name)
-{
-	Oid			oid = InvalidOid;
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tuple;
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	(void) GetTransactionSnapshot();
-	rel = table_open(DatabaseRelationId, AccessShareLock);
-	scan = table_beginscan_catalog(rel, 0, NULL);
-	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
-
-		if (strcmp(NameStr(db->datname), name) == 0 && db->datallowconn)
-		{
-			oid = db->oid;
-			break;
-		}
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-	CommitTransactionCommand();
-	return oid;
-}
-
-/* StopStrayWorker ends a worker left by an earlier launcher, so only one ever runs. */
-static void
-StopStrayWorker(void)
-{
-	JobtrackShared *shared = JobtrackSharedState();
-	pid_t		pid;
-
-	SpinLockAcquire(&shared->mutex);
-	pid = shared->worker_pid;
-	SpinLockRelease(&shared->mutex);
-	if (pid != 0 && kill(pid, SIGTERM) == 0)
-		ereport(LOG, (errmsg("jobtrack launcher stopped the worker of an earlier launcher (PID %d)", (int) pid)));
-}
-
-/* JobtrackLauncherMain is the launcher's main loop. */
-void
-JobtrackLauncherMain(Datum main_arg)
-{
-	BackgroundWorkerHandle *handle = NULL;
-	char		worker_database[NAMEDATALEN] = "";
-	char		missing_database[NAMEDATALEN] = "";
-	TimestampTz next_start = 0;
-	TimestampTz started_at = 0;
-	long		restart_ms = WORKER_RESTART_MS;
-
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	pgstat_report_appname("jobtrack launcher");
-	StopStrayWorker();
-
-	for (;;)
-	{
-		pid_t		pid;
-		long		timeout = DATABASE_POLL_MS;
-
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-			if (handle != NULL && strcmp(worker_database, jobtrack_database) != 0)
-			{
-				TerminateBackgroundWorker(handle);
-				restart_ms = 0;		/* a move, not a failure */
-			}
-		}
-
-		if (handle != NULL && GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
-		{
-			pfree(handle);
-			handle = NULL;
-			if (TimestampDifferenceExceeds(started_at, GetCurrentTimestamp(), WORKER_HEALTHY_MS))
-				restart_ms = Min(restart_ms, WORKER_RESTART_MS);
-			next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), restart_ms);
-			restart_ms = Min(Max(restart_ms * 2, WORKER_RESTART_MS), WORKER_RESTART_MAX_MS);
-		}
-
-		if (handle == NULL && GetCurrentTimestamp() >= next_start)
-		{
-			Oid			dboid = DatabaseOid(jobtrack_database);
-
-			if (!OidIsValid(dboid))
-			{
-				if (strcmp(missing_database, jobtrack_database) != 0)
-					ereport(LOG,
-							(errmsg("jobtrack worker waits for database \"%s\" to be created",
-									jobtrack_database),
-							 errhint("Create the database, or set jobtrack.database and reload.")));
-				strlcpy(missing_database, jobtrack_database, NAMEDATALEN);
-				JobtrackSetState("waiting for its database");
-			}
-			else
-			{
-				missing_database[0] = '\0';
-				strlcpy(worker_database, jobtrack_database, NAMEDATALEN);
-				started_at = GetCurrentTimestamp();
-				handle = StartWorker(dboid);
-				if (handle == NULL)
-					next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), WORKER_RESTART_MS);
-			}
-		}
-		else if (handle == NULL)
-			timeout = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next_start);
-
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Max(timeout, 1), PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-	}
-}
 
 /*
  * ExtensionReady is true when jobtrack is created in this database.  It
@@ -292,20 +101,20 @@ NextDueGroup(void)
 }
 
 /*
- * ReportExtensionState logs once when the extension goes missing or
- * appears; it runs inside the pass's transaction.
+ * StopNotInstalled ends a worker whose pass found no jobtrack extension in
+ * its database, after the pass's transaction ended: it says so once, and
+ * notes it in its slot, so the launcher starts a worker here again only
+ * after CREATE EXTENSION jobtrack.  Exit status 0: nothing to restart.
  */
 static void
-ReportExtensionState(bool ready, bool *was_ready)
+StopNotInstalled(const char *database)
 {
-	if (ready == *was_ready)
-		return;
-	if (!ready)
-		ereport(LOG,
-				(errmsg("jobtrack worker waits for CREATE EXTENSION jobtrack in database \"%s\"",
-						get_database_name(MyDatabaseId))));
-	JobtrackSetState(ready ? "running" : "waiting for CREATE EXTENSION");
-	*was_ready = ready;
+	JobtrackSetServing(false);
+	ereport(LOG,
+			(errmsg("jobtrack worker stops: extension \"jobtrack\" does not exist in database \"%s\"",
+					database),
+			 errdetail("A worker starts here again after CREATE EXTENSION jobtrack.")));
+	proc_exit(0);
 }
 
 /*
@@ -330,15 +139,15 @@ WorkerMaintenance(void)
 /*
  * WorkerPass runs the evaluator in its own transaction, called directly rather
  * than through SQL because it runs after nearly every commit that can raise
- * an event.  Returns when the next group is due (0 if none or the extension
- * is missing); *was_ready tracks whether the extension existed at the last
- * pass, for logging its change once.
+ * an event.  Returns when the next group is due (0 if none); ends the worker
+ * when the extension does not exist.
  */
 static TimestampTz
-WorkerPass(bool *was_ready)
+WorkerPass(void)
 {
 	TimestampTz next_due = 0;
 	bool		ready;
+	char	   *database = NULL;
 
 	/* shown as active before it takes a snapshot, so idle always means no xmin */
 	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.check_groups()");
@@ -348,18 +157,21 @@ WorkerPass(bool *was_ready)
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	ready = ExtensionReady();
-	ReportExtensionState(ready, was_ready);
 	if (ready)
 	{
 		(void) CheckGroups();
 		next_due = NextDueGroup();
 	}
+	else
+		database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
 
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	if (ready)
-		JobtrackPublishPass();
+	if (!ready)
+		StopNotInstalled(database);
+	JobtrackSetServing(true);
+	JobtrackPublishPass();
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return next_due;
@@ -443,15 +255,16 @@ JobtrackWorkerMain(Datum main_arg)
 	TimestampTz next_due = 0;
 	TimestampTz lazy_deadline = 0;
 	TimestampTz next_flush = 0;
-	bool		was_ready = true;
+	Oid			database = DatumGetObjectId(main_arg);
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, WorkerSigterm);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), InvalidOid, 0);
+	/* before connecting: a database about to be dropped is left alone */
+	if (!JobtrackAttachWorker(database))
+		proc_exit(0);
+	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 	pgstat_report_appname("jobtrack worker");
-	JobtrackAdvertiseWorker();
-	JobtrackSetState("running");
 
 	/* a pass that raises no event may commit lazily; check_groups() upgrades it */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
@@ -503,7 +316,7 @@ JobtrackWorkerMain(Datum main_arg)
 				WorkerMaintenance();
 				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
 			}
-			next_due = WorkerPass(&was_ready);
+			next_due = WorkerPass();
 			continue;
 		}
 

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * worker.h
- *		The launcher and the worker.
+ *		The worker of one database.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -15,8 +15,6 @@
 
 #include "postgres.h"
 
-extern void JobtrackRegisterLauncher(void);
-extern PGDLLEXPORT void JobtrackLauncherMain(Datum main_arg);
 extern PGDLLEXPORT void JobtrackWorkerMain(Datum main_arg);
 
 #endif							/* JOBTRACK_WORKER_H */

@@ -163,17 +163,19 @@ sub query
 
 =pod
 
-=item worker_pid($node)
+=item worker_pid($node [, $db])
 
-The pid of the 'jobtrack worker' backend, or undef.
+The pid of the 'jobtrack worker' backend of database $db (default
+postgres), or undef.
 
 =cut
 
 sub worker_pid
 {
-	my ($node) = @_;
+	my ($node, $db) = @_;
+	$db //= 'postgres';
 	my $pid = query($node,
-		"SELECT pid FROM pg_catalog.pg_stat_activity WHERE backend_type = 'jobtrack worker'"
+		"SELECT pid FROM pg_catalog.pg_stat_activity WHERE backend_type = 'jobtrack worker' AND datname = '$db'"
 	);
 
 	return (defined $pid && $pid =~ /^(\d+)$/) ? $1 : undef;
@@ -183,8 +185,9 @@ sub worker_pid
 
 =item wait_for_worker($node, %params)
 
-Waits (default 60 s) until a jobtrack worker runs, one whose pid is not
-$params{not} if given; returns its pid or undef.
+Waits (default 60 s) until a jobtrack worker runs in database $params{db}
+(default postgres), one whose pid is not $params{not} if given; returns its
+pid or undef.
 
 =cut
 
@@ -196,7 +199,7 @@ sub wait_for_worker
 	poll_until(
 		$params{timeout} // 60,
 		sub {
-			$pid = worker_pid($node);
+			$pid = worker_pid($node, $params{db});
 			return defined $pid
 			  && (!defined $params{not} || $pid != $params{not});
 		}) or return undef;
@@ -288,7 +291,8 @@ sub log_lines
 
 Waits (default 60 s) until the worker runs, group_change is empty, and the
 groups' statuses, runs and event count stayed the same across at least one
-more evaluation pass.  Returns true when settled.
+more evaluation pass, in database $params{db} (default postgres).  Returns
+true when settled.
 
 =cut
 
@@ -308,7 +312,7 @@ sub wait_settled
 	my $ok = poll_until(
 		$params{timeout} // 60,
 		sub {
-			my $out = query($node, $sql) // return 0;
+			my $out = query($node, $sql, $params{db}) // return 0;
 			my ($drained, $checks, $print) = split /\|/, $out;
 			return 0 unless defined $print;
 			if ($drained ne 't')
@@ -329,7 +333,7 @@ sub wait_settled
 			return 0;
 		});
 	diag('the groups did not settle: '
-		  . (query($node, 'SELECT * FROM jobtrack.stats') // 'no server'))
+		  . (query($node, 'SELECT * FROM jobtrack.stats', $params{db}) // 'no server'))
 	  unless $ok;
 	return $ok;
 }
@@ -557,7 +561,7 @@ sub log_problems
 	$log = substr($log, $offset // 0);
 	return grep {
 		/PANIC|TRAP:|ERROR:|deadlock detected|set job group \d+ aside/
-		  || (/background worker "jobtrack (worker|launcher)"/
+		  || (/background worker "jobtrack (worker|launcher)[^"]*"/
 			&& !/terminated by signal 9/)
 	} split /\n/, $log;
 }

@@ -111,7 +111,7 @@ SELECT col_is_unique('jobtrack', 'group_event', ARRAY['group_id', 'run', 'event'
 SELECT columns_are('jobtrack', 'stats',
 	ARRAY['worker_pid', 'worker_state', 'checks', 'wakeups', 'events', 'last_check_at',
 		  'last_event_at', 'recent_events', 'latency_p50_ms', 'latency_p99_ms', 'latency_max_ms',
-		  'groups_set_aside', 'set_aside_group_ids', 'live_slots_used', 'live_slots', 'live_slots_full'],
+		  'databases_not_served', 'groups_set_aside', 'set_aside_group_ids', 'live_slots_used', 'live_slots', 'live_slots_full'],
 	'jobtrack.stats has the documented columns');
 SELECT is((SELECT count(*) FROM jobtrack.stats), 1::bigint, 'jobtrack.stats is one row');
 

@@ -10,7 +10,9 @@
 # finish without being evaluated, the standby replays it all and the
 # primary stops (immediate).  After promotion the worker starts on the new
 # primary and raises exactly the pending events, once each, and none of
-# the events the standby had already replicated.
+# the events the standby had already replicated.  A second database,
+# other, has the extension too: it has no worker on the standby either, and
+# after promotion its own worker raises its own pending events.
 
 use strict;
 use warnings;
@@ -25,6 +27,12 @@ use JobtrackTest;
 
 my $primary = JobtrackTest::new_node('primary', allows_streaming => 1);
 ok(defined JobtrackTest::wait_for_worker($primary), 'the primary runs the worker');
+$primary->safe_psql('postgres', 'CREATE DATABASE other');
+$primary->safe_psql('other', 'CREATE EXTENSION jobtrack');
+ok(defined JobtrackTest::wait_for_worker($primary, db => 'other'),
+	'the primary runs a worker in database other too');
+my $other_group = JobtrackTest::finished_group($primary, 'other before', 'other');
+ok(JobtrackTest::wait_settled($primary, db => 'other'), 'the primary evaluated other');
 
 $primary->backup('base');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
@@ -109,6 +117,14 @@ run_sql("SELECT jobtrack.start_job($job{late1})");
 $job{fast1} = group_job('fast');
 run_sql("SELECT jobtrack.start_job($job{fast1})");
 run_sql("SELECT jobtrack.succeed_job($job{fast1})");
+# in other: a group due only in an hour, whose only job finishes
+my $other_pending = $primary->safe_psql(
+	'other', q{
+SELECT jobtrack.create_group('other pending', NULL, '1 hour') AS g \gset
+SELECT jobtrack.create_job('Import', group_id => :g) AS j \gset
+SELECT jobtrack.start_job(:j) \g /dev/null
+SELECT jobtrack.succeed_job(:j) \g /dev/null
+SELECT :g});
 
 is(run_sql('SELECT checks FROM jobtrack.stats'), $checks_before,
 	'the primary worker did not evaluate the new changes');
@@ -121,6 +137,10 @@ my $replicated = $standby->safe_psql('postgres', $event_list);
 my $replicated_md5 = $standby->safe_psql('postgres', $events_md5);
 my $replicated_max = $standby->safe_psql('postgres', 'SELECT max(id) FROM jobtrack.group_event');
 is($replicated, $events_before, 'the standby replayed every event');
+my $other_events = q{SELECT string_agg(g.title || ':' || e.event, ',' ORDER BY e.id) FROM jobtrack.group_event e JOIN jobtrack.job_group g ON g.id = e.group_id};
+is($standby->safe_psql('other', $other_events),
+	'other before:group.started,other before:group.completed',
+	'the standby has other\'s events, and none for its pending group');
 # group_change is unlogged: the standby has the jobs but not the changes,
 # so the new primary must recount every group from its jobs
 is($standby->safe_psql('postgres', "SELECT relpersistence FROM pg_class WHERE oid = 'jobtrack.group_change'::regclass"),
@@ -154,6 +174,14 @@ is( $standby->safe_psql(
 	  . 'late:1:group.started,fast:1:group.started,fast:1:group.completed',
 	'the pending events are raised once each, in order within each group, and nothing else');
 is_deeply([ JobtrackTest::event_problems($standby) ], [], 'events exact');
+ok(defined JobtrackTest::wait_for_worker($standby, db => 'other', timeout => 60),
+	'a worker starts in other on the new primary');
+ok(JobtrackTest::wait_settled($standby, db => 'other'), 'the new primary evaluated other');
+is( $standby->safe_psql('other', $other_events),
+	'other before:group.started,other before:group.completed,'
+	  . 'other pending:group.started,other pending:group.completed',
+	'other\'s pending events are raised once each, by its own worker');
+is_deeply([ JobtrackTest::event_problems($standby, 'other') ], [], 'events exact in other');
 is_deeply([ JobtrackTest::payload_problems($standby) ], [],
 	'event payloads consistent');
 is( $standby->safe_psql('postgres', 'SELECT worker_state, events FROM jobtrack.stats'),

@@ -227,7 +227,13 @@ is( $source->safe_psql('postgres', $new_events),
 
 my $target = JobtrackTest::new_node('target', no_extension => 1);
 my $target_log_start = JobtrackTest::log_size($target);
-ok(defined JobtrackTest::wait_for_worker($target), 'the target runs the worker before the restore');
+ok( JobtrackTest::poll_until(
+		30,
+		sub {
+			(JobtrackTest::query($target,
+					"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack launcher'") // '') eq '1';
+		}),
+	'the target runs the launcher before the restore (a worker starts with the restored CREATE EXTENSION)');
 $target->safe_psql('postgres', $role_sql);
 # The restore runs in two steps, so that the worker evaluates the restored
 # changes before the sequences are set, as it may in any restore: first
@@ -241,6 +247,8 @@ PostgreSQL::Test::Utils::append_to_file($sequences,
 $target->command_ok(
 	[ 'pg_restore', '--exit-on-error', '-L', $all_but_sequences, '-d', 'postgres', $dump ],
 	'pg_restore into the fresh cluster, all but the sequences');
+ok(defined JobtrackTest::wait_for_worker($target),
+	'the restored CREATE EXTENSION started the target\'s worker');
 ok(JobtrackTest::wait_settled($target), 'the target worker evaluated the restored changes before the sequences were set');
 $target->command_ok(
 	[ 'pg_restore', '--exit-on-error', '-L', $sequences, '-d', 'postgres', $dump ],
