@@ -297,7 +297,7 @@ start_cluster()
 		fsync = on
 		synchronous_commit = on
 		shared_preload_libraries = '$preload'
-		jobtrack.database = 'bench'
+		jobtrack.databases = 'bench'
 		max_connections = 100
 		shared_buffers = 256MB
 		max_wal_size = 4GB
