@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Each mutation: name @@ file @@ perl substitution (must change the file) @@ guarding test.
-# A test is "regress:NAME", "isolation:NAME", "pgtap:FILE" or "tap:FILE".
+# A test is "regress:NAME", "isolation:NAME", "isolation-live:NAME", "pgtap:FILE" or "tap:FILE".
 MUTATIONS=$(cat <<'EOF'
 transition-allowed @@ src/status.c @@ s/\[JOB_QUEUED\] = BIT\(JOB_STARTED\)/[JOB_QUEUED] = BIT(JOB_SUCCEEDED) | BIT(JOB_STARTED)/ @@ pgtap:02_transitions.sql
 started-skipped @@ src/evaluator.c @@ s/\t\tRaiseEvent\(w, "group.started", now\);\n\t\tevents\+\+;/\t\tif (!AllFinished(w->counts))\n\t\t{\n\t\t\tRaiseEvent(w, "group.started", now);\n\t\t\tevents++;\n\t\t}/ @@ regress:groups
@@ -56,6 +56,10 @@ live-fold-skipped @@ src/job_guard.c @@ s/\tFoldLiveValues\(&changes, oldtuple, 
 live-rls-ignored @@ src/live.c @@ s/check_enable_rls\(relid, InvalidOid, true\) != RLS_ENABLED/true/ @@ tap:017_live_progress.pl
 live-stuck-stored @@ src/maintenance.c @@ s/JobtrackSchemaHasLive\(\) \? &mark_stuck_query/false ? &mark_stuck_query/ @@ tap:017_live_progress.pl
 live-no-shutdown-flush @@ src/worker.c @@ s/\t\t\t\(void\) WorkerFlush\(\);\n\t\t\tproc_exit\(0\);/\t\t\tproc_exit(0);/ @@ tap:017_live_progress.pl
+live-flush-waits @@ src/live.c @@ s/FOR UPDATE OF j SKIP LOCKED/FOR UPDATE OF j/ @@ isolation-live:live_progress
+dropdb-not-paused @@ src/utility.c @@ s/\tPauseIfOwner\(parsetree\);/\t(void) PauseIfOwner;/ @@ tap:022_drop_database.pl
+create-extension-unnoticed @@ src/utility.c @@ s/\t\tJobtrackPokeLauncherAtCommit\(\);/\t\t(void) 0;/ @@ tap:021_databases.pl
+lost-changes-not-recounted @@ src/evaluator.c @@ s/\tRecoverLostChanges\(req\);/\t(void) RecoverLostChanges;/ @@ tap:012_standby_promotion.pl
 EOF
 )
 
@@ -71,6 +75,10 @@ run_guard() {
 	isolation)
 		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
 			REGRESS= ISOLATION="$name" TAP_TESTS=) ;;
+	isolation-live)
+		# the specs that need a worker in their database (the cluster serves it)
+		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck-live \
+			ISOLATION_LIVE="$name") ;;
 	pgtap)
 		runuser -u postgres -- "${env[@]}" psql -qX -d postgres \
 			-c "DROP DATABASE IF EXISTS jt_mutate" -c "CREATE DATABASE jt_mutate" >/dev/null &&
@@ -115,7 +123,8 @@ while read -r line; do
 	fi
 	stop_cluster "$WORK/pg"
 	rm -rf "$WORK/pg"
-	start_cluster "$WORK/pg" "$PORT" "jobtrack.check_interval = '1s'" "fsync = off" || exit 1
+	start_cluster "$WORK/pg" "$PORT" "jobtrack.check_interval = '1s'" "fsync = off" \
+		"jobtrack.databases = 'jobtrack_live_iso'" "jobtrack.live_flush_interval = '1h'" || exit 1
 	if run_guard "$guard" >"$WORK/$name.log" 2>&1; then
 		printf '%-22s %-32s %s\n' "$name" "$guard" "SURVIVED"
 		survived=$((survived + 1))
