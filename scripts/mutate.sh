@@ -50,7 +50,7 @@ empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w-
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes
 silent-gap @@ jobtrack.sql @@ s/IF after_id OPERATOR\(pg_catalog.<\) horizon THEN/IF false THEN/ @@ regress:retention
 truncate-unlocked @@ src/job_record.c @@ s/\tLockEvaluatorTag\(\);\n// @@ isolation:evaluator_lock
-commit-prepared-quiet @@ src/wakeup.c @@ s/TRANS_STMT_COMMIT_PREPARED\)\n\t\twake_at_commit = WAKE_URGENT;/TRANS_STMT_COMMIT_PREPARED)\n\t\t(void) 0;/ @@ tap:015_commit_prepared.pl
+commit-prepared-quiet @@ src/utility.c @@ s/TRANS_STMT_COMMIT_PREPARED\)\n\t\tWakeWorkerAtCommit\(true\);/TRANS_STMT_COMMIT_PREPARED)\n\t\t(void) 0;/ @@ tap:015_commit_prepared.pl
 ids-not-caught-up @@ src/events.c @@ s/\tif \(!ids_caught_up\)\n/\tif (false)\n/ @@ tap:013_dump_restore.pl
 live-fold-skipped @@ src/job_guard.c @@ s/\tFoldLiveValues\(&changes, oldtuple, newtuple, desc, job_id, from\);/\t(void) FoldLiveValues;/ @@ tap:017_live_progress.pl
 live-rls-ignored @@ src/live.c @@ s/check_enable_rls\(relid, InvalidOid, true\) != RLS_ENABLED/true/ @@ tap:017_live_progress.pl
