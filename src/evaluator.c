@@ -52,7 +52,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -60,7 +59,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
@@ -784,7 +782,7 @@ RecoverLostChanges(PassRequest *req)
 {
 	PassRequest recount = {0, (GroupStatus) -1, 0, true, true, 0};
 
-	if (!OidIsValid(get_relname_relid("group_change_intact", get_namespace_oid("jobtrack", false))) ||
+	if (!OidIsValid(JobtrackRelationOid("group_change_intact")) ||
 		RunSavedQuery(&changes_lost_query, NULL, NULL) > 0)
 		return;
 	ereport(LOG,

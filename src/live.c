@@ -170,19 +170,22 @@ LiveShmemInit(void)
 	live_capacity = jobtrack_live_slots;
 }
 
-/* SlotKey fills the key of a job of this database. */
-static void
-SlotKey(LiveKey *key, int64 job_id)
+/*
+ * LockSlot fills the key of a job of this database and its hash, and takes
+ * the lock of the key's partition; the caller releases it.
+ */
+static LWLock *
+LockSlot(int64 job_id, LWLockMode mode, LiveKey *key, uint32 *hash)
 {
+	LWLock	   *lock;
+
 	memset(key, 0, sizeof(LiveKey));	/* the padding is hashed too */
 	key->dbid = MyDatabaseId;
 	key->job_id = job_id;
-}
-
-static LWLock *
-PartitionLock(uint32 hash)
-{
-	return &live_locks[hash % LIVE_PARTITIONS].lock;
+	*hash = get_hash_value(live_table, key);
+	lock = &live_locks[*hash % LIVE_PARTITIONS].lock;
+	LWLockAcquire(lock, mode);
+	return lock;
 }
 
 /* LiveAnySlots is a cheap first test for readers: no slot in the whole cluster. */
@@ -224,10 +227,7 @@ WriteSlot(int64 job_id, uint8 flags, Numeric percentage, int64 current, int64 to
 	LiveSlot   *slot;
 	bool		found;
 
-	SlotKey(&key, job_id);
-	hash = get_hash_value(live_table, &key);
-	lock = PartitionLock(hash);
-	LWLockAcquire(lock, LW_EXCLUSIVE);
+	lock = LockSlot(job_id, LW_EXCLUSIVE, &key, &hash);
 	slot = hash_search_with_hash_value(live_table, &key, hash, HASH_FIND, NULL);
 	if (slot == NULL)
 	{
@@ -306,10 +306,7 @@ LiveLookup(int64 job_id, LiveValues *values)
 
 	if (!LiveAnySlots())
 		return false;
-	SlotKey(&key, job_id);
-	hash = get_hash_value(live_table, &key);
-	lock = PartitionLock(hash);
-	LWLockAcquire(lock, LW_SHARED);
+	lock = LockSlot(job_id, LW_SHARED, &key, &hash);
 	slot = hash_search_with_hash_value(live_table, &key, hash, HASH_FIND, NULL);
 	if (slot != NULL)
 	{
@@ -375,10 +372,7 @@ ApplyAction(const LiveAction *action)
 	LWLock	   *lock;
 	LiveSlot   *slot;
 
-	SlotKey(&key, action->job_id);
-	hash = get_hash_value(live_table, &key);
-	lock = PartitionLock(hash);
-	LWLockAcquire(lock, LW_EXCLUSIVE);
+	lock = LockSlot(action->job_id, LW_EXCLUSIVE, &key, &hash);
 	slot = hash_search_with_hash_value(live_table, &key, hash, HASH_FIND, NULL);
 	if (slot != NULL && action->kind == LIVE_STORED)
 		slot->stored = action->version;

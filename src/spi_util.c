@@ -142,11 +142,18 @@ JobtrackOwner(void)
 	return owner;
 }
 
+/* JobtrackRelationOid returns the OID of a relation of schema jobtrack, or InvalidOid. */
+Oid
+JobtrackRelationOid(const char *name)
+{
+	return get_relname_relid(name, get_namespace_oid("jobtrack", false));
+}
+
 /* JobtrackRelid returns the OID of a relation of schema jobtrack. */
 Oid
 JobtrackRelid(const char *name)
 {
-	Oid			relid = get_relname_relid(name, get_namespace_oid("jobtrack", false));
+	Oid			relid = JobtrackRelationOid(name);
 
 	if (!OidIsValid(relid))
 		elog(ERROR, "table jobtrack.%s does not exist", name);
@@ -162,7 +169,7 @@ JobtrackRelid(const char *name)
 bool
 JobtrackSchemaIsCurrent(void)
 {
-	return OidIsValid(get_relname_relid("group_failure", get_namespace_oid("jobtrack", false)));
+	return OidIsValid(JobtrackRelationOid("group_failure"));
 }
 
 /*
@@ -173,7 +180,7 @@ JobtrackSchemaIsCurrent(void)
 bool
 JobtrackSchemaHasLive(void)
 {
-	return OidIsValid(get_relname_relid("live_progress", get_namespace_oid("jobtrack", false)));
+	return OidIsValid(JobtrackRelationOid("live_progress"));
 }
 
 /*

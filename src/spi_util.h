@@ -36,6 +36,7 @@ extern uint64 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 extern Datum SpiResultDatum(uint64 row, int column, bool *isnull);
 extern int64 SpiResultInt64(uint64 row, int column);
 extern Oid	JobtrackOwner(void);
+extern Oid	JobtrackRelationOid(const char *name);
 extern Oid	JobtrackRelid(const char *name);
 extern bool JobtrackSchemaIsCurrent(void);
 extern bool JobtrackSchemaHasLive(void);
