@@ -25,6 +25,9 @@ PORT=${JOBTRACK_TEST_PORT:-5488}
 SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel node dashboard}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
+# what failed, printed again just above the closing line, where a reader of
+# a long, cut log still finds it
+RECAP=$(mktemp)
 
 # the suites write results next to the sources, so they run in a copy postgres owns
 mkdir -p "$WORK/repo"
@@ -47,6 +50,7 @@ export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres
 # count SUITE PASSED FAILED adds one suite's counts to the totals.
 count() {
 	printf '   %-10s %4d passed, %d failed\n' "$1" "$2" "$3"
+	[ "$3" != 0 ] && printf '%s: %d failed\n' "$1" "$3" >>"$RECAP"
 	TOTAL_PASSED=$((TOTAL_PASSED + $2))
 	TOTAL_FAILED=$((TOTAL_FAILED + $3))
 }
@@ -94,6 +98,7 @@ run_regress() {
 	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= >"$WORK/regress.log" 2>&1
 	cat "$WORK/regress.log" | grep -E '^(test| +[a-z_]+ +\.\.\.)|\.\.\. ' || true
 	count_regress regress "$WORK/regress.log"
+	grep -E '\.\.\. FAILED|\.\.\. failed' "$WORK/regress.log" >>"$RECAP"
 	[ -f "$WORK/repo/regression.diffs" ] && head -300 "$WORK/repo/regression.diffs"
 }
 
@@ -103,6 +108,7 @@ run_isolation() {
 	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck-live >>"$WORK/isolation.log" 2>&1
 	grep -E '\.\.\. ' "$WORK/isolation.log" || true
 	count_regress isolation "$WORK/isolation.log"
+	grep -E '\.\.\. FAILED|\.\.\. failed' "$WORK/isolation.log" >>"$RECAP"
 	[ -f "$WORK/repo/output_iso/regression.diffs" ] && head -300 "$WORK/repo/output_iso/regression.diffs"
 	[ -f "$WORK/repo/output_iso_live/regression.diffs" ] && head -300 "$WORK/repo/output_iso_live/regression.diffs"
 }
@@ -115,6 +121,7 @@ run_pgtap() {
 	local rc=$?
 	cat "$WORK/pgtap.log"
 	count_tap pgtap "$WORK/pgtap.log" "$rc"
+	[ "$rc" != 0 ] && tap_failures "$WORK/pgtap.log"
 }
 
 run_tap() {
@@ -123,11 +130,22 @@ run_tap() {
 	local rc=$?
 	cat "$WORK/tap.log"
 	count_tap tap "$WORK/tap.log" "$rc"
-	if [ "$rc" != 0 ]; then
-		for f in "$WORK"/repo/tmp_check/log/*; do
-			[ -f "$f" ] && { echo "---- $f"; tail -60 "$f"; }
+	[ "$rc" != 0 ] && tap_failures "$WORK/tap.log"
+}
+
+# tap_failures LOG prints, for each TAP file that failed, the harness's
+# account of it, its failed assertions and the end of its own log; the same
+# short account goes to the recap.
+tap_failures() {
+	local file name
+	sed -n '/^Test Summary Report/,/^Files=/p' "$1" | tee -a "$RECAP"
+	grep -A6 -E '^#   Failed test' "$1" | head -80 | tee -a "$RECAP"
+	for file in $(sed -n 's/^\(test\/t\/[^ ]*\.pl\) (Wstat.*/\1/p' "$1"); do
+		name=$(basename "$file" .pl)
+		for f in "$WORK/repo/tmp_check/log/regress_log_$name" "$WORK/repo/tmp_check/log/${name}"_*.log; do
+			[ -f "$f" ] && { echo "---- $f"; tail -80 "$f"; }
 		done
-	fi
+	done
 }
 
 run_bench() {
@@ -192,6 +210,11 @@ for suite in $SUITES; do
 done
 
 echo "== summary"
+if [ -s "$RECAP" ]; then
+	echo "-- what failed"
+	cat "$RECAP"
+fi
+rm -f "$RECAP"
 if [ "$TOTAL_FAILED" = 0 ]; then
 	stop_cluster "$WORK" && rm -rf "$WORK"
 else
