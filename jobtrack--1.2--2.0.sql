@@ -63,22 +63,6 @@ CREATE FUNCTION jobtrack.job(external_id pg_catalog.text) RETURNS pg_catalog.int
 	AS 'MODULE_PATHNAME', 'jobtrack_job' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION jobtrack.job(pg_catalog.text) IS 'the id of the job with this external id; P0002 if there is none';
 
--- group_change unlogged, and the row that says it kept every change (see jobtrack.sql)
-ALTER TABLE jobtrack.group_change SET UNLOGGED;
-/*
- * group_change is unlogged: its rows were a fifth of the WAL of a job's life,
- * and every one of them is rebuilt from job_status by a recount.  A crash, or
- * a standby's promotion, empties it and this one-row table with it; the next
- * pass then finds no row here, recounts every group from its jobs (raising
- * exactly the events that are due) and puts the row back.
- */
-CREATE UNLOGGED TABLE jobtrack.group_change_intact (
-	intact				pg_catalog.bool NOT NULL DEFAULT true CHECK (intact),
-	PRIMARY KEY (intact)
-);
-COMMENT ON TABLE jobtrack.group_change_intact IS 'internal: one row while group_change has kept every change; none after a crash, until the evaluator recounted every group';
-INSERT INTO jobtrack.group_change_intact DEFAULT VALUES;
-
 -- the tag index without its pending list (see jobtrack.sql); what the list
 -- holds already is then merged into the index, so no entry is lost
 ALTER INDEX jobtrack.job_status_tags_idx SET (fastupdate = off);
@@ -443,7 +427,7 @@ CREATE OR REPLACE VIEW jobtrack.stats AS
 	       jobtrack_internal.live_stats() l;
 COMMENT ON VIEW jobtrack.stats IS 'this database''s worker''s own figures: checks run, wake-ups, events raised, the change-to-event latency of recent events; the databases no worker was free for; the groups set aside; and the live progress slots in use, available, and the writes that found none free';
 
-REVOKE ALL ON jobtrack.live_progress, jobtrack.group_change_intact FROM PUBLIC;
+REVOKE ALL ON jobtrack.live_progress FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobtrack.flush_progress(),
 	jobtrack_internal.live_percentage(pg_catalog.int8, jobtrack.status, pg_catalog.numeric),
 	jobtrack_internal.live_current(pg_catalog.int8, jobtrack.status, pg_catalog.int8),

@@ -206,7 +206,7 @@ COMMENT ON TABLE jobtrack.group_event IS 'every group event ever raised; ids fol
  * taken is evaluated after the restore; the restored jobs add one row each,
  * which rebuild the counts (restored rows add only what moved).
  */
-CREATE UNLOGGED TABLE jobtrack.group_change (
+CREATE TABLE jobtrack.group_change (
 	group_id			pg_catalog.int8 NOT NULL,
 	job_id				pg_catalog.int8 NOT NULL,
 	old_status			jobtrack.status,
@@ -215,20 +215,6 @@ CREATE UNLOGGED TABLE jobtrack.group_change (
 	restored			pg_catalog.bool NOT NULL DEFAULT false
 ) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
 COMMENT ON TABLE jobtrack.group_change IS 'internal: job changes not yet seen by the group evaluator';
-
-/*
- * group_change is unlogged: its rows were a fifth of the WAL of a job's life,
- * and every one of them is rebuilt from job_status by a recount.  A crash, or
- * a standby's promotion, empties it and this one-row table with it; the next
- * pass then finds no row here, recounts every group from its jobs (raising
- * exactly the events that are due) and puts the row back.
- */
-CREATE UNLOGGED TABLE jobtrack.group_change_intact (
-	intact				pg_catalog.bool NOT NULL DEFAULT true CHECK (intact),
-	PRIMARY KEY (intact)
-);
-COMMENT ON TABLE jobtrack.group_change_intact IS 'internal: one row while group_change has kept every change; none after a crash, until the evaluator recounted every group';
-INSERT INTO jobtrack.group_change_intact DEFAULT VALUES;
 
 /*
  * Job counts per group, kept by the evaluator from group_change alone, so a

@@ -58,8 +58,8 @@ live-stuck-stored @@ src/maintenance.c @@ s/JobtrackSchemaHasLive\(\) \? &mark_s
 live-no-shutdown-flush @@ src/worker.c @@ s/\t\t\t\(void\) WorkerFlush\(\);\n\t\t\tproc_exit\(0\);/\t\t\tproc_exit(0);/ @@ tap:017_live_progress.pl
 live-flush-waits @@ src/live.c @@ s/FOR UPDATE OF j SKIP LOCKED/FOR UPDATE OF j/ @@ isolation-live:live_progress
 dropdb-not-paused @@ src/utility.c @@ s/\tPauseIfOwner\(parsetree\);/\t(void) PauseIfOwner;/ @@ tap:022_drop_database.pl
+recount-misses-rerun @@ src/evaluator.c @@ s/\t\tw->reopened = true;\n\t\tif \(k == JOB_STARTED/\t\tif (k == JOB_STARTED/ @@ regress:recount
 create-extension-unnoticed @@ src/utility.c @@ s/\t\tJobtrackPokeLauncherAtCommit\(\);/\t\t(void) 0;/ @@ tap:021_databases.pl
-lost-changes-not-recounted @@ src/evaluator.c @@ s/\tRecoverLostChanges\(req\);/\t(void) RecoverLostChanges;/ @@ tap:012_standby_promotion.pl
 EOF
 )
 

@@ -39,6 +39,30 @@ RESET session_replication_role;
 SELECT jobtrack.recount_groups() >= 0 AS recounted_all;
 SELECT status, run FROM jobtrack.job_group WHERE id = :cg;
 SELECT queued, succeeded, cancelled FROM jobtrack.group_count WHERE group_id = :cg;
+-- a completed group whose failed job was retried and ran to success where no
+-- trigger fired: the counts moved from failed to succeeded, so the group ran
+-- again, and the recount raises that run's events
+SELECT jobtrack.create_group('rerun') AS rr \gset
+SELECT jobtrack.create_job('R', group_id => :rr) AS e1 \gset
+SELECT jobtrack.create_job('R', group_id => :rr) AS e2 \gset
+SELECT jobtrack.start_job(:e1), jobtrack.start_job(:e2);
+SELECT jobtrack.succeed_job(:e1), jobtrack.fail_job(:e2, 'boom');
+SELECT jobtrack.check_groups() AS events;
+SET session_replication_role = replica;
+UPDATE jobtrack.job_status SET status = 'queued' WHERE id = :e2;
+UPDATE jobtrack.job_status SET status = 'started' WHERE id = :e2;
+UPDATE jobtrack.job_status SET status = 'succeeded' WHERE id = :e2;
+RESET session_replication_role;
+SELECT jobtrack.recount_groups(:rr) AS events;
+SELECT run, event, payload->'counts'->>'succeeded' AS succeeded, payload->'counts'->>'failed' AS failed
+  FROM jobtrack.group_event WHERE group_id = :rr ORDER BY id;
+SELECT status, run FROM jobtrack.job_group WHERE id = :rr;
+-- a finished job deleted where no trigger fired reopens nothing
+SET session_replication_role = replica;
+DELETE FROM jobtrack.job_status WHERE id = :e1;
+RESET session_replication_role;
+SELECT jobtrack.recount_groups(:rr) AS events_after_delete;
+SELECT status, run FROM jobtrack.job_group WHERE id = :rr;
 -- every group's counts equal its jobs'
 SELECT count(*) AS groups_off FROM jobtrack.job_group g
   LEFT JOIN jobtrack.group_count c ON c.group_id = g.id

@@ -620,23 +620,30 @@ SaveGroups(GroupWork *work, int count, TimestampTz now)
 /*
  * RecountDeltas sets a recounted group's deltas to what its jobs say.  The
  * changes behind them may be lost (a crash, a promotion) or never recorded
- * (triggers that did not fire), so what moved is read from the counts too:
- * more finished or started jobs mean the run was active, more jobs in all
- * mean one was added, as a recorded change would have said.
+ * (triggers that did not fire), so what moved is read from the counts too,
+ * as the recorded changes would have said it:
+ *
+ * - more jobs started, stuck or finished than before: a job ran, so the run
+ *   was active;
+ * - more jobs in any status than before: a job was added, or one moved,
+ *   which a job of a completed group does only when it is retried.  Either
+ *   reopens a completed group.  Fewer jobs and nothing more anywhere is a
+ *   deletion, which reopens nothing.
  */
 static void
 RecountDeltas(GroupWork *w)
 {
-	int64		finished;
 	int			k;
 
 	for (k = 0; k < JOB_STATUS_COUNT; k++)
+	{
 		w->deltas[k] = w->truth[k] - w->counts[k];
-	finished = w->deltas[JOB_SUCCEEDED] + w->deltas[JOB_FAILED] + w->deltas[JOB_CANCELLED];
-	if (finished > 0 || w->deltas[JOB_STARTED] + w->deltas[JOB_STUCK] > 0)
-		w->active = true;
-	if (Total(w->truth) > Total(w->counts))
+		if (w->deltas[k] <= 0)
+			continue;
 		w->reopened = true;
+		if (k == JOB_STARTED || k == JOB_STUCK || JobStatusIsFinished((JobStatus) k))
+			w->active = true;
+	}
 }
 
 /* EvaluateWork loads, evaluates and saves the groups of a pass; returns its events. */
@@ -761,38 +768,6 @@ RecountAndEvaluate(PassRequest *req)
 	ForgetFailures(work, (int) n);
 }
 
-static SavedQuery changes_lost_query = {
-	"SELECT 1 FROM jobtrack.group_change_intact", 0, {InvalidOid}, true
-};
-
-static SavedQuery changes_intact_query = {
-	"INSERT INTO jobtrack.group_change_intact DEFAULT VALUES ON CONFLICT DO NOTHING",
-	0, {InvalidOid}, false
-};
-
-/*
- * RecoverLostChanges recounts every group when group_change lost rows.  It
- * is unlogged, so a crash or a standby's promotion empties it, and with it
- * group_change_intact, whose one row says that it kept every change.  The
- * recount raises exactly the events that are due; the row goes back in the
- * same transaction.  A schema before 2.0 logs its changes and has no row.
- */
-static void
-RecoverLostChanges(PassRequest *req)
-{
-	PassRequest recount = {0, (GroupStatus) -1, 0, true, true, 0};
-
-	if (!OidIsValid(JobtrackRelationOid("group_change_intact")) ||
-		RunSavedQuery(&changes_lost_query, NULL, NULL) > 0)
-		return;
-	ereport(LOG,
-			(errmsg("jobtrack recounts every group from its jobs"),
-			 errdetail("The group changes not yet evaluated were lost in a crash or at promotion.")));
-	RecountAndEvaluate(&recount);
-	RunSavedQuery(&changes_intact_query, NULL, NULL);
-	req->events += recount.events;
-}
-
 /* BatchPass evaluates every changed and due group with one statement each. */
 static void
 BatchPass(void *arg)
@@ -902,7 +877,6 @@ RunPass(PassRequest *req)
 	EventsBeginPass();
 	SPI_connect();
 	req->current = JobtrackSchemaIsCurrent();
-	RecoverLostChanges(req);
 	if (!RunInSubTransaction(BatchPass, req, &edata))
 	{
 		/* a 1.1 schema has nowhere to set a group aside; a recount reports its error */
