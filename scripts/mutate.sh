@@ -59,6 +59,8 @@ live-no-shutdown-flush @@ src/worker.c @@ s/\t\t\t\(void\) WorkerFlush\(\);\n\t\
 live-flush-waits @@ src/live.c @@ s/FOR UPDATE OF j SKIP LOCKED/FOR UPDATE OF j/ @@ isolation-live:live_progress
 dropdb-not-paused @@ src/utility.c @@ s/\tPauseIfOwner\(parsetree\);/\t(void) PauseIfOwner;/ @@ tap:022_drop_database.pl
 recount-misses-rerun @@ src/evaluator.c @@ s/\t\tw->reopened = true;\n\t\tif \(k == JOB_STARTED/\t\tif (k == JOB_STARTED/ @@ regress:recount
+shrink-waits @@ src/evaluator.c @@ s/!ConditionalLockRelationOid\(relid, AccessExclusiveLock\)/(LockRelationOid(relid, AccessExclusiveLock), false)/ @@ isolation:shrink_concurrent
+shrink-ignores-rows @@ src/evaluator.c @@ s/if \(RunSavedQuery\(&any_change_query, NULL, NULL\) == 0\)/if ((void) any_change_query, true)/ @@ regress:shrink
 create-extension-unnoticed @@ src/utility.c @@ s/\t\tJobtrackPokeLauncherAtCommit\(\);/\t\t(void) 0;/ @@ tap:021_databases.pl
 EOF
 )

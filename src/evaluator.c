@@ -51,10 +51,13 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -863,6 +866,51 @@ CarefulPass(PassRequest *req)
 	}
 }
 
+/* a drained group_change of at least this many pages (1 MB) is emptied */
+#define SHRINK_CHANGES_PAGES 128
+
+static SavedQuery any_change_query = {
+	"SELECT 1 FROM jobtrack.group_change LIMIT 1", 0, {InvalidOid}, false
+};
+
+static SavedQuery truncate_changes_query = {
+	"TRUNCATE jobtrack.group_change", 0, {InvalidOid}, false
+};
+
+/*
+ * ShrinkDrainedChanges empties group_change's file after a pass drained a
+ * large one.  After one statement changed many jobs, the drained rows stay
+ * behind as dead rows that every later pass scans, until autovacuum comes;
+ * a TRUNCATE drops them at once.
+ *
+ * It never makes a writer wait for it to be granted: the lock is taken only
+ * when nobody holds any, and then held to the commit that follows the pass
+ * at once (so not inside a caller's transaction block).  A fresh snapshot,
+ * taken under the lock, must see no row left: a change set aside, or one
+ * committed since the drain, keeps the table.  Under REPEATABLE READ the
+ * snapshot would be the transaction's, older than the lock, so nothing is
+ * done there.
+ */
+static void
+ShrinkDrainedChanges(void)
+{
+	Oid			relid = JobtrackRelationOid("group_change");
+	Relation	rel;
+	BlockNumber pages;
+
+	if (IsolationUsesXactSnapshot() || (!IsBackgroundWorker && IsTransactionBlock()))
+		return;
+	rel = table_open(relid, AccessShareLock);
+	pages = RelationGetNumberOfBlocks(rel);
+	table_close(rel, AccessShareLock);
+	if (pages < SHRINK_CHANGES_PAGES || !ConditionalLockRelationOid(relid, AccessExclusiveLock))
+		return;
+	if (RunSavedQuery(&any_change_query, NULL, NULL) == 0)
+		RunSavedQuery(&truncate_changes_query, NULL, NULL);
+	else
+		UnlockRelationOid(relid, AccessExclusiveLock);
+}
+
 /*
  * RunPass evaluates the drained and due groups (and, with manual_group > 0,
  * marks that group to be started); returns the number of events raised.
@@ -886,6 +934,8 @@ RunPass(PassRequest *req)
 		req->manual_status = (GroupStatus) -1;
 		CarefulPass(req);
 	}
+	if (req->current)
+		ShrinkDrainedChanges();
 	SPI_finish();
 
 	/* an event is visible to listeners at commit: make that commit durable */
