@@ -53,6 +53,16 @@ static SavedQuery group_exists_query = {
 	1, {INT8OID}, false
 };
 
+/* ReportGroupNotFound raises P0002 for a group that does not exist. */
+void
+ReportGroupNotFound(int64 group_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("job group %lld does not exist", (long long) group_id),
+			 errhint("Create the group first with jobtrack.create_group() or jobtrack.group_id().")));
+}
+
 /* CheckGroupExists raises P0002 unless the group exists; the caller is connected to SPI. */
 void
 CheckGroupExists(int64 group_id)
@@ -60,10 +70,7 @@ CheckGroupExists(int64 group_id)
 	Datum		value = Int64GetDatum(group_id);
 
 	if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("job group %lld does not exist", (long long) group_id),
-				 errhint("Create the group first with jobtrack.create_group() or jobtrack.group_id().")));
+		ReportGroupNotFound(group_id);
 }
 
 /* SQL-callable: jobtrack.check_groups() */

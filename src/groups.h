@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+extern void ReportGroupNotFound(int64 group_id);
 extern void CheckGroupExists(int64 group_id);
 
 #endif							/* JOBTRACK_GROUPS_H */
