@@ -140,7 +140,7 @@ tap_failures() {
 	local file name
 	sed -n '/^Test Summary Report/,/^Files=/p' "$1" | tee -a "$RECAP"
 	grep -A6 -E '^#   Failed test' "$1" | head -80 | tee -a "$RECAP"
-	for file in $(sed -n 's/^\(test\/t\/[^ ]*\.pl\) (Wstat.*/\1/p' "$1"); do
+	for file in $(sed -n 's/^\(test\/t\/[^ ]*\.pl\) *(Wstat.*/\1/p' "$1"); do
 		name=$(basename "$file" .pl)
 		for f in "$WORK/repo/tmp_check/log/regress_log_$name" "$WORK/repo/tmp_check/log/${name}"_*.log; do
 			[ -f "$f" ] && { echo "---- $f"; tail -80 "$f"; }
