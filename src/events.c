@@ -41,13 +41,17 @@
  * A restore loads group_event before it sets the sequence of event ids, and
  * an evaluator may run in between; so before a pass raises its first event,
  * the sequence is moved past every stored id.  A restore's later setval()
- * can move it back, and the next pass moves it on again.
+ * can move it back, and the next pass moves it on again.  Only a sequence
+ * that would hand out a stored id is moved: setval() writes WAL and makes the
+ * next nextval() write it again, which every pass that raised an event paid
+ * when the newest event's id, the sequence's last value, also matched.
  */
 static SavedQuery catch_up_ids_query = {
 	"SELECT pg_catalog.setval('jobtrack.group_event_id_seq'::pg_catalog.regclass, e.max_id)"
 	" FROM (SELECT pg_catalog.max(id) AS max_id FROM jobtrack.group_event) e,"
 	"  jobtrack.group_event_id_seq s"
-	" WHERE e.max_id OPERATOR(pg_catalog.>=) s.last_value",
+	" WHERE e.max_id OPERATOR(pg_catalog.>) s.last_value"
+	"  OR (e.max_id OPERATOR(pg_catalog.=) s.last_value AND NOT s.is_called)",
 	0, {InvalidOid}, false
 };
 
