@@ -134,6 +134,7 @@ WorkerMaintenance(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 /*
@@ -311,12 +312,17 @@ JobtrackWorkerMain(Datum main_arg)
 			/* lowered before the pass's snapshot: later commits ask again */
 			(void) TakeLazyWake();
 			lazy_deadline = 0;
+			next_due = WorkerPass();
+			/*
+			 * After the pass, so a round of housekeeping (which may delete
+			 * thousands of old jobs) never delays an event; the changes it
+			 * makes ask for the next pass when it commits.
+			 */
 			if (maintenance)
 			{
 				WorkerMaintenance();
 				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
 			}
-			next_due = WorkerPass();
 			continue;
 		}
 
