@@ -61,6 +61,7 @@ dropdb-not-paused @@ src/utility.c @@ s/\tPauseIfOwner\(parsetree\);/\t(void) Pa
 recount-misses-rerun @@ src/evaluator.c @@ s/\t\tw->reopened = true;\n\t\tif \(k == JOB_STARTED/\t\tif (k == JOB_STARTED/ @@ regress:recount
 shrink-waits @@ src/evaluator.c @@ s/!ConditionalLockRelationOid\(relid, AccessExclusiveLock\)/(LockRelationOid(relid, AccessExclusiveLock), false)/ @@ isolation:shrink_concurrent
 shrink-ignores-rows @@ src/evaluator.c @@ s/if \(RunSavedQuery\(&any_change_query, NULL, NULL\) == 0\)/if ((void) any_change_query, true)/ @@ regress:shrink
+second-sigterm-dies @@ src/worker.c @@ s/if \(worker_sleeping \|\| worker_stop\)/if (worker_sleeping)/ @@ tap:017_live_progress.pl
 create-extension-unnoticed @@ src/utility.c @@ s/\t\tJobtrackPokeLauncherAtCommit\(\);/\t\t(void) 0;/ @@ tap:021_databases.pl
 EOF
 )

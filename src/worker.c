@@ -134,7 +134,6 @@ WorkerMaintenance(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 /*
@@ -174,7 +173,6 @@ WorkerPass(void)
 	JobtrackSetServing(true);
 	JobtrackPublishPass();
 	pgstat_report_stat(false);
-	pgstat_report_activity(STATE_IDLE, NULL);
 	return next_due;
 }
 
@@ -221,7 +219,6 @@ WorkerFlush(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
 	return ok;
 }
 
@@ -240,11 +237,22 @@ WorkerSigterm(SIGNAL_ARGS)
 {
 	int			save_errno = errno;
 
-	worker_stop = true;
-	if (worker_sleeping)
+	/*
+	 * The postmaster sends SIGTERM to a child twice, to its pid and to its
+	 * process group, and the second may come once the worker woke from the
+	 * first: a worker already stopping is flushing before it exits, and
+	 * carries on.
+	 */
+	if (worker_sleeping || worker_stop)
+	{
+		worker_stop = true;
 		SetLatch(MyLatch);
+	}
 	else
+	{
+		worker_stop = true;
 		die(postgres_signal_arg);
+	}
 	errno = save_errno;
 }
 
@@ -333,6 +341,8 @@ JobtrackWorkerMain(Datum main_arg)
 			wake_at = lazy_deadline;
 		if (next_flush < wake_at)
 			wake_at = next_flush;
+		/* idle means asleep: between a pass and housekeeping it stays active */
+		pgstat_report_activity(STATE_IDLE, NULL);
 		worker_sleeping = true;
 		if (!worker_stop)
 			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -155,6 +155,32 @@ $node->restart;
 is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $f"), '70',
 	'the worker flushed live progress when the server shut down');
 
+# The postmaster sends SIGTERM twice (to the pid and to its process group),
+# and the second may arrive while the stopping worker flushes: it must not
+# cut the flush short.  A held table lock keeps the flush waiting while the
+# second signal comes.
+my $g = started_job();
+sql("SELECT jobtrack.set_progress($g, 33)");
+my $wpid = JobtrackTest::wait_for_worker($node);
+ok(JobtrackTest::poll_until(30, sub {
+	sql("SELECT count(*) FROM pg_stat_activity WHERE pid = $wpid AND state = 'idle'") eq '1' }),
+	'the worker sleeps again');
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK TABLE jobtrack.job_status IN SHARE MODE');
+kill 'TERM', $wpid;
+ok(JobtrackTest::poll_until(30, sub {
+	sql("SELECT count(*) FROM pg_stat_activity WHERE pid = $wpid AND wait_event_type = 'Lock'") eq '1' }),
+	'the stopping worker flushes, and waits for the table lock');
+kill 'TERM', $wpid;
+sleep 1;
+$locker->query_safe('COMMIT');
+$locker->quit;
+ok(JobtrackTest::poll_until(30, sub {
+	sql("SELECT count(*) FROM pg_stat_activity WHERE pid = $wpid") eq '0' }),
+	'then it exits');
+is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $g"), '33',
+	'a second SIGTERM during the flush does not cut it short');
+
 $node->append_conf('postgresql.conf', "jobtrack.live_flush_interval = '1s'\n");
 $node->restart;
 ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs again');
