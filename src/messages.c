@@ -23,8 +23,8 @@ static const char *const MessageLevels[] = {"debug", "info", "success", "warning
 
 /* the message carries the job's group, so it can be partitioned with its job */
 static SavedQuery add_message_query = {
-	"INSERT INTO jobtrack.job_message (job_id, group_id, level, message)"
-	" SELECT j.id, j.group_id, $3::jobtrack.message_level, $2"
+	"INSERT INTO jobtrack.job_message (job_id, group_id, level, message, owner)"
+	" SELECT j.id, j.group_id, $3::jobtrack.message_level, $2, j.owner"
 	" FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) $1"
 	" RETURNING id",
 	3, {INT8OID, TEXTOID, TEXTOID}, false

@@ -27,8 +27,8 @@
 #include "spi_util.h"
 
 static SavedQuery send_signal_query = {
-	"INSERT INTO jobtrack.job_signal (job_id, group_id, signal, parameters, cancel_job)"
-	" SELECT j.id, j.group_id, $2, $3, $4"
+	"INSERT INTO jobtrack.job_signal (job_id, group_id, signal, parameters, cancel_job, owner)"
+	" SELECT j.id, j.group_id, $2, $3, $4, j.owner"
 	" FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) $1"
 	" RETURNING id",
 	4, {INT8OID, TEXTOID, JSONBOID, BOOLOID}, false
