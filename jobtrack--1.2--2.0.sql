@@ -630,6 +630,49 @@ $$;
 COMMENT ON FUNCTION jobtrack_internal.set_scope_language(pg_catalog.text) IS 'internal: rewrites the scopes in sql (inlinable, one server) or plpgsql (a Citus cluster)';
 
 /*
+ * Each node draws ids from its own sequences: those of the coordinator for
+ * every call made there, those of a worker node for rows inserted on it.
+ * Like Citus's own sequences, worker node group g takes the ids from
+ * g * 2^48 + 1 to (g + 1) * 2^48 - 1, and the coordinator's stay below
+ * 2^48, so no two nodes ever hand out the same id.  Run
+ * by distribute(), and again after adding a node (README.md).
+ */
+CREATE FUNCTION jobtrack_internal.split_id_ranges() RETURNS pg_catalog.void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	command CONSTANT pg_catalog.text := $command$
+DO $do$
+DECLARE
+	node_group pg_catalog.int8;
+	seq pg_catalog.text;
+BEGIN
+	EXECUTE 'SELECT g.groupid FROM pg_catalog.pg_dist_local_group g' INTO node_group;
+	FOREACH seq IN ARRAY ARRAY['job_status_id_seq', 'job_message_id_seq', 'job_signal_id_seq'] LOOP
+		EXECUTE pg_catalog.format('ALTER SEQUENCE jobtrack.%I MINVALUE %s MAXVALUE %s START %s RESTART', seq,
+			(node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1,
+			((node_group OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1,
+			(node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1);
+	END LOOP;
+END
+$do$
+$command$;
+	failed pg_catalog.text;
+BEGIN
+	-- the coordinator (group 0) keeps its sequences as they are
+	EXECUTE 'SELECT pg_catalog.string_agg(r.nodename OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) r.nodeport
+				   OPERATOR(pg_catalog.||) '' '' OPERATOR(pg_catalog.||) r.result, '', '')
+			   FROM pg_catalog.run_command_on_workers($1) r WHERE NOT r.success'
+	   INTO failed USING command;
+	IF failed IS NOT NULL THEN
+		RAISE EXCEPTION 'could not give every node its own range of ids'
+			USING ERRCODE = '55000', DETAIL = pg_catalog.format('Failed on %s.', failed);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.split_id_ranges() IS 'internal: gives each node of a Citus cluster its own range of job, message and signal ids';
+
+/*
  * Shards the tables keyed by job across a Citus cluster: job_status by id,
  * and job_message, job_signal and group_change_outbox by job_id, colocated
  * with it, so that every call naming one job runs on one node.  Groups,
@@ -684,6 +727,7 @@ BEGIN
 	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''job_id'', colocate_with => ''jobtrack.job_status'')'
 	  USING 'jobtrack.job_signal'::pg_catalog.regclass;
 	ALTER TABLE jobtrack.job_status ENABLE TRIGGER USER;
+	PERFORM jobtrack_internal.split_id_ranges();
 END
 $$;
 COMMENT ON FUNCTION jobtrack.distribute(pg_catalog.int4) IS 'on a Citus coordinator: shards the jobs and their messages, signals and changes across the worker nodes (README.md "Scaling out with Citus")';
@@ -760,5 +804,5 @@ $$;
 COMMENT ON FUNCTION jobtrack.undistribute() IS 'on a Citus coordinator: brings the shards of jobtrack.distribute() back into plain tables on the coordinator';
 
 REVOKE ALL ON FUNCTION jobtrack_internal.node_role(), jobtrack_internal.colocated_shard(pg_catalog.regclass, pg_catalog.regclass),
-	jobtrack_internal.set_scope_language(pg_catalog.text), jobtrack_internal.release_shards(pg_catalog.bool),
+	jobtrack_internal.set_scope_language(pg_catalog.text), jobtrack_internal.release_shards(pg_catalog.bool), jobtrack_internal.split_id_ranges(),
 	jobtrack.distribute(pg_catalog.int4), jobtrack.undistribute() FROM PUBLIC;

@@ -5,7 +5,7 @@
 -- test transaction, so the ROLLBACK removes them.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(150);
+SELECT plan(153);
 
 -- 3. privilege audit: no ACL entry for PUBLIC (grantee 0), NULL ACLs read as their defaults
 SELECT is_empty($$
