@@ -40,7 +40,11 @@ PROVE_FLAGS  = -I ./test/perl
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
 
-.PHONY: pgtap bench bench-smoke installcheck-live
+.PHONY: pgtap bench bench-smoke installcheck-live installcheck-citus
+# a Citus cluster of three nodes (test/citus): needs Citus installed, see README.md
+installcheck-citus:
+	$(MAKE) installcheck REGRESS= ISOLATION= PROVE_TESTS='test/citus/*.pl'
+
 installcheck-live:
 	$(pg_isolation_regress_installcheck) --load-extension=$(EXTENSION) --inputdir=test/isolation \
 		--outputdir=output_iso_live --dbname=jobtrack_live_iso $(ISOLATION_LIVE)

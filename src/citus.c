@@ -40,6 +40,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -49,6 +50,7 @@
 #include "group_change.h"
 #include "spi_util.h"
 #include "status.h"
+#include "wakeup.h"
 
 static SavedQuery node_role_query = {
 	"SELECT jobtrack_internal.node_role()", 0, {InvalidOid}, true
@@ -212,4 +214,27 @@ JobtrackReleaseShardsForDrop(void)
 		SPI_execute("SELECT jobtrack_internal.release_shards(false)", false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not drop the shards of jobtrack's tables");
 	SPI_finish();
+}
+
+/*
+ * WakeCoordinatorEvaluator asks for the coordinator's worker to be woken at
+ * commit, lazily, after a jobtrack function changed a job there: the job's
+ * change sits in an outbox on a worker node, from where nothing can wake
+ * the worker.  Elsewhere the job_status_record trigger wakes it itself.
+ * The node's role is looked up once per transaction.  The caller is
+ * connected to SPI.
+ */
+void
+WakeCoordinatorEvaluator(void)
+{
+	static LocalTransactionId checked_in = InvalidLocalTransactionId;
+	static bool coordinator = false;
+
+	if (checked_in != MyProc->lxid)
+	{
+		coordinator = JobtrackNodeRole() == JOBTRACK_COORDINATOR;
+		checked_in = MyProc->lxid;
+	}
+	if (coordinator)
+		WakeWorkerAtCommit(false);
 }

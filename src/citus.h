@@ -31,5 +31,6 @@ extern void RecordShardGroupChange(Relation job_shard, int64 group_id, int64 job
 								   int old_status, int new_status);
 extern uint64 MoveOutboxChanges(void);
 extern void JobtrackReleaseShardsForDrop(void);
+extern void WakeCoordinatorEvaluator(void);
 
 #endif							/* JOBTRACK_CITUS_H */

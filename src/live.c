@@ -57,6 +57,7 @@
 #include "utils/rls.h"
 #include "utils/tuplestore.h"
 
+#include "citus.h"
 #include "live.h"
 #include "settings.h"
 #include "spi_util.h"
@@ -199,6 +200,9 @@ LiveAnySlots(void)
  * LivePathOpen says whether a write may go to a slot: the caller must be
  * able to UPDATE job_status with no row-level security in its way, since
  * the slot is later written to the row by the worker, which bypasses both.
+ * Where jobtrack is distributed over a Citus cluster (citus.c) the rows are
+ * read on the nodes of their shards, whose slots these are not: progress
+ * goes to the rows.  The caller is connected to SPI.
  */
 bool
 LivePathOpen(void)
@@ -206,7 +210,8 @@ LivePathOpen(void)
 	Oid			relid;
 
 	if (live_table == NULL || !jobtrack_live_progress || RecoveryInProgress() ||
-		!JobtrackDatabaseServed(MyDatabaseId) || !JobtrackSchemaHasLive())
+		!JobtrackDatabaseServed(MyDatabaseId) || !JobtrackSchemaHasLive() ||
+		JobtrackNodeRole() != JOBTRACK_LOCAL)
 		return false;
 	relid = JobtrackRelid("job_status");
 	return pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
