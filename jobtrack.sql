@@ -1023,6 +1023,8 @@ BEGIN
 	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
 	-- function DDL and the table copies share one connection per node
 	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	-- live progress stays off once distributed: what the slots hold goes to the rows now
+	PERFORM jobtrack.flush_progress();
 	PERFORM jobtrack_internal.set_scope_language('plpgsql');
 	/*
 	 * Citus copies the rows into the shards with their triggers in place:

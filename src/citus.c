@@ -48,6 +48,7 @@
 
 #include "citus.h"
 #include "group_change.h"
+#include "job_record.h"
 #include "spi_util.h"
 #include "status.h"
 #include "wakeup.h"
@@ -111,7 +112,8 @@ JobtrackNodeRole(void)
 	if (!OidIsValid(JobtrackRelationOid("group_change_outbox")) ||
 		!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
 		return JOBTRACK_LOCAL;
-	RunSavedQuery(&node_role_query, NULL, NULL);
+	/* as the owner: a writer needs no privilege on jobtrack_internal */
+	RunAsExtensionOwner(&node_role_query, NULL, NULL);
 	role = TextDatumGetCString(SpiResultDatum(0, 1, &isnull));
 	if (strcmp(role, "coordinator") == 0)
 		return JOBTRACK_COORDINATOR;
@@ -130,7 +132,7 @@ OutboxShard(Oid job_shard)
 	if (job_shard == last_job_shard && get_rel_name(last_outbox_shard) != NULL)
 		return last_outbox_shard;
 	SPI_connect();
-	RunSavedQuery(&outbox_shard_query, &arg, NULL);
+	RunAsExtensionOwner(&outbox_shard_query, &arg, NULL);
 	last_outbox_shard = DatumGetObjectId(SpiResultDatum(0, 1, &isnull));
 	SPI_finish();
 	last_job_shard = job_shard;

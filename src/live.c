@@ -633,6 +633,18 @@ LiveFlush(void)
 	n = CollectSlots(items, sweep);
 	if (n == 0)
 		return 0;
+	/*
+	 * Where jobtrack was distributed since (citus.c), distribute() wrote
+	 * the slots to the rows first, and no slot is written any more: the
+	 * ones left are forgotten rather than flushed through a statement Citus
+	 * cannot run on sharded rows.
+	 */
+	if (JobtrackNodeRole() != JOBTRACK_LOCAL)
+	{
+		for (i = 0; i < (uint64) n; i++)
+			(void) QueueFlushOutcome(&items[i], 2);
+		return 0;
+	}
 	ItemArrays(items, n, arrays);
 
 	rows = RunFlushQuery(arrays);

@@ -36,6 +36,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 
 #include "citus.h"
 
@@ -211,6 +212,13 @@ MaintenanceRound(void)
 	int64		changed = 0;
 
 	SPI_connect();
+
+	/*
+	 * Wait for a distribute() or undistribute() under way, which takes a
+	 * stronger lock, so that the statements below are the ones for the
+	 * layout they run on.
+	 */
+	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
 	switch (JobtrackNodeRole())
 	{
 		case JOBTRACK_LOCAL:

@@ -92,8 +92,11 @@ sql("SELECT jobtrack.start_job($b1); SELECT jobtrack.add_message($b1, 'before')"
 is(wait_events($before, '1:group.started'), '1:group.started',
 	'on one node the group of the first started job started');
 
+sql("SELECT jobtrack.set_progress($b1, 40)");
 is(fails($coord, "SELECT jobtrack.distribute(0)"), '22023', 'distribute() refuses a shard count of 0');
 sql("SELECT jobtrack.distribute(8)");
+is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $b1"), '40',
+	'the live progress of a started job is in its row once distributed');
 is(sql("SELECT string_agg(logicalrelid::text, ',' ORDER BY logicalrelid::text),"
 	  . " count(DISTINCT colocationid), bool_and(partmethod = 'h')"
 	  . " FROM pg_dist_partition WHERE logicalrelid::text LIKE 'jobtrack.%'"),
@@ -145,6 +148,19 @@ is(fails($coord, "SELECT jobtrack.succeed_job($j[1])"), '55000',
 is(fails($coord, "SELECT jobtrack.start_job(999999999)"), 'P0002', 'an unknown job is P0002');
 is(sql("SELECT jobtrack.get_status($j[0]), jobtrack.is_running($j[0]), jobtrack.runtime($j[0]) IS NOT NULL"),
 	'started|t|t', 'get_status, is_running and runtime');
+
+# a role with the README's writer grants (Citus carries roles and grants to every node)
+# Citus reaches the worker nodes as the caller: an application role logs in
+sql(JobtrackTest::readme_sql('Roles') . '; ALTER ROLE app_writer LOGIN');
+my $wg = sql("SET ROLE app_writer; SELECT jobtrack.group_id('writer')");
+my $wj = sql("SET ROLE app_writer; SELECT jobtrack.create_job('Mine', group_id => $wg, external_id => 'mine-1')");
+is(sql("SET ROLE app_writer; SELECT jobtrack.start_job($wj); SELECT jobtrack.set_progress($wj, 10);"
+	  . " SELECT jobtrack.add_message($wj, 'mine') > 0;"
+	  . " UPDATE jobtrack.job_status SET status = 'succeeded' WHERE id = $wj;"
+	  . " SELECT jobtrack.get_status($wj)"),
+	"started\n\nt\nsucceeded", 'a writer with the README\'s grants works through the coordinator');
+is(wait_events($wg, '1:group.started,1:group.completed'), '1:group.started,1:group.completed',
+	'and its group raises its events');
 
 # scopes, planned by Citus with their arguments' values
 is(sql("SELECT count(*) FROM jobtrack.for_job('Import')"), '3', 'for_job');
@@ -214,6 +230,10 @@ sql("SELECT jobtrack.add_message($doomed, 'bye'); SELECT jobtrack.send_signal($d
 is(sql("SELECT (SELECT count(*) FROM jobtrack.job_message WHERE job_id = $doomed)"
 	  . " + (SELECT count(*) FROM jobtrack.job_signal WHERE job_id = $doomed)"), '0',
 	'a deleted job\'s messages and signals are deleted on its node');
+
+# the coordinator's worker ran every pass and housekeeping round without an error while every node was up
+is_deeply([ grep { /jobtrack worker|could not run distributed/ } JobtrackTest::log_problems($coord) ], [],
+	'the coordinator\'s jobtrack worker never failed, all nodes up');
 
 # load while a worker node restarts
 my $clients = JobtrackTest::start_clients($coord, clients => 4);
