@@ -47,6 +47,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
+#include "storage/lmgr.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
@@ -637,8 +638,10 @@ LiveFlush(void)
 	 * Where jobtrack was distributed since (citus.c), distribute() wrote
 	 * the slots to the rows first, and no slot is written any more: the
 	 * ones left are forgotten rather than flushed through a statement Citus
-	 * cannot run on sharded rows.
+	 * cannot run on sharded rows.  The lock waits for a distribute() under
+	 * way, so that the layout read is the one the flush runs on.
 	 */
+	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
 	if (JobtrackNodeRole() != JOBTRACK_LOCAL)
 	{
 		for (i = 0; i < (uint64) n; i++)
