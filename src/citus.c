@@ -42,6 +42,8 @@
 #include "executor/spi.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -68,9 +70,15 @@ static SavedQuery move_outbox_query = {
 	0, {InvalidOid}, false
 };
 
-/* the last shard of job_status a trigger fired on, and its outbox shard */
-static Oid	last_job_shard = InvalidOid;
-static Oid	last_outbox_shard = InvalidOid;
+/* a shard of job_status on this node, and its colocated outbox shard */
+typedef struct OutboxShardEntry
+{
+	Oid			job_shard;		/* hash key */
+	Oid			outbox_shard;
+} OutboxShardEntry;
+
+/* the outbox shard of each job_status shard a trigger fired on in this backend */
+static HTAB *outbox_shards = NULL;
 
 /*
  * IsJobStatusShard says whether rel is a shard of jobtrack.job_status: a
@@ -122,21 +130,37 @@ JobtrackNodeRole(void)
 	return JOBTRACK_LOCAL;
 }
 
-/* OutboxShard returns the shard of group_change_outbox colocated with a shard of job_status. */
+/*
+ * OutboxShard returns the shard of group_change_outbox colocated with a
+ * shard of job_status, looked up once per backend and shard (a shard moved
+ * away is dropped, and a lookup of the new one finds its own).
+ */
 static Oid
 OutboxShard(Oid job_shard)
 {
 	Datum		arg = ObjectIdGetDatum(job_shard);
+	OutboxShardEntry *entry;
+	bool		found;
 	bool		isnull;
 
-	if (job_shard == last_job_shard && get_rel_name(last_outbox_shard) != NULL)
-		return last_outbox_shard;
+	if (outbox_shards == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(OutboxShardEntry);
+		outbox_shards = hash_create("jobtrack outbox shards", 64, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	entry = hash_search(outbox_shards, &job_shard, HASH_FIND, NULL);
+	if (entry != NULL && get_rel_name(entry->outbox_shard) != NULL)
+		return entry->outbox_shard;
 	SPI_connect();
 	RunAsExtensionOwner(&outbox_shard_query, &arg, NULL);
-	last_outbox_shard = DatumGetObjectId(SpiResultDatum(0, 1, &isnull));
+	arg = SpiResultDatum(0, 1, &isnull);
 	SPI_finish();
-	last_job_shard = job_shard;
-	return last_outbox_shard;
+	entry = hash_search(outbox_shards, &job_shard, HASH_ENTER, &found);
+	entry->outbox_shard = DatumGetObjectId(arg);
+	return entry->outbox_shard;
 }
 
 /*
@@ -174,10 +198,22 @@ StatusArgument(SPITupleTable *table, uint64 row, int column)
 uint64
 MoveOutboxChanges(void)
 {
-	uint64		n = RunSavedQuery(&move_outbox_query, NULL, NULL);
-	SPITupleTable *table = SPI_tuptable;
+	int			nest = NewGUCNestLevel();
+	uint64		n;
+	SPITupleTable *table;
 	Relation	rel;
 	uint64		row;
+
+	/*
+	 * One connection per node: the two-phase commit then prepares one
+	 * transaction per node rather than one per connection Citus would open
+	 * to delete from the shards in parallel, several times cheaper.
+	 */
+	(void) set_config_option("citus.multi_shard_modify_mode", "sequential", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	n = RunSavedQuery(&move_outbox_query, NULL, NULL);
+	table = SPI_tuptable;
+	AtEOXact_GUC(true, nest);
 
 	if (n == 0)
 		return 0;

@@ -31,7 +31,7 @@ PORT=${BENCH_CITUS_PORT:-5714}
 DURATION=${BENCH_DURATION:-15}
 ROUNDS=${BENCH_ROUNDS:-2}
 CLIENTS=${BENCH_CLIENTS:-8}
-GROUPS=1000
+NGROUPS=1000
 HZ=$(getconf CLK_TCK)
 CORES=$(nproc)
 
@@ -107,18 +107,21 @@ cpu_ticks()
 # setup NAME: groups for the lifecycles; prints the first group id
 setup()
 {
-	q "$1" "SELECT min(jobtrack.create_group('bench ' || g)) FROM generate_series(1, $GROUPS) g"
+	q "$1" "SELECT min(jobtrack.create_group('bench ' || g)) FROM generate_series(1, $NGROUPS) g"
 }
 
 # round NAME GBASE: one timed pgbench round; prints lifecycles per second
 round()
 {
 	runuser -u postgres -- "$PGBIN/pgbench" -n -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" \
-		-h "$TMP" -p "$(port "$1")" -D n=0 -D gbase="$2" -D groups="$GROUPS" \
+		-h "$TMP" -p "$(port "$1")" -D n=0 -D gbase="$2" -D groups="$NGROUPS" \
 		-f "$BENCH_DIR/lifecycle_citus.sql" postgres > "$TMP/pgbench-$1.log" 2>&1 || {
 		tail -5 "$TMP/pgbench-$1.log" >&2; exit 1; }
 	sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$TMP/pgbench-$1.log" | head -1
 }
+
+# check_tps VALUE: stops the run when a round measured nothing
+check_tps() { [ -n "$1" ] || { echo "citus.sh: a pgbench round failed" >&2; exit 1; }; }
 
 log "starting one node and a coordinator with two worker nodes (ports $PORT-$((PORT + 3)))"
 start single jobtrack
@@ -134,6 +137,10 @@ q coordinator "CREATE EXTENSION jobtrack" >/dev/null
 q coordinator "SELECT jobtrack.distribute()" >/dev/null
 SINGLE_BASE=$(setup single)
 CLUSTER_BASE=$(setup coordinator)
+if [ -z "$SINGLE_BASE" ] || [ -z "$CLUSTER_BASE" ]; then
+	echo "citus.sh: could not create the groups" >&2
+	exit 1
+fi
 
 single_tps=()
 cluster_tps=()
@@ -142,11 +149,13 @@ for name in coordinator worker1 worker2; do cpu[$name]=0; done
 cluster_total=0
 for r in $(seq 1 "$ROUNDS"); do
 	t=$(round single "$SINGLE_BASE")
+	check_tps "$t"
 	single_tps+=("$t")
 	log "round $r: one node $t lifecycles/s"
 	declare -A before
 	for name in coordinator worker1 worker2; do before[$name]=$(cpu_ticks "$name"); done
 	t=$(round coordinator "$CLUSTER_BASE")
+	check_tps "$t"
 	for name in coordinator worker1 worker2; do
 		cpu[$name]=$((cpu[$name] + $(cpu_ticks "$name") - before[$name]))
 	done
