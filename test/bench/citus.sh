@@ -148,17 +148,24 @@ declare -A cpu
 for name in coordinator worker1 worker2; do cpu[$name]=0; done
 cluster_total=0
 for r in $(seq 1 "$ROUNDS"); do
+	single_before=$(cpu_ticks single)
 	t=$(round single "$SINGLE_BASE")
 	check_tps "$t"
+	cpu[single]=$((${cpu[single]:-0} + $(cpu_ticks single) - single_before))
+	single_total=$(awk -v a="${single_total:-0}" -v t="$t" -v d="$DURATION" 'BEGIN { print a + t * d }')
 	single_tps+=("$t")
 	log "round $r: one node $t lifecycles/s"
 	declare -A before
 	for name in coordinator worker1 worker2; do before[$name]=$(cpu_ticks "$name"); done
+	evaluator=$(q coordinator "SELECT pid FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'")
+	evaluator_before=$(awk '{ print $14 + $15 }' "/proc/$evaluator/stat")
 	t=$(round coordinator "$CLUSTER_BASE")
 	check_tps "$t"
 	for name in coordinator worker1 worker2; do
 		cpu[$name]=$((cpu[$name] + $(cpu_ticks "$name") - before[$name]))
 	done
+	# the coordinator's jobtrack worker: its passes and their two-phase commits
+	cpu[evaluator]=$((${cpu[evaluator]:-0} + $(awk '{ print $14 + $15 }' "/proc/$evaluator/stat") - evaluator_before))
 	cluster_tps+=("$t")
 	cluster_total=$(awk -v a="$cluster_total" -v t="$t" -v d="$DURATION" 'BEGIN { print a + t * d }')
 	log "round $r: three nodes $t lifecycles/s"
@@ -183,6 +190,7 @@ cluster=$(median "${cluster_tps[@]}")
 # milliseconds of CPU per lifecycle on each node
 per() { awk -v t="$1" -v hz="$HZ" -v n="$cluster_total" 'BEGIN { printf "%.2f", t / hz * 1000 / n }'; }
 c_ms=$(per "${cpu[coordinator]}")
+s_ms=$(awk -v t="${cpu[single]}" -v hz="$HZ" -v n="$single_total" 'BEGIN { printf "%.2f", t / hz * 1000 / n }')
 w_ms=$(awk -v a="$(per "${cpu[worker1]}")" -v b="$(per "${cpu[worker2]}")" 'BEGIN { printf "%.2f", a + b }')
 
 mkdir -p "$RESULTS_DIR"
@@ -195,20 +203,26 @@ mkdir -p "$RESULTS_DIR"
 	echo "| coordinator + 2 worker nodes | $cluster |"
 	echo "| slowdown | $(awk -v a="$single" -v b="$cluster" 'BEGIN { printf "%.2fx", a / b }') |"
 	echo
-	echo "CPU per lifecycle on the cluster: coordinator $c_ms ms, worker nodes $w_ms ms together" \
-		"(worker1 $(per "${cpu[worker1]}"), worker2 $(per "${cpu[worker2]}")); groups whose counts" \
+	echo "CPU per lifecycle on the cluster: coordinator $c_ms ms (of which its jobtrack worker's" \
+		"evaluator passes $(per "${cpu[evaluator]}") ms), worker nodes $w_ms ms together" \
+		"(worker1 $(per "${cpu[worker1]}"), worker2 $(per "${cpu[worker2]}")); evaluator passes" \
+		"run: $(q coordinator "SELECT checks FROM jobtrack.stats"); groups whose counts" \
 		"differ from their jobs after the run: $mismatch."
 	echo
-	echo "Estimate, from these costs, for a coordinator with C cores and N worker nodes with W cores each," \
-		"CPU-bound: min(C / $c_ms ms, N x W / $w_ms ms) lifecycles/s."
+	echo "CPU per lifecycle on one node: $s_ms ms."
 	echo
-	echo "| worker nodes (16 cores each), coordinator 16 cores | lifecycles/s |"
-	echo "|---:|---:|"
-	for n in 2 4 8 16; do
-		awk -v n="$n" -v c="$c_ms" -v w="$w_ms" 'BEGIN {
+	echo "Estimate, from these costs, for a coordinator with C cores and N worker nodes with W cores each," \
+		"CPU-bound: min(C / $c_ms ms, N x W / $w_ms ms) lifecycles/s; one server with S cores: S / $s_ms ms."
+	echo
+	echo "| cores | one server | coordinator (16 cores) + N worker nodes (16 cores each) |"
+	echo "|---|---:|---|"
+	awk -v s="$s_ms" -v c="$c_ms" -v w="$w_ms" 'BEGIN {
+		line = ""
+		for (n = 2; n <= 16; n *= 2) {
 			coord = 16 * 1000 / c; workers = n * 16 * 1000 / w
-			printf "| %d | %d (%s-bound) |\n", n, (coord < workers ? coord : workers), (coord < workers ? "coordinator" : "worker")
-		}'
-	done
+			line = line sprintf("N=%d: %d (%s-bound); ", n, (coord < workers ? coord : workers), (coord < workers ? "coordinator" : "worker"))
+		}
+		printf "| 16 | %d | %s |\n", 16 * 1000 / s, line
+	}'
 } | tee "$RESULTS_DIR/citus.md"
 [ "$mismatch" = 0 ]
