@@ -220,7 +220,7 @@ mkdir -p "$RESULTS_DIR"
 		line = ""
 		for (n = 2; n <= 16; n *= 2) {
 			coord = 16 * 1000 / c; workers = n * 16 * 1000 / w
-			line = line sprintf("N=%d: %d (%s-bound); ", n, (coord < workers ? coord : workers), (coord < workers ? "coordinator" : "worker"))
+			line = line (line == "" ? "" : "; ") sprintf("N=%d: %d (%s-bound)", n, (coord < workers ? coord : workers), (coord < workers ? "coordinator" : "worker"))
 		}
 		printf "| 16 | %d | %s |\n", 16 * 1000 / s, line
 	}'
