@@ -70,9 +70,9 @@ ColumnNumber(TupleDesc desc, const char *name)
 /*
  * JobStatusColumns returns the attribute numbers of jobtrack.job_status
  * (or of its shard on a Citus node), looked up once per table layout.  It
- * refuses any other table: the
- * triggers write group changes without privilege checks, so attaching
- * them to a table of one's own must not forge changes.
+ * refuses any other table: the triggers write group changes without
+ * privilege checks, so attaching them to a table of one's own must not
+ * forge changes.
  */
 const JobColumns *
 JobStatusColumns(Relation rel)
