@@ -481,6 +481,39 @@ ALTER POLICY job_signal_owner ON jobtrack.job_signal
 	USING (owner OPERATOR(pg_catalog.=) CURRENT_USER);
 
 /*
+ * A message or signal belongs to its job's owner, whoever inserts it, so
+ * that under row-level security no role can leave one on another role's
+ * job (the policies compare this column; a subquery there would keep the
+ * tables from being sharded).  The owner is read from the job's row as the
+ * extension's owner; on a Citus node from the colocated job_status shard.
+ */
+CREATE FUNCTION jobtrack_internal.job_child_owner() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	job_owner pg_catalog.name;
+BEGIN
+	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) ANY (ARRAY['job_message', 'job_signal']) THEN
+		SELECT j.owner INTO job_owner FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) NEW.job_id;
+	ELSE
+		EXECUTE pg_catalog.format('SELECT j.owner FROM %s j WHERE j.id OPERATOR(pg_catalog.=) $1',
+			jobtrack_internal.colocated_shard(TG_RELID, 'jobtrack.job_status'))
+		   INTO job_owner USING NEW.job_id;
+	END IF;
+	NEW.owner := COALESCE(job_owner, NEW.owner);
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.job_child_owner() IS 'internal: gives a new message or signal the owner of its job';
+CREATE TRIGGER job_message_owner
+	BEFORE INSERT ON jobtrack.job_message
+	FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.job_child_owner();
+CREATE TRIGGER job_signal_owner
+	BEFORE INSERT ON jobtrack.job_signal
+	FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.job_child_owner();
+REVOKE ALL ON FUNCTION jobtrack_internal.job_child_owner() FROM PUBLIC;
+
+/*
  * On a Citus cluster (jobtrack.distribute()) job_status is sharded, and its
  * triggers fire on the node that holds the job's shard, where no evaluator
  * runs.  There the job_status_record trigger writes the change into this
@@ -553,10 +586,10 @@ $$;
 COMMENT ON FUNCTION jobtrack_internal.node_role() IS 'internal: local, or on a Citus cluster where jobtrack is distributed, coordinator or worker';
 
 /*
- * The shard of target colocated with a shard of job_status on this node,
- * so that a trigger firing on that shard writes rows of the same jobs next
- * to them.  Citus names a shard after its table and shard id, and
- * colocated shards cover the same hash range.
+ * The shard of target colocated with a shard of one of jobtrack's sharded
+ * tables on this node, so that a trigger firing on that shard reads and
+ * writes rows of the same jobs next to it.  Citus names a shard after its
+ * table and shard id, and colocated shards cover the same hash range.
  */
 CREATE FUNCTION jobtrack_internal.colocated_shard(shard pg_catalog.regclass, target pg_catalog.regclass)
 	RETURNS pg_catalog.regclass
@@ -576,16 +609,17 @@ BEGIN
 			   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) $2
 			   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 			  WHERE s.shardid OPERATOR(pg_catalog.=) $1
-				AND s.logicalrelid OPERATOR(pg_catalog.=) ''jobtrack.job_status''::pg_catalog.regclass'
+				AND s.logicalrelid OPERATOR(pg_catalog.=) ANY (ARRAY[''jobtrack.job_status'', ''jobtrack.job_message'',
+					''jobtrack.job_signal'', ''jobtrack.group_change_outbox'']::pg_catalog.regclass[])'
 	   INTO result USING shard_id, target;
 	IF result IS NULL THEN
-		RAISE EXCEPTION 'relation % is not a shard of jobtrack.job_status', shard
+		RAISE EXCEPTION 'relation % is not a shard of a sharded jobtrack table', shard
 			USING ERRCODE = '55000';
 	END IF;
 	RETURN result;
 END
 $$;
-COMMENT ON FUNCTION jobtrack_internal.colocated_shard(pg_catalog.regclass, pg_catalog.regclass) IS 'internal: the shard of target on this node that holds the same jobs as a shard of job_status';
+COMMENT ON FUNCTION jobtrack_internal.colocated_shard(pg_catalog.regclass, pg_catalog.regclass) IS 'internal: the shard of target on this node that holds the same jobs as a given shard';
 
 /*
  * Citus plans a query before PostgreSQL inlines the SQL functions in it, so
@@ -717,6 +751,8 @@ BEGIN
 	 * them already.  Writers wait for this transaction meanwhile.
 	 */
 	ALTER TABLE jobtrack.job_status DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal DISABLE TRIGGER USER;
 	ALTER TABLE jobtrack.group_change SET LOGGED;
 	ALTER TABLE jobtrack.group_change_intact SET LOGGED;
 	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => ''none'', shard_count => $3)'
@@ -729,6 +765,8 @@ BEGIN
 	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''job_id'', colocate_with => ''jobtrack.job_status'')'
 	  USING 'jobtrack.job_signal'::pg_catalog.regclass;
 	ALTER TABLE jobtrack.job_status ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal ENABLE TRIGGER USER;
 	PERFORM jobtrack_internal.split_id_ranges();
 END
 $$;
@@ -753,7 +791,12 @@ DECLARE
 BEGIN
 	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
 	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	-- housekeeping and the evaluator lock these first on the coordinator: they wait, no deadlock
+	LOCK TABLE jobtrack.job_status, jobtrack.job_message, jobtrack.job_signal, jobtrack.group_change_outbox
+		IN ACCESS EXCLUSIVE MODE;
 	ALTER TABLE jobtrack.job_status DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal DISABLE TRIGGER USER;
 	FOREACH name IN ARRAY ARRAY['job_signal', 'job_message', 'group_change_outbox', 'job_status'] LOOP
 		rel := pg_catalog.format('jobtrack.%I', name)::pg_catalog.regclass;
 		IF keep_rows THEN
@@ -777,6 +820,8 @@ BEGIN
 		END IF;
 	END LOOP;
 	ALTER TABLE jobtrack.job_status ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal ENABLE TRIGGER USER;
 END
 $$;
 COMMENT ON FUNCTION jobtrack_internal.release_shards(pg_catalog.bool) IS 'internal: drops the shards of the distributed tables, keeping their rows (or not) in the plain tables';

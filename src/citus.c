@@ -55,8 +55,9 @@
 #include "status.h"
 #include "wakeup.h"
 
+/* not read-only: it must see a distribute() that committed while the caller waited for it */
 static SavedQuery node_role_query = {
-	"SELECT jobtrack_internal.node_role()", 0, {InvalidOid}, true
+	"SELECT jobtrack_internal.node_role()", 0, {InvalidOid}, false
 };
 
 static SavedQuery outbox_shard_query = {

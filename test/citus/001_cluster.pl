@@ -161,6 +161,9 @@ is(sql("SET ROLE app_writer; SELECT jobtrack.start_job($wj); SELECT jobtrack.set
 	"started\n\nt\nsucceeded", 'a writer with the README\'s grants works through the coordinator');
 is(wait_events($wg, '1:group.started,1:group.completed'), '1:group.started,1:group.completed',
 	'and its group raises its events');
+sql("SET ROLE app_writer; INSERT INTO jobtrack.job_message (job_id, message, owner) VALUES ($j[0], 'planted', 'app_writer')");
+is(sql("SELECT owner FROM jobtrack.job_message WHERE job_id = $j[0] AND message = 'planted'"), 'postgres',
+	'a message inserted by hand takes its job\'s owner, read on the job\'s node');
 
 # scopes, planned by Citus with their arguments' values
 is(sql("SELECT count(*) FROM jobtrack.for_job('Import')"), '3', 'for_job');
