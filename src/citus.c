@@ -36,10 +36,12 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -246,8 +248,17 @@ MoveOutboxChanges(void)
 void
 JobtrackReleaseShardsForDrop(void)
 {
-	if (!OidIsValid(get_extension_oid("jobtrack", true)))
+	Oid			extension = get_extension_oid("jobtrack", true);
+
+	if (!OidIsValid(extension))
 		return;
+
+	/*
+	 * DROP EXTENSION takes this lock next anyway.  The jobtrack worker holds
+	 * it in share mode through a pass or a housekeeping round, so taking it
+	 * before the tables' locks lets that finish rather than deadlock.
+	 */
+	LockDatabaseObject(ExtensionRelationId, extension, 0, AccessExclusiveLock);
 	SPI_connect();
 	if (JobtrackNodeRole() == JOBTRACK_COORDINATOR &&
 		SPI_execute("SELECT jobtrack_internal.release_shards(false)", false, 0) != SPI_OK_SELECT)
