@@ -5,7 +5,8 @@ MODULE_big  = jobtrack
 OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/group_change.o \
               src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
               src/scopes.o src/aggregates.o src/groups.o src/evaluator.o src/events.o src/maintenance.o \
-              src/launcher.o src/worker.o src/wakeup.o src/utility.o src/stats.o src/live.o src/live_readers.o
+              src/launcher.o src/worker.o src/wakeup.o src/utility.o src/stats.o src/live.o src/live_readers.o \
+              src/citus.o
 PGFILEDESC  = "jobtrack - job and job-group status tracking"
 
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
@@ -39,7 +40,11 @@ PROVE_FLAGS  = -I ./test/perl
 $(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
 
-.PHONY: pgtap bench bench-smoke installcheck-live
+.PHONY: pgtap bench bench-smoke installcheck-live installcheck-citus
+# a Citus cluster of three nodes (test/citus): needs Citus installed, see README.md
+installcheck-citus:
+	$(MAKE) installcheck REGRESS= ISOLATION= PROVE_TESTS='test/citus/*.pl'
+
 installcheck-live:
 	$(pg_isolation_regress_installcheck) --load-extension=$(EXTENSION) --inputdir=test/isolation \
 		--outputdir=output_iso_live --dbname=jobtrack_live_iso $(ISOLATION_LIVE)

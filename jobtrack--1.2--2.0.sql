@@ -100,7 +100,8 @@ COMMENT ON FUNCTION jobtrack_internal.live_slots() IS 'internal: the live slots 
 CREATE VIEW jobtrack.live_progress WITH (security_invoker = true) AS
 SELECT s.job_id, s.percentage, s.progress_current, s.progress_total, s.heartbeat_at, s.stored
   FROM jobtrack_internal.live_slots() s
- WHERE EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) s.job_id);
+  -- a join, not a correlated EXISTS, so that Citus can run it on a sharded job_status
+  JOIN jobtrack.job_status j ON j.id OPERATOR(pg_catalog.=) s.job_id;
 COMMENT ON VIEW jobtrack.live_progress IS 'the live progress of started jobs you can see: values not yet in their rows (stored false) or already there (stored true)';
 
 CREATE FUNCTION jobtrack.flush_progress() RETURNS pg_catalog.int4
@@ -434,3 +435,401 @@ REVOKE ALL ON FUNCTION jobtrack.flush_progress(),
 	jobtrack_internal.live_total(pg_catalog.int8, jobtrack.status, pg_catalog.int8),
 	jobtrack_internal.live_heartbeat(pg_catalog.int8, jobtrack.status, pg_catalog.timestamptz),
 	jobtrack_internal.live_slots(), jobtrack_internal.live_stats() FROM PUBLIC;
+
+/*
+ * Ready for a Citus cluster (README.md "Scaling out with Citus"): the
+ * tables keyed by job carry job_id in their primary key, and messages and
+ * signals carry their job's owner, so that the row-level security policies
+ * need no subquery; a sharded table allows neither otherwise.
+ */
+ALTER TABLE jobtrack.job_message ADD COLUMN owner pg_catalog.name;
+UPDATE jobtrack.job_message m SET owner = j.owner
+  FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) m.job_id;
+UPDATE jobtrack.job_message m SET owner = CURRENT_USER WHERE m.owner IS NULL;
+ALTER TABLE jobtrack.job_message ALTER COLUMN owner SET DEFAULT CURRENT_USER,
+	ALTER COLUMN owner SET NOT NULL,
+	DROP CONSTRAINT job_message_pkey, ADD PRIMARY KEY (job_id, id);
+DROP INDEX jobtrack.job_message_job_idx;
+COMMENT ON COLUMN jobtrack.job_message.owner IS 'the owner of the job, copied at insert for the row-level security policy';
+ALTER TABLE jobtrack.job_signal ADD COLUMN owner pg_catalog.name;
+UPDATE jobtrack.job_signal s SET owner = j.owner
+  FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) s.job_id;
+UPDATE jobtrack.job_signal s SET owner = CURRENT_USER WHERE s.owner IS NULL;
+ALTER TABLE jobtrack.job_signal ALTER COLUMN owner SET DEFAULT CURRENT_USER,
+	ALTER COLUMN owner SET NOT NULL,
+	DROP CONSTRAINT job_signal_pkey, ADD PRIMARY KEY (job_id, id);
+COMMENT ON COLUMN jobtrack.job_signal.owner IS 'the owner of the job, copied at insert for the row-level security policy';
+ALTER POLICY job_message_owner ON jobtrack.job_message
+	USING (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+ALTER POLICY job_signal_owner ON jobtrack.job_signal
+	USING (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+
+/*
+ * A message or signal belongs to its job's owner, whoever inserts it, so
+ * that under row-level security no role can leave one on another role's
+ * job (the policies compare this column; a subquery there would keep the
+ * tables from being sharded).  The owner is read from the job's row as the
+ * extension's owner; on a Citus node from the colocated job_status shard.
+ */
+CREATE FUNCTION jobtrack_internal.job_child_owner() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	job_owner pg_catalog.name;
+BEGIN
+	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) ANY (ARRAY['job_message', 'job_signal']) THEN
+		SELECT j.owner INTO job_owner FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) NEW.job_id;
+	ELSE
+		EXECUTE pg_catalog.format('SELECT j.owner FROM %s j WHERE j.id OPERATOR(pg_catalog.=) $1',
+			jobtrack_internal.colocated_shard(TG_RELID, 'jobtrack.job_status'))
+		   INTO job_owner USING NEW.job_id;
+	END IF;
+	NEW.owner := COALESCE(job_owner, NEW.owner);
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.job_child_owner() IS 'internal: gives a new message or signal the owner of its job';
+CREATE TRIGGER job_message_owner
+	BEFORE INSERT ON jobtrack.job_message
+	FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.job_child_owner();
+CREATE TRIGGER job_signal_owner
+	BEFORE INSERT ON jobtrack.job_signal
+	FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.job_child_owner();
+REVOKE ALL ON FUNCTION jobtrack_internal.job_child_owner() FROM PUBLIC;
+
+/*
+ * On a Citus cluster (jobtrack.distribute()) job_status is sharded, and its
+ * triggers fire on the node that holds the job's shard, where no evaluator
+ * runs.  There the job_status_record trigger writes the change into this
+ * table's shard that is colocated with the job, in the job's own local
+ * transaction.  The coordinator's evaluator moves the rows into its
+ * group_change with one DELETE ... RETURNING over every shard; Citus
+ * commits that delete with two-phase commit, and the coordinator's events
+ * with it, so a change is moved once and evaluated once.  Logged, unlike
+ * group_change: a worker node's crash must not lose a change.  Not dumped:
+ * a dump restores the jobs, whose own rows rebuild the counts.  Always
+ * empty on one server.
+ */
+CREATE TABLE jobtrack.group_change_outbox (
+	group_id			pg_catalog.int8 NOT NULL,
+	job_id				pg_catalog.int8 NOT NULL,
+	old_status			jobtrack.status,
+	new_status			jobtrack.status,
+	created_at			pg_catalog.timestamptz NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+COMMENT ON TABLE jobtrack.group_change_outbox IS 'internal: on a Citus cluster, job changes written on the job''s node, not yet moved to the coordinator''s group_change';
+
+REVOKE ALL ON jobtrack.group_change_outbox FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION jobtrack_internal.job_status_deleted() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'job_status' THEN
+		DELETE FROM jobtrack.job_message m USING gone g WHERE m.job_id OPERATOR(pg_catalog.=) g.id;
+		DELETE FROM jobtrack.job_signal s USING gone g WHERE s.job_id OPERATOR(pg_catalog.=) g.id;
+		RETURN NULL;
+	END IF;
+	-- a shard on a Citus node: the jobs' messages and signals are in the colocated shards here
+	EXECUTE pg_catalog.format('DELETE FROM %s m USING gone g WHERE m.job_id OPERATOR(pg_catalog.=) g.id',
+		jobtrack_internal.colocated_shard(TG_RELID, 'jobtrack.job_message'));
+	EXECUTE pg_catalog.format('DELETE FROM %s s USING gone g WHERE s.job_id OPERATOR(pg_catalog.=) g.id',
+		jobtrack_internal.colocated_shard(TG_RELID, 'jobtrack.job_signal'));
+	RETURN NULL;
+END
+$$;
+
+-- scaling out (Citus): README.md "Scaling out with Citus"
+
+/*
+ * Where this node stands: 'local' (one server, or Citus without jobtrack
+ * distributed), 'coordinator' or 'worker' (a Citus worker node, where
+ * shards live and no evaluator may run).  pg_dist_* exist only where Citus
+ * is installed, hence EXECUTE.
+ */
+CREATE FUNCTION jobtrack_internal.node_role() RETURNS pg_catalog.text
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	distributed pg_catalog.bool;
+	group_id pg_catalog.int4;
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN 'local';
+	END IF;
+	EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p
+			  WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''jobtrack.job_status''::pg_catalog.regclass)'
+	   INTO distributed;
+	IF NOT distributed THEN
+		RETURN 'local';
+	END IF;
+	EXECUTE 'SELECT g.groupid FROM pg_catalog.pg_dist_local_group g' INTO group_id;
+	RETURN CASE WHEN group_id OPERATOR(pg_catalog.=) 0 THEN 'coordinator' ELSE 'worker' END;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.node_role() IS 'internal: local, or on a Citus cluster where jobtrack is distributed, coordinator or worker';
+
+/*
+ * The shard of target colocated with a shard of one of jobtrack's sharded
+ * tables on this node, so that a trigger firing on that shard reads and
+ * writes rows of the same jobs next to it.  Citus names a shard after its
+ * table and shard id, and colocated shards cover the same hash range.
+ */
+CREATE FUNCTION jobtrack_internal.colocated_shard(shard pg_catalog.regclass, target pg_catalog.regclass)
+	RETURNS pg_catalog.regclass
+	LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	shard_id pg_catalog.int8;
+	result pg_catalog.regclass;
+BEGIN
+	SELECT pg_catalog.substring(c.relname::pg_catalog.text, '_([0-9]+)$')::pg_catalog.int8 INTO shard_id
+	  FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) shard;
+	EXECUTE 'SELECT pg_catalog.format(''%I.%I'', n.nspname,
+				   c.relname::pg_catalog.text OPERATOR(pg_catalog.||) ''_'' OPERATOR(pg_catalog.||) t.shardid)
+			   FROM pg_catalog.pg_dist_shard s
+			   JOIN pg_catalog.pg_dist_shard t ON t.logicalrelid OPERATOR(pg_catalog.=) $2
+				AND t.shardminvalue OPERATOR(pg_catalog.=) s.shardminvalue
+			   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) $2
+			   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+			  WHERE s.shardid OPERATOR(pg_catalog.=) $1
+				AND s.logicalrelid OPERATOR(pg_catalog.=) ANY (ARRAY[''jobtrack.job_status'', ''jobtrack.job_message'',
+					''jobtrack.job_signal'', ''jobtrack.group_change_outbox'']::pg_catalog.regclass[])'
+	   INTO result USING shard_id, target;
+	IF result IS NULL THEN
+		RAISE EXCEPTION 'relation % is not a shard of a sharded jobtrack table', shard
+			USING ERRCODE = '55000';
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.colocated_shard(pg_catalog.regclass, pg_catalog.regclass) IS 'internal: the shard of target on this node that holds the same jobs as a given shard';
+
+/*
+ * Citus plans a query before PostgreSQL inlines the SQL functions in it, so
+ * an inlined scope would bring a sharded table into a query already planned
+ * for one server.  On a distributed install the scopes are therefore
+ * PL/pgSQL functions with the same query (RETURN QUERY), which Citus plans
+ * with the arguments' values; distribute() and undistribute() switch them,
+ * keeping their signatures, privileges and comments.
+ */
+CREATE FUNCTION jobtrack_internal.set_scope_language(language pg_catalog.text) RETURNS pg_catalog.void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	scope record;
+	body pg_catalog.text;
+BEGIN
+	IF language OPERATOR(pg_catalog.<>) ALL (ARRAY['sql', 'plpgsql']) THEN
+		RAISE EXCEPTION 'scopes are written in sql or plpgsql, not %', language USING ERRCODE = '22023';
+	END IF;
+	FOR scope IN
+		SELECT p.oid, p.prosrc, l.lanname FROM pg_catalog.pg_proc p
+		  JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+		 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'jobtrack'::pg_catalog.regnamespace
+		   AND p.proretset AND p.prorettype OPERATOR(pg_catalog.=) 'jobtrack.job_status'::pg_catalog.regtype
+		   AND l.lanname OPERATOR(pg_catalog.<>) language
+		   AND l.lanname OPERATOR(pg_catalog.=) ANY (ARRAY['sql', 'plpgsql'])
+	LOOP
+		IF language OPERATOR(pg_catalog.=) 'plpgsql' THEN
+			body := E'\n#variable_conflict use_column\nBEGIN\n\tRETURN QUERY' OPERATOR(pg_catalog.||)
+				pg_catalog.rtrim(scope.prosrc, E'\n\t ') OPERATOR(pg_catalog.||) E';\nEND\n';
+		ELSE
+			body := pg_catalog.substring(scope.prosrc, E'^\n#variable_conflict use_column\nBEGIN\n\tRETURN QUERY(.*);\nEND\n$')
+				OPERATOR(pg_catalog.||) E'\n\t';
+		END IF;
+		EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION %s(%s) RETURNS SETOF jobtrack.job_status'
+								  ' LANGUAGE %s STABLE PARALLEL SAFE AS %L',
+								  scope.oid::pg_catalog.regproc, pg_catalog.pg_get_function_arguments(scope.oid),
+								  language, body);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.set_scope_language(pg_catalog.text) IS 'internal: rewrites the scopes in sql (inlinable, one server) or plpgsql (a Citus cluster)';
+
+/*
+ * Each node draws ids from its own sequences: those of the coordinator for
+ * every call made there, those of a worker node for rows inserted on it.
+ * Like Citus's own sequences, worker node group g takes the ids from
+ * g * 2^48 + 1 to (g + 1) * 2^48 - 1, and the coordinator's stay below
+ * 2^48, so no two nodes ever hand out the same id.  Run
+ * by distribute(), and again after adding a node (README.md).
+ */
+CREATE FUNCTION jobtrack_internal.split_id_ranges() RETURNS pg_catalog.void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	command CONSTANT pg_catalog.text := $command$
+DO $do$
+DECLARE
+	node_group pg_catalog.int8;
+	seq pg_catalog.text;
+BEGIN
+	EXECUTE 'SELECT g.groupid FROM pg_catalog.pg_dist_local_group g' INTO node_group;
+	FOREACH seq IN ARRAY ARRAY['job_status_id_seq', 'job_message_id_seq', 'job_signal_id_seq'] LOOP
+		EXECUTE pg_catalog.format('ALTER SEQUENCE jobtrack.%I MINVALUE %s MAXVALUE %s START %s RESTART', seq,
+			(node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1,
+			((node_group OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1,
+			(node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1);
+	END LOOP;
+END
+$do$
+$command$;
+	failed pg_catalog.text;
+BEGIN
+	-- the coordinator (group 0) keeps its sequences as they are
+	EXECUTE 'SELECT pg_catalog.string_agg(r.nodename OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) r.nodeport
+				   OPERATOR(pg_catalog.||) '' '' OPERATOR(pg_catalog.||) r.result, '', '')
+			   FROM pg_catalog.run_command_on_workers($1) r WHERE NOT r.success'
+	   INTO failed USING command;
+	IF failed IS NOT NULL THEN
+		RAISE EXCEPTION 'could not give every node its own range of ids'
+			USING ERRCODE = '55000', DETAIL = pg_catalog.format('Failed on %s.', failed);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.split_id_ranges() IS 'internal: gives each node of a Citus cluster its own range of job, message and signal ids';
+
+/*
+ * Shards the tables keyed by job across a Citus cluster: job_status by id,
+ * and job_message, job_signal and group_change_outbox by job_id, colocated
+ * with it, so that every call naming one job runs on one node.  Groups,
+ * counts, events and external ids stay on the coordinator, where the one
+ * evaluator runs.  group_change becomes logged there: after a crash of the
+ * coordinator it cannot be rebuilt from the jobs while workers write.
+ */
+CREATE FUNCTION jobtrack.distribute(shard_count pg_catalog.int4 DEFAULT NULL) RETURNS pg_catalog.void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	role pg_catalog.text;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'jobtrack can only be distributed where Citus is installed'
+			USING ERRCODE = '55000',
+				  HINT = 'Preload citus before jobtrack, run CREATE EXTENSION citus and add the worker nodes first.';
+	END IF;
+	role := jobtrack_internal.node_role();
+	IF role OPERATOR(pg_catalog.<>) 'local' THEN
+		RAISE EXCEPTION 'jobtrack is already distributed'
+			USING ERRCODE = '55000', HINT = 'Call jobtrack.undistribute() first to change the shard count.';
+	END IF;
+	EXECUTE 'SELECT g.groupid FROM pg_catalog.pg_dist_local_group g' INTO role;
+	IF role OPERATOR(pg_catalog.<>) '0' THEN
+		RAISE EXCEPTION 'jobtrack can only be distributed on the coordinator'
+			USING ERRCODE = '55000', HINT = 'Connect to the Citus coordinator and call jobtrack.distribute() there.';
+	END IF;
+	IF shard_count IS NOT NULL AND shard_count OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'shard_count must be positive' USING ERRCODE = '22023';
+	END IF;
+	-- jobtrack's triggers write only into shards colocated with their own
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	-- function DDL and the table copies share one connection per node
+	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	-- live progress stays off once distributed: what the slots hold goes to the rows now
+	PERFORM jobtrack.flush_progress();
+	PERFORM jobtrack_internal.set_scope_language('plpgsql');
+	/*
+	 * Citus copies the rows into the shards with their triggers in place:
+	 * copied rows are neither new nor changed, and their groups counted
+	 * them already.  Writers wait for this transaction meanwhile.
+	 */
+	ALTER TABLE jobtrack.job_status DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal DISABLE TRIGGER USER;
+	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => ''none'', shard_count => $3)'
+	  USING 'jobtrack.job_status'::pg_catalog.regclass, 'id',
+			COALESCE(shard_count, pg_catalog.current_setting('citus.shard_count')::pg_catalog.int4);
+	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''job_id'', colocate_with => ''jobtrack.job_status'')'
+	  USING 'jobtrack.group_change_outbox'::pg_catalog.regclass;
+	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''job_id'', colocate_with => ''jobtrack.job_status'')'
+	  USING 'jobtrack.job_message'::pg_catalog.regclass;
+	EXECUTE 'SELECT pg_catalog.create_distributed_table($1, ''job_id'', colocate_with => ''jobtrack.job_status'')'
+	  USING 'jobtrack.job_signal'::pg_catalog.regclass;
+	ALTER TABLE jobtrack.job_status ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal ENABLE TRIGGER USER;
+	PERFORM jobtrack_internal.split_id_ranges();
+END
+$$;
+COMMENT ON FUNCTION jobtrack.distribute(pg_catalog.int4) IS 'on a Citus coordinator: shards the jobs and their messages, signals and changes across the worker nodes (README.md "Scaling out with Citus")';
+
+/*
+ * Turns the sharded tables back into plain tables of this node: each
+ * table's rows are read into a temporary copy (keep_rows), its shards and
+ * its Citus metadata are dropped on every node as Citus's own DROP TABLE
+ * does, and the rows go back into the table, which kept its identity, so
+ * that it stays a member of the extension.  (Citus's undistribute_table()
+ * builds a new table, which an extension's table cannot be.)  Without
+ * keep_rows it prepares DROP EXTENSION: with the shards gone, every node
+ * can drop the extension.
+ */
+CREATE FUNCTION jobtrack_internal.release_shards(keep_rows pg_catalog.bool) RETURNS pg_catalog.void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	name pg_catalog.text;
+	rel pg_catalog.regclass;
+BEGIN
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	-- housekeeping and the evaluator lock these first on the coordinator: they wait, no deadlock
+	LOCK TABLE jobtrack.job_status, jobtrack.job_message, jobtrack.job_signal, jobtrack.group_change_outbox
+		IN ACCESS EXCLUSIVE MODE;
+	ALTER TABLE jobtrack.job_status DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message DISABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal DISABLE TRIGGER USER;
+	FOREACH name IN ARRAY ARRAY['job_signal', 'job_message', 'group_change_outbox', 'job_status'] LOOP
+		rel := pg_catalog.format('jobtrack.%I', name)::pg_catalog.regclass;
+		IF keep_rows THEN
+			EXECUTE pg_catalog.format('CREATE TEMPORARY TABLE jobtrack_rows ON COMMIT DROP AS SELECT * FROM %s', rel);
+		END IF;
+		EXECUTE 'SELECT pg_catalog.master_remove_distributed_table_metadata_from_workers($1, ''jobtrack'', $2)'
+		  USING rel, name;
+		EXECUTE 'SELECT pg_catalog.citus_drop_all_shards($1, ''jobtrack'', $2)' USING rel, name;
+		EXECUTE 'SELECT pg_catalog.master_remove_partition_metadata($1, ''jobtrack'', $2)' USING rel, name;
+		-- Citus's own TRUNCATE trigger, which a plain table does without
+		FOR name IN SELECT t.tgname FROM pg_catalog.pg_trigger t
+					 WHERE t.tgrelid OPERATOR(pg_catalog.=) rel
+					   AND t.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog.citus_truncate_trigger'::pg_catalog.regproc LOOP
+			EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', name, rel);
+		END LOOP;
+		-- the rows the table held before it was distributed are still on disk
+		EXECUTE pg_catalog.format('TRUNCATE %s', rel);
+		IF keep_rows THEN
+			EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM jobtrack_rows', rel);
+			DROP TABLE jobtrack_rows;
+		END IF;
+	END LOOP;
+	ALTER TABLE jobtrack.job_status ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_message ENABLE TRIGGER USER;
+	ALTER TABLE jobtrack.job_signal ENABLE TRIGGER USER;
+END
+$$;
+COMMENT ON FUNCTION jobtrack_internal.release_shards(pg_catalog.bool) IS 'internal: drops the shards of the distributed tables, keeping their rows (or not) in the plain tables';
+
+/*
+ * Brings every shard back to the coordinator.  Writers are kept out
+ * meanwhile, and the changes still on the workers are evaluated first.
+ */
+CREATE FUNCTION jobtrack.undistribute() RETURNS pg_catalog.void
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF jobtrack_internal.node_role() OPERATOR(pg_catalog.<>) 'coordinator' THEN
+		RAISE EXCEPTION 'jobtrack is not distributed from this node'
+			USING ERRCODE = '55000', HINT = 'Call jobtrack.undistribute() on the coordinator of a cluster where jobtrack.distribute() ran.';
+	END IF;
+	-- function DDL and the table copies share one connection per node
+	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	PERFORM jobtrack_internal.set_scope_language('sql');
+	LOCK TABLE jobtrack.job_status IN EXCLUSIVE MODE;
+	PERFORM jobtrack.check_groups();
+	PERFORM jobtrack_internal.release_shards(true);
+END
+$$;
+COMMENT ON FUNCTION jobtrack.undistribute() IS 'on a Citus coordinator: brings the shards of jobtrack.distribute() back into plain tables on the coordinator';
+
+REVOKE ALL ON FUNCTION jobtrack_internal.node_role(), jobtrack_internal.colocated_shard(pg_catalog.regclass, pg_catalog.regclass),
+	jobtrack_internal.set_scope_language(pg_catalog.text), jobtrack_internal.release_shards(pg_catalog.bool), jobtrack_internal.split_id_ranges(),
+	jobtrack.distribute(pg_catalog.int4), jobtrack.undistribute() FROM PUBLIC;

@@ -35,7 +35,8 @@ cleanup() {
 trap cleanup EXIT
 
 # Each mutation: name @@ file @@ perl substitution (must change the file) @@ guarding test.
-# A test is "regress:NAME", "isolation:NAME", "isolation-live:NAME", "pgtap:FILE" or "tap:FILE".
+# A test is "regress:NAME", "isolation:NAME", "isolation-live:NAME", "pgtap:FILE", "tap:FILE" or
+# "citus:FILE" (test/citus, which needs Citus installed: scripts/test.sh builds it).
 MUTATIONS=$(cat <<'EOF'
 transition-allowed @@ src/status.c @@ s/\[JOB_QUEUED\] = BIT\(JOB_STARTED\)/[JOB_QUEUED] = BIT(JOB_SUCCEEDED) | BIT(JOB_STARTED)/ @@ pgtap:02_transitions.sql
 started-skipped @@ src/evaluator.c @@ s/\t\tRaiseEvent\(w, "group.started", now\);\n\t\tevents\+\+;/\t\tif (!AllFinished(w->counts))\n\t\t{\n\t\t\tRaiseEvent(w, "group.started", now);\n\t\t\tevents++;\n\t\t}/ @@ regress:groups
@@ -63,6 +64,10 @@ shrink-waits @@ src/evaluator.c @@ s/!ConditionalLockRelationOid\(relid, AccessE
 shrink-ignores-rows @@ src/evaluator.c @@ s/if \(RunSavedQuery\(&any_change_query, NULL, NULL\) == 0\)/if ((void) any_change_query, true)/ @@ regress:shrink
 second-sigterm-dies @@ src/worker.c @@ s/if \(worker_sleeping \|\| worker_stop\)/if (worker_sleeping)/ @@ tap:017_live_progress.pl
 create-extension-unnoticed @@ src/utility.c @@ s/\t\tJobtrackPokeLauncherAtCommit\(\);/\t\t(void) 0;/ @@ tap:021_databases.pl
+outbox-not-moved @@ src/evaluator.c @@ s/\t\t\t\(void\) MoveOutboxChanges\(\);/\t\t\t(void) MoveOutboxChanges;/ @@ citus:001_cluster.pl
+shard-change-dropped @@ src/job_record.c @@ s/\telse\n\t\tRecordShardGroupChange\(rel, group_id, job_id, old_status, new_status\);/\telse\n\t\t(void) RecordShardGroupChange;/ @@ citus:001_cluster.pl
+ids-shared @@ jobtrack.sql @@ s/\tPERFORM jobtrack_internal.split_id_ranges\(\);\n// @@ citus:001_cluster.pl
+drop-leaves-shards @@ src/utility.c @@ s/\t\tJobtrackReleaseShardsForDrop\(\);/\t\t(void) JobtrackReleaseShardsForDrop;/ @@ citus:001_cluster.pl
 EOF
 )
 
@@ -91,6 +96,10 @@ run_guard() {
 	tap)
 		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
 			REGRESS= ISOLATION= PROVE_TESTS="test/t/$name") ;;
+	citus)
+		# the Citus test starts its own coordinator and worker nodes, on the next ports
+		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" JOBTRACK_CITUS_PORT=$((PORT + 1)) make -s installcheck \
+			REGRESS= ISOLATION= PROVE_TESTS="test/citus/$name") ;;
 	esac
 }
 

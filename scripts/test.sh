@@ -5,7 +5,9 @@
 # On a fresh Debian 12 machine, as root: installs the packages it needs,
 # builds with warnings as errors, installs the extension, starts a throwaway
 # cluster as the postgres user, runs pg_regress, isolation, pgTAP and TAP
-# tests and a smoke run of the benchmark, then stops the cluster.
+# tests, a three-node Citus cluster test (building Citus from
+# ../shared/vendor/citus when it is not installed) and a smoke run of the
+# benchmark, then stops the cluster.
 # JOBTRACK_SUITES="regress isolation" runs only some suites; PG_CONFIG picks
 # another PostgreSQL 15 installation to build, install and test with (every
 # suite but readme, laravel, node and dashboard, which use Debian's);
@@ -22,7 +24,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap bench soak readme laravel node dashboard}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap citus bench soak readme laravel node dashboard}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 # what failed, printed again just above the closing line, where a reader of
@@ -146,6 +148,37 @@ tap_failures() {
 			[ -f "$f" ] && { echo "---- $f"; tail -80 "$f"; }
 		done
 	done
+}
+
+# a coordinator and two worker nodes, each a cluster of its own (test/citus);
+# Citus is built from ../shared/vendor/citus (beside the repository) unless
+# it is installed already, which is the cache between runs
+run_citus() {
+	echo "== Citus cluster (test/citus)"
+	local build=../shared/vendor/citus/build.sh rc
+	if [ ! -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
+		if [ ! -f "$build" ]; then
+			echo "Citus is not installed and $build is missing"
+			count citus 0 1
+			return
+		fi
+		echo "   building Citus (about 2 minutes)"
+		if ! PATH="$PGBIN:$PATH" timeout 1200 bash "$build" /tmp/citus-build >"$WORK/citus-build.log" 2>&1; then
+			tail -40 "$WORK/citus-build.log"
+			count citus 0 1
+			return
+		fi
+	fi
+	in_repo env JOBTRACK_CITUS_PORT=$((PORT + 1)) timeout 900 make PG_CONFIG="$PG_CONFIG" installcheck-citus \
+		>"$WORK/citus.log" 2>&1
+	rc=$?
+	cat "$WORK/citus.log"
+	count_tap citus "$WORK/citus.log" "$rc"
+	if [ "$rc" != 0 ]; then
+		for f in "$WORK"/repo/tmp_check/log/*; do
+			[ -f "$f" ] && { echo "---- $f"; tail -60 "$f"; }
+		done
+	fi
 }
 
 run_bench() {

@@ -65,6 +65,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "citus.h"
 #include "evaluator.h"
 #include "events.h"
 #include "spi_util.h"
@@ -912,6 +913,38 @@ ShrinkDrainedChanges(void)
 }
 
 /*
+ * TakeClusterChanges moves the changes the nodes of a Citus cluster
+ * recorded into group_change, on the coordinator (citus.c), and returns
+ * true.  On a worker node nothing is evaluated: its jobtrack worker
+ * returns false, and check_groups() and its kin raise an error.  A
+ * recount first keeps the writers out with a lock Citus takes on every
+ * node, so that it reads each job and its changes at one moment.
+ */
+static bool
+TakeClusterChanges(PassRequest *req)
+{
+	switch (JobtrackNodeRole())
+	{
+		case JOBTRACK_LOCAL:
+			return true;
+		case JOBTRACK_COORDINATOR:
+			if (req->recount)
+				(void) SPI_execute("LOCK TABLE jobtrack.job_status IN SHARE MODE", false, 0);
+			(void) MoveOutboxChanges();
+			return true;
+		case JOBTRACK_WORKER:
+			if (IsBackgroundWorker)
+				return false;
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("jobtrack groups are evaluated on the Citus coordinator only"),
+					 errdetail("This is a worker node of a cluster where jobtrack is distributed."),
+					 errhint("Call the function on the coordinator.")));
+	}
+	return false;
+}
+
+/*
  * RunPass evaluates the drained and due groups (and, with manual_group > 0,
  * marks that group to be started); returns the number of events raised.
  */
@@ -925,6 +958,11 @@ RunPass(PassRequest *req)
 	EventsBeginPass();
 	SPI_connect();
 	req->current = JobtrackSchemaIsCurrent();
+	if (!TakeClusterChanges(req))
+	{
+		SPI_finish();
+		return 0;
+	}
 	if (!RunInSubTransaction(BatchPass, req, &edata))
 	{
 		/* a 1.1 schema has nowhere to set a group aside; a recount reports its error */

@@ -148,6 +148,40 @@ MayRaiseEventNow(int64 group_id, int64 job_id, int old_status, int new_status)
 }
 
 /*
+ * InsertChangeRow inserts one change into rel, jobtrack.group_change or a
+ * shard of jobtrack.group_change_outbox (which has no restored column),
+ * straight into the heap: the writer needs no privilege on it, and the
+ * table's INSERT trigger is kept for rows a restore loads.
+ */
+void
+InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status, int new_status,
+				TimestampTz at)
+{
+	int			natts = RelationGetDescr(rel)->natts;
+	Datum		values[GROUP_CHANGE_COLUMNS];
+	bool		nulls[GROUP_CHANGE_COLUMNS] = {false};
+	HeapTuple	tuple;
+
+	/* a 1.1 schema, before ALTER EXTENSION UPDATE, and the outbox lack the last column */
+	if (natts != GROUP_CHANGE_COLUMNS && natts != GROUP_CHANGE_COLUMNS - 1)
+		elog(ERROR, "%s has %d columns, expected %d",
+			 RelationGetRelationName(rel), natts, GROUP_CHANGE_COLUMNS);
+
+	values[0] = Int64GetDatum(group_id);
+	values[1] = Int64GetDatum(job_id);
+	values[2] = old_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(old_status);
+	nulls[2] = old_status == NO_JOB_STATUS;
+	values[3] = new_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(new_status);
+	nulls[3] = new_status == NO_JOB_STATUS;
+	values[4] = TimestampTzGetDatum(at);
+	values[5] = BoolGetDatum(false);	/* written now, not restored from a dump */
+
+	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	simple_heap_insert(rel, tuple);
+	heap_freetuple(tuple);
+}
+
+/*
  * RecordGroupChange records that a job of a group moved from old_status to
  * new_status (NO_JOB_STATUS for a row inserted or deleted), and asks for the
  * worker to be woken at commit, at once if the change may raise an event.
@@ -156,27 +190,8 @@ void
 RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 {
 	Relation	rel = table_open(JobtrackRelid("group_change"), RowExclusiveLock);
-	Datum		values[GROUP_CHANGE_COLUMNS];
-	bool		nulls[GROUP_CHANGE_COLUMNS] = {false};
-	HeapTuple	tuple;
 
-	/* a 1.1 schema, before ALTER EXTENSION UPDATE, lacks the last column */
-	if (RelationGetDescr(rel)->natts != GROUP_CHANGE_COLUMNS &&
-		RelationGetDescr(rel)->natts != GROUP_CHANGE_COLUMNS - 1)
-		elog(ERROR, "jobtrack.group_change has %d columns, expected %d",
-			 RelationGetDescr(rel)->natts, GROUP_CHANGE_COLUMNS);
-
-	values[0] = Int64GetDatum(group_id);
-	values[1] = Int64GetDatum(job_id);
-	values[2] = old_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(old_status);
-	nulls[2] = old_status == NO_JOB_STATUS;
-	values[3] = new_status == NO_JOB_STATUS ? (Datum) 0 : JobStatusGetDatum(new_status);
-	nulls[3] = new_status == NO_JOB_STATUS;
-	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
-	values[5] = BoolGetDatum(false);	/* written now, not restored from a dump */
-
-	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
-	simple_heap_insert(rel, tuple);
+	InsertChangeRow(rel, group_id, job_id, old_status, new_status, GetCurrentTimestamp());
 	table_close(rel, NoLock);
 
 	WakeWorkerAtCommit(MayRaiseEventNow(group_id, job_id, old_status, new_status));

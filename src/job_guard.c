@@ -39,6 +39,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "citus.h"
 #include "job_guard.h"
 #include "live.h"
 #include "spi_util.h"
@@ -67,10 +68,11 @@ ColumnNumber(TupleDesc desc, const char *name)
 }
 
 /*
- * JobStatusColumns returns the attribute numbers of jobtrack.job_status,
- * looked up once per table layout.  It refuses any other table: the
- * triggers write group changes without privilege checks, so attaching
- * them to a table of one's own must not forge changes.
+ * JobStatusColumns returns the attribute numbers of jobtrack.job_status
+ * (or of its shard on a Citus node), looked up once per table layout.  It
+ * refuses any other table: the triggers write group changes without
+ * privilege checks, so attaching them to a table of one's own must not
+ * forge changes.
  */
 const JobColumns *
 JobStatusColumns(Relation rel)
@@ -79,7 +81,7 @@ JobStatusColumns(Relation rel)
 
 	if (columns.relid == RelationGetRelid(rel) && columns.natts == desc->natts)
 		return &columns;
-	if (RelationGetRelid(rel) != JobtrackRelid("job_status"))
+	if (RelationGetRelid(rel) != JobtrackRelid("job_status") && !IsJobStatusShard(rel))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("jobtrack triggers can only be used on jobtrack.job_status")));

@@ -34,6 +34,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "citus.h"
 #include "evaluator.h"
 #include "group_change.h"
 #include "job_guard.h"
@@ -133,24 +134,44 @@ StatusColumn(HeapTuple tuple, TupleDesc desc, const JobColumns *cols)
 	return JobStatusFromDatum(heap_getattr(tuple, cols->status, desc, &isnull));
 }
 
-/* RecordRow records one inserted (old NULL) or deleted (new NULL) job row. */
+/*
+ * RecordChange records a change of a job of a group: into group_change, or,
+ * when the row lives in a shard on a Citus node, into the colocated outbox.
+ */
 static void
-RecordRow(HeapTuple tuple, TupleDesc desc, const JobColumns *cols, bool inserted)
+RecordChange(Relation rel, int64 group_id, int64 job_id, int old_status, int new_status)
 {
+	if (RelationGetRelid(rel) == JobtrackRelid("job_status"))
+		RecordGroupChange(group_id, job_id, old_status, new_status);
+	else
+		RecordShardGroupChange(rel, group_id, job_id, old_status, new_status);
+}
+
+/*
+ * RecordRow records one inserted (old NULL) or deleted (new NULL) job row.
+ * On a shard the external id is left alone: the coordinator keeps the
+ * external ids, and create_job claimed this one there before the insert.
+ */
+static void
+RecordRow(Relation rel, HeapTuple tuple, const JobColumns *cols, bool inserted)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
 	int64		job_id = Int64Column(tuple, desc, cols->id);
 	int64		group_id = Int64Column(tuple, desc, cols->group_id);
 	JobStatus	status = StatusColumn(tuple, desc, cols);
 	bool		isnull;
 	Datum		external_id = heap_getattr(tuple, cols->external_id, desc, &isnull);
 
+	if (RelationGetRelid(rel) != JobtrackRelid("job_status"))
+		isnull = true;
 	if (!isnull && inserted)
 		RegisterExternalId(external_id, job_id);
 	else if (!isnull)
 		ForgetExternalId(external_id, job_id);
 	if (group_id != 0)
-		RecordGroupChange(group_id, job_id,
-						  inserted ? NO_JOB_STATUS : (int) status,
-						  inserted ? (int) status : NO_JOB_STATUS);
+		RecordChange(rel, group_id, job_id,
+					 inserted ? NO_JOB_STATUS : (int) status,
+					 inserted ? (int) status : NO_JOB_STATUS);
 }
 
 /* SQL-callable: trigger jobtrack_internal.job_status_record(), AFTER ROW */
@@ -171,9 +192,9 @@ jobtrack_job_status_record(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		RecordRow(trigdata->tg_trigtuple, desc, cols, true);
+		RecordRow(trigdata->tg_relation, trigdata->tg_trigtuple, cols, true);
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		RecordRow(trigdata->tg_trigtuple, desc, cols, false);
+		RecordRow(trigdata->tg_relation, trigdata->tg_trigtuple, cols, false);
 	else
 	{
 		HeapTuple	oldtuple = trigdata->tg_trigtuple;
@@ -183,7 +204,7 @@ jobtrack_job_status_record(PG_FUNCTION_ARGS)
 		int64		group_id = Int64Column(oldtuple, desc, cols->group_id);
 
 		if (from != to && group_id != 0)
-			RecordGroupChange(group_id, Int64Column(oldtuple, desc, cols->id), from, to);
+			RecordChange(trigdata->tg_relation, group_id, Int64Column(oldtuple, desc, cols->id), from, to);
 	}
 	return PointerGetDatum(NULL);
 }
@@ -211,6 +232,9 @@ jobtrack_job_status_truncated(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 		elog(ERROR, "jobtrack_internal.job_status_truncated() must run as a TRUNCATE trigger");
 	(void) JobStatusColumns(trigdata->tg_relation);
+	/* a shard on a Citus node: the coordinator's tables are not here */
+	if (RelationGetRelid(trigdata->tg_relation) != JobtrackRelid("job_status"))
+		return PointerGetDatum(NULL);
 
 	/* group counts are the evaluator's: wait for a pass under way */
 	LockEvaluatorTag();

@@ -23,6 +23,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "citus.h"
 #include "groups.h"
 #include "job_guard.h"
 #include "job_record.h"
@@ -196,6 +197,8 @@ jobtrack_create_job(PG_FUNCTION_ARGS)
 	if (RunSavedQuery(&insert_job_query, values, nulls) == 0 && !PG_ARGISNULL(3))
 		ReportGroupNotFound(PG_GETARG_INT64(3));
 	job_id = SpiResultInt64(0, 1);
+	if (!PG_ARGISNULL(3))
+		WakeCoordinatorEvaluator();
 	SPI_finish();
 	PG_RETURN_INT64(job_id);
 }
@@ -237,12 +240,16 @@ ChangeStatus(FunctionCallInfo fcinfo, JobStatus target, int reason_arg)
 		nulls[1] = PG_ARGISNULL(reason_arg) ? 'n' : ' ';
 		if (RunSavedQuery(&fail_query, values, nulls) == 0)
 			(void) CurrentStatus(&job);
+		else
+			WakeCoordinatorEvaluator();
 	}
 	else
 	{
 		values[1] = CStringGetTextDatum(JobStatusNames[target]);
 		if (RunSavedQuery(&set_status_query, values, nulls) == 0)
 			(void) CurrentStatus(&job);
+		else
+			WakeCoordinatorEvaluator();
 	}
 	result = JobStatusGetDatum(target);
 	SPI_finish();

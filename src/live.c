@@ -47,6 +47,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
+#include "storage/lmgr.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/acl.h"
@@ -57,6 +58,7 @@
 #include "utils/rls.h"
 #include "utils/tuplestore.h"
 
+#include "citus.h"
 #include "live.h"
 #include "settings.h"
 #include "spi_util.h"
@@ -199,6 +201,9 @@ LiveAnySlots(void)
  * LivePathOpen says whether a write may go to a slot: the caller must be
  * able to UPDATE job_status with no row-level security in its way, since
  * the slot is later written to the row by the worker, which bypasses both.
+ * Where jobtrack is distributed over a Citus cluster (citus.c) the rows are
+ * read on the nodes of their shards, whose slots these are not: progress
+ * goes to the rows.  The caller is connected to SPI.
  */
 bool
 LivePathOpen(void)
@@ -206,7 +211,8 @@ LivePathOpen(void)
 	Oid			relid;
 
 	if (live_table == NULL || !jobtrack_live_progress || RecoveryInProgress() ||
-		!JobtrackDatabaseServed(MyDatabaseId) || !JobtrackSchemaHasLive())
+		!JobtrackDatabaseServed(MyDatabaseId) || !JobtrackSchemaHasLive() ||
+		JobtrackNodeRole() != JOBTRACK_LOCAL)
 		return false;
 	relid = JobtrackRelid("job_status");
 	return pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
@@ -628,6 +634,20 @@ LiveFlush(void)
 	n = CollectSlots(items, sweep);
 	if (n == 0)
 		return 0;
+	/*
+	 * Where jobtrack was distributed since (citus.c), distribute() wrote
+	 * the slots to the rows first, and no slot is written any more: the
+	 * ones left are forgotten rather than flushed through a statement Citus
+	 * cannot run on sharded rows.  The lock waits for a distribute() under
+	 * way, so that the layout read is the one the flush runs on.
+	 */
+	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
+	if (JobtrackNodeRole() != JOBTRACK_LOCAL)
+	{
+		for (i = 0; i < (uint64) n; i++)
+			(void) QueueFlushOutcome(&items[i], 2);
+		return 0;
+	}
 	ItemArrays(items, n, arrays);
 
 	rows = RunFlushQuery(arrays);

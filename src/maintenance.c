@@ -16,6 +16,14 @@
  * (there are no foreign keys to cascade, so job_status can be partitioned),
  * and the record trigger removes its external id.
  *
+ * On a Citus cluster (citus.c) job rows live in shards on the worker nodes,
+ * where Citus locks no row of a multi-shard subquery: the coordinator
+ * changes them with multi-shard statements that repeat their condition,
+ * which a row changed meanwhile must still meet, and removes the external
+ * ids of the jobs it deleted itself.  A group has no job left there when
+ * its counts, which the evaluator keeps exact, are all zero.  Worker nodes
+ * leave housekeeping to the coordinator.
+ *
  * Copyright (c) 2026, jobtrack authors
  *
  * IDENTIFICATION
@@ -27,6 +35,10 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+
+#include "citus.h"
 
 #include "settings.h"
 #include "spi_util.h"
@@ -119,6 +131,54 @@ static SavedQuery group_retention_query = {
 	1, {FLOAT8OID}, false
 };
 
+/* the same on a Citus coordinator */
+static SavedQuery citus_promote_delayed_query = {
+	"UPDATE jobtrack.job_status SET status = 'queued'"
+	" WHERE status OPERATOR(pg_catalog.=) 'delayed' AND available_at OPERATOR(pg_catalog.<=) pg_catalog.now()",
+	0, {InvalidOid}, false
+};
+
+static SavedQuery citus_mark_stuck_query = {
+	"UPDATE jobtrack.job_status SET status = 'stuck'"
+	" WHERE status OPERATOR(pg_catalog.=) 'started'"
+	" AND COALESCE(jobtrack_internal.live_heartbeat(id, status, heartbeat_at), started_at) OPERATOR(pg_catalog.<)"
+	"  (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))",
+	1, {FLOAT8OID}, false
+};
+
+#define CITUS_EXPIRED \
+	" status OPERATOR(pg_catalog.>=) 'succeeded' AND finished_at OPERATOR(pg_catalog.<)" \
+	"  (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
+static SavedQuery citus_retention_query = {
+	"WITH gone AS (DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"  SELECT id FROM jobtrack.job_status WHERE" CITUS_EXPIRED
+	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) ")) AND" CITUS_EXPIRED
+	"  RETURNING id, external_id),"
+	" x AS (DELETE FROM jobtrack.job_external_id e USING gone g"
+	"  WHERE e.external_id OPERATOR(pg_catalog.=) g.external_id AND e.job_id OPERATOR(pg_catalog.=) g.id)"
+	" SELECT id FROM gone",
+	1, {FLOAT8OID}, false
+};
+
+static SavedQuery citus_group_retention_query = {
+	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g"
+	"   WHERE g.created_at OPERATOR(pg_catalog.<)"
+	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id"
+	"    AND n.queued OPERATOR(pg_catalog.+) n.delayed OPERATOR(pg_catalog.+) n.started"
+	"     OPERATOR(pg_catalog.+) n.paused OPERATOR(pg_catalog.+) n.stuck OPERATOR(pg_catalog.+) n.succeeded"
+	"     OPERATOR(pg_catalog.+) n.failed OPERATOR(pg_catalog.+) n.cancelled OPERATOR(pg_catalog.>) 0)"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id"
+	"    AND e.created_at OPERATOR(pg_catalog.>=)"
+	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))"
+	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED),"
+	" c AS (DELETE FROM jobtrack.group_count WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
+	" f AS (DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
+	" DELETE FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)",
+	1, {FLOAT8OID}, false
+};
+
 /* at most this many batches of one kind per round, so a round stays short */
 #define MAINTENANCE_MAX_BATCHES 50
 
@@ -152,16 +212,48 @@ MaintenanceRound(void)
 	int64		changed = 0;
 
 	SPI_connect();
-	changed += RunSavedQuery(&promote_delayed_query, NULL, NULL);
-	if (jobtrack_stuck_after > 0)
-		changed += RunSavedQuery(JobtrackSchemaHasLive() ? &mark_stuck_query : &mark_stuck_stored_query,
-								 &stuck_after, NULL);
-	if (jobtrack_retention > 0)
-		changed += RunBatches(&retention_query, &retention, false);
-	if (jobtrack_event_retention > 0 && JobtrackSchemaIsCurrent())
+
+	/*
+	 * Wait for a distribute() or undistribute() under way, which takes a
+	 * stronger lock, so that the statements below are the ones for the
+	 * layout they run on.
+	 */
+	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
+	switch (JobtrackNodeRole())
 	{
-		(void) RunBatches(&event_retention_query, &event_retention, true);
-		(void) RunBatches(&group_retention_query, &event_retention, false);
+		case JOBTRACK_LOCAL:
+			changed += RunSavedQuery(&promote_delayed_query, NULL, NULL);
+			if (jobtrack_stuck_after > 0)
+				changed += RunSavedQuery(JobtrackSchemaHasLive() ? &mark_stuck_query : &mark_stuck_stored_query,
+										 &stuck_after, NULL);
+			if (jobtrack_retention > 0)
+				changed += RunBatches(&retention_query, &retention, false);
+			if (jobtrack_event_retention > 0 && JobtrackSchemaIsCurrent())
+			{
+				(void) RunBatches(&event_retention_query, &event_retention, true);
+				(void) RunBatches(&group_retention_query, &event_retention, false);
+			}
+			break;
+		case JOBTRACK_COORDINATOR:
+			changed += RunSavedQuery(&citus_promote_delayed_query, NULL, NULL);
+			if (jobtrack_stuck_after > 0)
+				changed += RunSavedQuery(&citus_mark_stuck_query, &stuck_after, NULL);
+			if (jobtrack_retention > 0)
+				changed += RunBatches(&citus_retention_query, &retention, false);
+			if (jobtrack_event_retention > 0)
+			{
+				(void) RunBatches(&event_retention_query, &event_retention, true);
+				(void) RunBatches(&citus_group_retention_query, &event_retention, false);
+			}
+			break;
+		case JOBTRACK_WORKER:
+			if (!IsBackgroundWorker)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("jobtrack housekeeping runs on the Citus coordinator only"),
+						 errdetail("This is a worker node of a cluster where jobtrack is distributed."),
+						 errhint("Call jobtrack.run_maintenance() on the coordinator.")));
+			break;
 	}
 	SPI_finish();
 	return changed;

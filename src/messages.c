@@ -21,8 +21,20 @@
 
 static const char *const MessageLevels[] = {"debug", "info", "success", "warning", "error"};
 
-/* the message carries the job's group, so it can be partitioned with its job */
+/*
+ * the message carries the job's group, so it can be partitioned with its job,
+ * and its owner, for the row-level security policy
+ */
 static SavedQuery add_message_query = {
+	"INSERT INTO jobtrack.job_message (job_id, group_id, level, message, owner)"
+	" SELECT j.id, j.group_id, $3::jobtrack.message_level, $2, j.owner"
+	" FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) $1"
+	" RETURNING id",
+	3, {INT8OID, TEXTOID, TEXTOID}, false
+};
+
+/* the same on a schema before 2.0, whose messages have no owner */
+static SavedQuery add_message_without_owner_query = {
 	"INSERT INTO jobtrack.job_message (job_id, group_id, level, message)"
 	" SELECT j.id, j.group_id, $3::jobtrack.message_level, $2"
 	" FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) $1"
@@ -63,7 +75,8 @@ jobtrack_add_message(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(job.id);
 	values[1] = PG_GETARG_DATUM(1);
 	values[2] = PG_GETARG_DATUM(2);
-	if (RunSavedQuery(&add_message_query, values, NULL) == 0)
+	if (RunSavedQuery(JobtrackTableHasColumn("job_message", "owner") ? &add_message_query :
+					  &add_message_without_owner_query, values, NULL) == 0)
 		ReportJobNotFound(&job);
 	message_id = SpiResultInt64(0, 1);
 	SPI_finish();

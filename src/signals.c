@@ -27,6 +27,15 @@
 #include "spi_util.h"
 
 static SavedQuery send_signal_query = {
+	"INSERT INTO jobtrack.job_signal (job_id, group_id, signal, parameters, cancel_job, owner)"
+	" SELECT j.id, j.group_id, $2, $3, $4, j.owner"
+	" FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) $1"
+	" RETURNING id",
+	4, {INT8OID, TEXTOID, JSONBOID, BOOLOID}, false
+};
+
+/* the same on a schema before 2.0, whose signals have no owner */
+static SavedQuery send_signal_without_owner_query = {
 	"INSERT INTO jobtrack.job_signal (job_id, group_id, signal, parameters, cancel_job)"
 	" SELECT j.id, j.group_id, $2, $3, $4"
 	" FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) $1"
@@ -60,7 +69,8 @@ SendSignal(FunctionCallInfo fcinfo, Datum signal, Datum parameters, bool cancel_
 	values[1] = signal;
 	values[2] = parameters;
 	values[3] = BoolGetDatum(cancel_job);
-	if (RunSavedQuery(&send_signal_query, values, NULL) == 0)
+	if (RunSavedQuery(JobtrackTableHasColumn("job_signal", "owner") ? &send_signal_query :
+					  &send_signal_without_owner_query, values, NULL) == 0)
 		ReportJobNotFound(&job);
 	signal_id = SpiResultInt64(0, 1);
 	SPI_finish();

@@ -235,3 +235,14 @@ IsDataError(const ErrorData *edata)
 		class != ERRCODE_OPERATOR_INTERVENTION &&
 		class != ERRCODE_SYSTEM_ERROR;
 }
+
+/*
+ * JobtrackTableHasColumn says whether a table of schema jobtrack has a
+ * column: the new library runs an older schema until ALTER EXTENSION
+ * jobtrack UPDATE.
+ */
+bool
+JobtrackTableHasColumn(const char *table, const char *column)
+{
+	return get_attnum(JobtrackRelid(table), column) != InvalidAttrNumber;
+}

@@ -40,6 +40,7 @@ extern Oid	JobtrackRelationOid(const char *name);
 extern Oid	JobtrackRelid(const char *name);
 extern bool JobtrackSchemaIsCurrent(void);
 extern bool JobtrackSchemaHasLive(void);
+extern bool JobtrackTableHasColumn(const char *table, const char *column);
 extern bool RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edata);
 extern bool IsDataError(const ErrorData *edata);
 

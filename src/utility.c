@@ -10,8 +10,9 @@
  *   of this database's worker.
  * - CREATE EXTENSION jobtrack: at commit the launcher is told to start the
  *   worker in this database, so it runs within moments.
- * - DROP EXTENSION jobtrack: at commit the worker is woken, finds the
- *   extension gone, and stops until it is created again.
+ * - DROP EXTENSION jobtrack: on the coordinator of a Citus cluster the
+ *   shards are dropped first (citus.c); at commit the worker is woken,
+ *   finds the extension gone, and stops until it is created again.
  * - DROP DATABASE (plain or WITH (FORCE)), ALTER DATABASE ... RENAME TO and
  *   SET TABLESPACE, and CREATE DATABASE ... TEMPLATE: each needs a database
  *   nobody is connected to, so the database's worker is stopped first and
@@ -38,6 +39,7 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 
+#include "citus.h"
 #include "utility.h"
 #include "wakeup.h"
 
@@ -162,6 +164,8 @@ JobtrackProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 	Node	   *parsetree = pstmt->utilityStmt;
 
 	PauseIfOwner(parsetree);
+	if (IsA(parsetree, DropStmt) && DropsJobtrack((DropStmt *) parsetree))
+		JobtrackReleaseShardsForDrop();
 	if (prev_process_utility_hook)
 		prev_process_utility_hook(pstmt, queryString, readOnlyTree, context, params,
 								  queryEnv, dest, qc);
