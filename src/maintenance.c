@@ -216,9 +216,14 @@ MaintenanceRound(void)
 	/*
 	 * Wait for a distribute() or undistribute() under way, which takes a
 	 * stronger lock, so that the statements below are the ones for the
-	 * layout they run on.
+	 * layout they run on; the layout is read again once the lock is held.
+	 * Not on a worker node of a cluster, where housekeeping does nothing:
+	 * there a DROP EXTENSION from the coordinator holds job_status while it
+	 * waits for the extension's lock, which this round holds, and the lock
+	 * here would close that circle.
 	 */
-	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
+	if (JobtrackNodeRole() != JOBTRACK_WORKER)
+		LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
 	switch (JobtrackNodeRole())
 	{
 		case JOBTRACK_LOCAL:
