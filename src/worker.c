@@ -320,12 +320,17 @@ JobtrackWorkerMain(Datum main_arg)
 			/* lowered before the pass's snapshot: later commits ask again */
 			(void) TakeLazyWake();
 			lazy_deadline = 0;
+			next_due = WorkerPass();
+			/*
+			 * After the pass, so a round of housekeeping (which may delete
+			 * thousands of old jobs) never delays an event; the changes it
+			 * makes ask for the next pass when it commits.
+			 */
 			if (maintenance)
 			{
 				WorkerMaintenance();
 				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
 			}
-			next_due = WorkerPass();
 			continue;
 		}
 
