@@ -288,3 +288,26 @@ WakeCoordinatorEvaluator(void)
 	if (coordinator)
 		WakeWorkerAtCommit(false);
 }
+
+/*
+ * JobtrackCommitAcrossNodes makes the coordinator commit the current
+ * transaction with two-phase commit when it also writes a worker node.
+ * create_job() with an external id writes the coordinator's own table and
+ * the job's shard: Citus commits such a transaction in one phase, the
+ * coordinator first, so a worker node lost at that moment left an external
+ * id whose job was never written, and a caller told that the job existed.
+ * With two phases the worker node prepares first and the coordinator's
+ * commit decides; Citus's recovery finishes the rest.  The caller is
+ * connected to SPI.
+ */
+void
+JobtrackCommitAcrossNodes(void)
+{
+	void		(*use_2pc) (void);
+
+	if (JobtrackNodeRole() != JOBTRACK_COORDINATOR)
+		return;
+	use_2pc = (void (*) (void)) load_external_function("citus", "Use2PCForCoordinatedTransaction",
+														true, NULL);
+	use_2pc();
+}

@@ -32,5 +32,6 @@ extern void RecordShardGroupChange(Relation job_shard, int64 group_id, int64 job
 extern uint64 MoveOutboxChanges(void);
 extern void JobtrackReleaseShardsForDrop(void);
 extern void WakeCoordinatorEvaluator(void);
+extern void JobtrackCommitAcrossNodes(void);
 
 #endif							/* JOBTRACK_CITUS_H */

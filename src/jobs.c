@@ -197,6 +197,8 @@ jobtrack_create_job(PG_FUNCTION_ARGS)
 	if (RunSavedQuery(&insert_job_query, values, nulls) == 0 && !PG_ARGISNULL(3))
 		ReportGroupNotFound(PG_GETARG_INT64(3));
 	job_id = SpiResultInt64(0, 1);
+	if (!PG_ARGISNULL(5))
+		JobtrackCommitAcrossNodes();
 	if (!PG_ARGISNULL(3))
 		WakeCoordinatorEvaluator();
 	SPI_finish();
