@@ -477,6 +477,12 @@ CREATE FUNCTION jobtrack_internal.job_child_owner() RETURNS trigger
 DECLARE
 	job_owner pg_catalog.name;
 BEGIN
+	-- only on jobtrack's own tables: a temporary table of the same name,
+	-- with this trigger attached, would otherwise run it as the owner
+	IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'jobtrack' THEN
+		RAISE EXCEPTION 'jobtrack triggers can only be used on jobtrack''s own tables'
+			USING ERRCODE = '42501';
+	END IF;
 	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) ANY (ARRAY['job_message', 'job_signal']) THEN
 		SELECT j.owner INTO job_owner FROM jobtrack.job_status j WHERE j.id OPERATOR(pg_catalog.=) NEW.job_id;
 	ELSE
@@ -525,6 +531,12 @@ CREATE OR REPLACE FUNCTION jobtrack_internal.job_status_deleted() RETURNS trigge
 	LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
+	-- only on jobtrack's own tables: a temporary table of the same name,
+	-- with this trigger attached, would otherwise run it as the owner
+	IF TG_TABLE_SCHEMA OPERATOR(pg_catalog.<>) 'jobtrack' THEN
+		RAISE EXCEPTION 'jobtrack triggers can only be used on jobtrack''s own tables'
+			USING ERRCODE = '42501';
+	END IF;
 	IF TG_TABLE_NAME OPERATOR(pg_catalog.=) 'job_status' THEN
 		DELETE FROM jobtrack.job_message m USING gone g WHERE m.job_id OPERATOR(pg_catalog.=) g.id;
 		DELETE FROM jobtrack.job_signal s USING gone g WHERE s.job_id OPERATOR(pg_catalog.=) g.id;

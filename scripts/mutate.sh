@@ -68,6 +68,7 @@ outbox-not-moved @@ src/evaluator.c @@ s/\t\t\t\(void\) MoveOutboxChanges\(\);/\
 shard-change-dropped @@ src/job_record.c @@ s/\telse\n\t\tRecordShardGroupChange\(rel, group_id, job_id, old_status, new_status\);/\telse\n\t\t(void) RecordShardGroupChange;/ @@ citus:001_cluster.pl
 ids-shared @@ jobtrack.sql @@ s/\tPERFORM jobtrack_internal.split_id_ranges\(\);\n// @@ citus:001_cluster.pl
 drop-leaves-shards @@ src/utility.c @@ s/\t\tJobtrackReleaseShardsForDrop\(\);/\t\t(void) JobtrackReleaseShardsForDrop;/ @@ citus:001_cluster.pl
+forged-trigger-runs @@ jobtrack.sql @@ s/\tIF TG_TABLE_SCHEMA OPERATOR\(pg_catalog.<>\) 'jobtrack' THEN/\tIF false THEN/g @@ pgtap:06_privileges.sql
 EOF
 )
 

@@ -5,7 +5,7 @@
 -- test transaction, so the ROLLBACK removes them.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(152);
+SELECT plan(158);
 
 -- 3. privilege audit: no ACL entry for PUBLIC (grantee 0), NULL ACLs read as their defaults
 SELECT is_empty($$
@@ -237,6 +237,30 @@ SELECT throws_ok($$UPDATE jobtrack.job_status SET alias = 'x'$$, '42501', NULL, 
 SELECT throws_ok($$INSERT INTO jobtrack.job_status (job_type) VALUES ('x')$$, '42501', NULL, 'reader: cannot INSERT jobs');
 SELECT throws_ok($$DELETE FROM jobtrack.job_message$$, '42501', NULL, 'reader: cannot DELETE messages');
 RESET ROLE;
+
+-- the definer-rights triggers refuse a table of the same name elsewhere: a
+-- reader may attach them (it may execute every jobtrack function, and
+-- create temporary tables), and must not run them as the owner that way
+SELECT jobtrack.add_message(jobtrack.job('mx-1'), 'kept') \g /dev/null
+SELECT count(*) AS messages_before FROM jobtrack.job_message \gset
+SELECT cmp_ok(:messages_before::bigint, '>', 0::bigint, 'there are messages a forged trigger could delete');
+SET ROLE jt_tap_reader;
+SELECT lives_ok($$CREATE TEMP TABLE job_status (id bigint);
+	CREATE TRIGGER forged AFTER DELETE ON job_status REFERENCING OLD TABLE AS gone
+		FOR EACH STATEMENT EXECUTE FUNCTION jobtrack_internal.job_status_deleted();
+	INSERT INTO job_status SELECT id FROM jobtrack.job_status$$,
+	'reader: attaches the deleted-job trigger to a temporary table named job_status');
+SELECT throws_ok($$DELETE FROM pg_temp.job_status$$, '42501', NULL,
+	'reader: the deleted-job trigger refuses to run on it');
+SELECT lives_ok($$CREATE TEMP TABLE job_message (job_id bigint, owner name);
+	CREATE TRIGGER forged BEFORE INSERT ON job_message
+		FOR EACH ROW EXECUTE FUNCTION jobtrack_internal.job_child_owner()$$,
+	'reader: attaches the child-owner trigger to a temporary table named job_message');
+SELECT throws_ok(format($$INSERT INTO pg_temp.job_message VALUES (%s, NULL)$$, jobtrack.job('mx-1')), '42501', NULL,
+	'reader: the child-owner trigger refuses to read a job''s owner for it');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM jobtrack.job_message), :messages_before::bigint,
+	'no message was deleted through the forged trigger');
 
 SELECT * FROM finish();
 ROLLBACK;
