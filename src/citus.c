@@ -41,8 +41,10 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -250,7 +252,12 @@ JobtrackReleaseShardsForDrop(void)
 {
 	Oid			extension = get_extension_oid("jobtrack", true);
 
-	if (!OidIsValid(extension))
+	/*
+	 * Only for the owner: anyone else's DROP EXTENSION fails its ownership
+	 * check, and must not first hold the extension's lock while waiting
+	 * for the tables' locks, which would keep the worker from its passes.
+	 */
+	if (!OidIsValid(extension) || !pg_extension_ownercheck(extension, GetUserId()))
 		return;
 
 	/*

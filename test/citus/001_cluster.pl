@@ -307,6 +307,23 @@ sql("SELECT jobtrack.distribute()");
 is(sql("SELECT count(*) FROM jobtrack.job_status"), $jobs + 1, 'distributing again keeps every job');
 is_deeply([ JobtrackTest::event_problems($coord) ], [], 'and every group still has exactly its events');
 
+# DROP EXTENSION by a role that does not own the extension fails at once,
+# even while an application holds a job_status lock: it never holds the
+# extension's lock (which the worker needs for its passes) while it waits
+sql("CREATE ROLE jt_stranger LOGIN;"
+	  . " GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_stranger;"
+	  . " GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status TO jt_stranger;"
+	  . " GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_stranger");
+my $holder = $coord->background_psql('postgres');
+$holder->query_safe('BEGIN; SELECT count(*) FROM jobtrack.job_status');
+my ($drop_rc, $drop_out, $drop_err) = $coord->psql('postgres',
+	"SET statement_timeout = '5s'; DROP EXTENSION jobtrack", extra_params => [ '-U', 'jt_stranger' ]);
+like($drop_err, qr/must be owner of extension jobtrack/,
+	'DROP EXTENSION by a non-owner fails on ownership, without waiting for an application');
+$holder->query_safe('COMMIT');
+$holder->quit;
+sql("DROP OWNED BY jt_stranger; DROP ROLE jt_stranger");
+
 # DROP EXTENSION leaves nothing behind on any node, and CREATE EXTENSION works again
 sql("DROP EXTENSION jobtrack");
 foreach my $node (@nodes)
