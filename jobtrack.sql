@@ -992,13 +992,19 @@ DO $do$
 DECLARE
 	node_group pg_catalog.int8;
 	seq pg_catalog.text;
+	low pg_catalog.int8;
+	high pg_catalog.int8;
+	last pg_catalog.int8;
 BEGIN
 	EXECUTE 'SELECT g.groupid FROM pg_catalog.pg_dist_local_group g' INTO node_group;
+	low := (node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1;
+	high := ((node_group OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
 	FOREACH seq IN ARRAY ARRAY['job_status_id_seq', 'job_message_id_seq', 'job_signal_id_seq'] LOOP
-		EXECUTE pg_catalog.format('ALTER SEQUENCE jobtrack.%I MINVALUE %s MAXVALUE %s START %s RESTART', seq,
-			(node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1,
-			((node_group OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1,
-			(node_group OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.+) 1);
+		-- a node already in its range keeps its place: a restart would hand out its ids again
+		EXECUTE pg_catalog.format('SELECT s.last_value FROM jobtrack.%I s', seq) INTO last;
+		CONTINUE WHEN last OPERATOR(pg_catalog.>=) low AND last OPERATOR(pg_catalog.<=) high;
+		EXECUTE pg_catalog.format('ALTER SEQUENCE jobtrack.%I MINVALUE %s MAXVALUE %s START %s RESTART',
+			seq, low, high, low);
 	END LOOP;
 END
 $do$

@@ -70,6 +70,7 @@ ids-shared @@ jobtrack.sql @@ s/\tPERFORM jobtrack_internal.split_id_ranges\(\);
 drop-leaves-shards @@ src/utility.c @@ s/\t\tJobtrackReleaseShardsForDrop\(\);/\t\t(void) JobtrackReleaseShardsForDrop;/ @@ citus:001_cluster.pl
 forged-trigger-runs @@ jobtrack.sql @@ s/\tIF TG_TABLE_SCHEMA OPERATOR\(pg_catalog.<>\) 'jobtrack' THEN/\tIF false THEN/g @@ pgtap:06_privileges.sql
 stranger-drop-locks @@ src/citus.c @@ s/ \|\| !pg_extension_ownercheck\(extension, GetUserId\(\)\)// @@ citus:001_cluster.pl
+split-restarts @@ jobtrack.sql @@ s/\t\tCONTINUE WHEN last OPERATOR/\t\tCONTINUE WHEN false AND last OPERATOR/ @@ citus:001_cluster.pl
 EOF
 )
 

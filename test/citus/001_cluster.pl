@@ -232,6 +232,15 @@ $w2->safe_psql('postgres', "INSERT INTO jobtrack.job_status (job_type) VALUES ('
 sql("SELECT jobtrack.create_job('coordinator')");
 is(sql("SELECT count(*) = count(DISTINCT id) AND count(*) > 4 FROM jobtrack.job_status"), 't',
 	'job ids never collide across nodes');
+# splitting the ranges again, as after adding a node, moves no node back
+# to the start of its range, where it would hand out its ids a second time
+my $w1_last = $w1->safe_psql('postgres', "SELECT last_value || ':' || is_called FROM jobtrack.job_status_id_seq");
+sql("SELECT jobtrack_internal.split_id_ranges()");
+is($w1->safe_psql('postgres', "SELECT last_value || ':' || is_called FROM jobtrack.job_status_id_seq"), $w1_last,
+	'split_id_ranges() again leaves a worker node where it was in its range');
+$w1->safe_psql('postgres', "INSERT INTO jobtrack.job_status (job_type) VALUES ('worker1 again')");
+is(sql("SELECT count(*) = count(DISTINCT id) FROM jobtrack.job_status"), 't',
+	'and its next job takes a new id');
 
 # deleting a job through the coordinator takes its messages and signals along
 my $doomed = sql("SELECT jobtrack.create_job('Doomed')");
