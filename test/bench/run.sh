@@ -370,8 +370,12 @@ check_baseline_shape()
 #          has no live path
 #   shape  the kept, heavier baseline, -M prepared only: lifecycle_shape.sql
 #          on bench_base.job_status, jobtrack.job_status' own shape
-side_kind() { case $1 in live|off) echo jobtrack ;; plain) echo job_plain ;; shape) echo job_status ;; esac; }
-side_script() { case $1 in live|off) echo lifecycle_jobtrack.sql ;; plain) echo lifecycle_plain.sql ;; shape) echo lifecycle_shape.sql ;; esac; }
+#   ceiling  the plain baseline with its three progress updates replaced
+#          by trivial reads (lifecycle_ceiling.sql): the most a live path
+#          can reach, in throughput and in WAL, while writing the same rows
+#          and indexes as the baseline for the rest; with a live path only
+side_kind() { case $1 in live|off) echo jobtrack ;; plain|ceiling) echo job_plain ;; shape) echo job_status ;; esac; }
+side_script() { case $1 in live|off) echo lifecycle_jobtrack.sql ;; plain) echo lifecycle_plain.sql ;; shape) echo lifecycle_shape.sql ;; ceiling) echo lifecycle_ceiling.sql ;; esac; }
 side_options() { [ "$1" = off ] && [ "$LIVE" = 1 ] && echo "-c jobtrack.live_progress=off"; true; }
 side_name()
 {
@@ -380,6 +384,7 @@ side_name()
 		off) [ "$LIVE" = 1 ] && echo "jobtrack, live_progress off" || echo "jobtrack (no live path)" ;;
 		plain) echo "plain SQL baseline" ;;
 		shape) echo "same-shape baseline" ;;
+		ceiling) echo "plain SQL without its progress writes (the ceiling)" ;;
 	esac
 }
 
@@ -501,7 +506,7 @@ workload_lifecycle()
 	for (( r = 1; r <= ROUNDS; r++ )); do
 		for proto in $PROTOCOLS; do
 			sides=(plain off)
-			[ "$LIVE" = 1 ] && sides=(plain live off)
+			[ "$LIVE" = 1 ] && sides=(plain live off ceiling)
 			[ "$proto" = prepared ] && sides+=(shape)
 			# each round starts one side later, so over the rounds every side
 			# takes every place in the order and drift cancels
@@ -522,7 +527,7 @@ workload_lifecycle()
 				WAL[$side]+=" $(calc "$wl_lsn / $n_tx")"
 				WAL[$side,stat]+=" $(calc "$wl_stat / $n_tx")"
 			done
-			for side in live off shape; do
+			for side in live off shape ceiling; do
 				[ -n "${TPS[$proto,$side,$r]:-}" ] || continue
 				base=${TPS[$proto,plain,$r]}
 				[ "$side" = off ] && [ "$proto" = prepared ] && RATIO[$proto,offshape]+=" $(calc "${TPS[$proto,off,$r]} / ${TPS[$proto,shape,$r]}")"
@@ -531,7 +536,7 @@ workload_lifecycle()
 			done
 		done
 	done
-	local mp ml mo ms rl ro rs
+	local mp ml mo ms mc rl ro rs rc
 	for proto in $PROTOCOLS; do
 		mp=$(perl "$BENCH_DIR/stats.pl" median ${TPS[$proto,plain]})
 		mo=$(perl "$BENCH_DIR/stats.pl" median ${TPS[$proto,off]})
@@ -547,16 +552,22 @@ workload_lifecycle()
 		fi
 		row "1. Lifecycle throughput, -M $proto, $( [ "$LIVE" = 1 ] && echo "live_progress off" || echo "jobtrack as built") (lifecycles/s)" \
 			"$(fmt 1 "$mo")" "$(fmt 1 "$mp")" "$(fmt 2 "$ro")x" "$target_off" "$(verdict "$ro >= 0.8")"
+		if [ -n "${TPS[$proto,ceiling]:-}" ]; then
+			mc=$(perl "$BENCH_DIR/stats.pl" median ${TPS[$proto,ceiling]})
+			rc=$(perl "$BENCH_DIR/stats.pl" median ${RATIO[$proto,ceiling]})
+			row "1. (reference) -M $proto, the ceiling: plain SQL with its progress updates replaced by trivial reads" \
+				"$(fmt 1 "$mc")" "$(fmt 1 "$mp")" "$(fmt 2 "$rc")x" "info: the most live progress can reach" "info"
+		fi
 		if [ -n "${TPS[$proto,shape]:-}" ]; then
 			ms=$(perl "$BENCH_DIR/stats.pl" median ${TPS[$proto,shape]})
 			rs=$(perl "$BENCH_DIR/stats.pl" median ${RATIO[$proto,offshape]})
 			row "1. (kept for scale) -M $proto, $( [ "$LIVE" = 1 ] && echo "live_progress off" || echo "jobtrack") vs the same-shape baseline (jobtrack's columns, fillfactor 85, by hand)" \
 				"$(fmt 1 "$mo")" "$(fmt 1 "$ms")" "$(fmt 2 "$rs")x" "info: extension code vs table shape" "info"
 		fi
-		detail "- workload 1, -M $proto: per-round ratios, live/plain:${RATIO[$proto,live]:- n/a}; off/plain:${RATIO[$proto,off]}${RATIO[$proto,offshape]:+; off/same-shape:${RATIO[$proto,offshape]}}"
+		detail "- workload 1, -M $proto: per-round ratios, live/plain:${RATIO[$proto,live]:- n/a}; ceiling/plain:${RATIO[$proto,ceiling]:- n/a}; off/plain:${RATIO[$proto,off]}${RATIO[$proto,offshape]:+; off/same-shape:${RATIO[$proto,offshape]}}"
 	done
 	# WAL per lifecycle: median over every round of every protocol
-	local wp wlv wo wsh
+	local wp wlv wo wsh wc
 	wp=$(perl "$BENCH_DIR/stats.pl" median ${WAL[plain]})
 	wo=$(perl "$BENCH_DIR/stats.pl" median ${WAL[off]})
 	if [ "$LIVE" = 1 ]; then
@@ -566,6 +577,11 @@ workload_lifecycle()
 		row "1b. WAL bytes per lifecycle, live progress" "n/a (no live path in this build)" "$(fmt 0 "$wp")" "-" "<= 0.6x" "n/a"
 	fi
 	row "1b. WAL bytes per lifecycle, $( [ "$LIVE" = 1 ] && echo "live_progress off" || echo "jobtrack as built")" "$(fmt 0 "$wo")" "$(fmt 0 "$wp")" "$(ratio "$wo" "$wp")" "report" "info"
+	if [ -n "${WAL[ceiling]:-}" ]; then
+		wc=$(perl "$BENCH_DIR/stats.pl" median ${WAL[ceiling]})
+		row "1b. (reference) WAL bytes per lifecycle of the ceiling: no progress writes, the same rows and indexes otherwise" \
+			"$(fmt 0 "$wc")" "$(fmt 0 "$wp")" "$(ratio "$wc" "$wp")" "info: the least live progress can write" "info"
+	fi
 	wsh=$(perl "$BENCH_DIR/stats.pl" median ${WAL[shape]:-})
 	detail "- workload 1b: WAL bytes per lifecycle = WAL insert position advanced (pg_current_wal_insert_lsn) from just before pgbench to the end of the worker's drain, over the lifecycles pgbench completed; median over all rounds and protocols. Same-shape baseline: $(fmt 0 "$wsh") B. pg_stat_wal.wal_bytes over the same windows (it lags by the worker's unflushed statistics, reported at most once a second after a pass): plain $(fmt 0 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[plain,stat]})"), $( [ "$LIVE" = 1 ] && echo "live $(fmt 0 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[live,stat]})"), ")off $(fmt 0 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[off,stat]})")"
 	stats1=$(q bench "SELECT checks || ' ' || wakeups || ' ' || events FROM jobtrack.stats")
