@@ -106,7 +106,7 @@ COMMENT ON VIEW jobtrack.live_progress IS 'the live progress of started jobs you
 
 CREATE FUNCTION jobtrack.flush_progress() RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_flush_progress' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.flush_progress() IS 'writes the live progress of this database''s started jobs to their rows now, as the worker does once per jobtrack.live_flush_interval; returns the rows written';
 
 CREATE OR REPLACE FUNCTION jobtrack.for_job(job_type pg_catalog.text) RETURNS SETOF jobtrack.job_status
@@ -243,7 +243,7 @@ COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events afte
 
 CREATE FUNCTION jobtrack.recount_groups(group_id pg_catalog.int8 DEFAULT NULL) RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_recount_groups' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) IS 'counts a group''s jobs afresh (every group''s for NULL), for changes no trigger saw, and evaluates it; returns the events raised';
 
 
@@ -349,6 +349,15 @@ REVOKE ALL ON SCHEMA jobtrack_internal FROM PUBLIC;
 REVOKE ALL ON jobtrack.group_overview, jobtrack.running_jobs FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobtrack_internal.short_duration(pg_catalog.int8), jobtrack_internal.text_bar(pg_catalog.int4) FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) FROM PUBLIC;
+
+/*
+ * The evaluator's and housekeeping's statements are short and run many
+ * times a second; JIT compilation, which a large drained change log's
+ * estimate can trigger, costs each of them tens of milliseconds.
+ */
+ALTER FUNCTION jobtrack.check_groups() SET jit = off;
+ALTER FUNCTION jobtrack.update_status_running(pg_catalog.int8) SET jit = off;
+ALTER FUNCTION jobtrack.run_maintenance() SET jit = off;
 REVOKE ALL ON FUNCTION jobtrack.job(pg_catalog.text) FROM PUBLIC;
 
 /*

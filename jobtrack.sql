@@ -622,7 +622,7 @@ COMMENT ON VIEW jobtrack.live_progress IS 'the live progress of started jobs you
 
 CREATE FUNCTION jobtrack.flush_progress() RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_flush_progress' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.flush_progress() IS 'writes the live progress of this database''s started jobs to their rows now, as the worker does once per jobtrack.live_flush_interval; returns the rows written';
 
 CREATE FUNCTION jobtrack.for_job(job_type pg_catalog.text) RETURNS SETOF jobtrack.job_status
@@ -807,19 +807,25 @@ CREATE FUNCTION jobtrack.group_id(title pg_catalog.text) RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_group_id' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION jobtrack.group_id(pg_catalog.text) IS 'the id of the group with this title, created if it does not exist';
 
+/*
+ * The evaluator's and housekeeping's functions run without JIT: their
+ * statements are short, but a drained change log full of dead rows can
+ * lift an estimate over jit_above_cost, and compiling costs each call
+ * tens of milliseconds.  The worker turns JIT off for itself too.
+ */
 CREATE FUNCTION jobtrack.update_status_running(group_id pg_catalog.int8) RETURNS jobtrack.group_status
 	AS 'MODULE_PATHNAME', 'jobtrack_update_status_running' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.update_status_running(pg_catalog.int8) IS 'marks a pending group running now and raises group.started; runs as the extension owner because it writes events';
 
 CREATE FUNCTION jobtrack.check_groups() RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_check_groups' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.check_groups() IS 'evaluates the groups that are due and returns how many events it raised; runs as the extension owner so that row-level security never hides jobs from it';
 
 CREATE FUNCTION jobtrack.recount_groups(group_id pg_catalog.int8 DEFAULT NULL) RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_recount_groups' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) IS 'counts a group''s jobs afresh (every group''s for NULL), for changes no trigger saw, and evaluates it; returns the events raised';
 
 CREATE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT 0) RETURNS SETOF jobtrack.group_event
@@ -836,7 +842,7 @@ COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events afte
 
 CREATE FUNCTION jobtrack.run_maintenance() RETURNS pg_catalog.int8
 	AS 'MODULE_PATHNAME', 'jobtrack_run_maintenance' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
 COMMENT ON FUNCTION jobtrack.run_maintenance() IS 'promotes due delayed jobs, marks stuck jobs and deletes expired finished ones; returns the number of jobs changed';
 
 CREATE FUNCTION jobtrack_internal.worker_stats(

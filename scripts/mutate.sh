@@ -70,6 +70,8 @@ ids-shared @@ jobtrack.sql @@ s/\tPERFORM jobtrack_internal.split_id_ranges\(\);
 drop-leaves-shards @@ src/utility.c @@ s/\t\tJobtrackReleaseShardsForDrop\(\);/\t\t(void) JobtrackReleaseShardsForDrop;/ @@ citus:001_cluster.pl
 forged-trigger-runs @@ jobtrack.sql @@ s/\tIF TG_TABLE_SCHEMA OPERATOR\(pg_catalog.<>\) 'jobtrack' THEN/\tIF false THEN/g @@ pgtap:06_privileges.sql
 stranger-drop-locks @@ src/citus.c @@ s/ \|\| !pg_extension_ownercheck\(extension, GetUserId\(\)\)// @@ citus:001_cluster.pl
+worker-jit @@ src/worker.c @@ s/\tSetConfigOption\("jit", "off", PGC_SUSET, PGC_S_OVERRIDE\);\n// @@ tap:024_no_jit.pl
+check-groups-jit @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp) SET jit = off;/$1;/ @@ tap:024_no_jit.pl
 split-restarts @@ jobtrack.sql @@ s/\t\tCONTINUE WHEN last OPERATOR/\t\tCONTINUE WHEN false AND last OPERATOR/ @@ citus:001_cluster.pl
 EOF
 )

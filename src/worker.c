@@ -277,6 +277,12 @@ JobtrackWorkerMain(Datum main_arg)
 
 	/* a pass that raises no event may commit lazily; check_groups() upgrades it */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/*
+	 * No JIT: a pass's statements are short, but a drained change log full
+	 * of dead rows can make a plan's estimate cross jit_above_cost, and
+	 * compiling then costs each pass tens of milliseconds.
+	 */
+	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	/* the evaluator needs READ COMMITTED and writes, whatever the defaults say */
 	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
