@@ -111,27 +111,32 @@ static SavedQuery event_retention_query = {
 };
 
 /*
- * A group goes once it has no job left, none on its way (a change not yet
- * evaluated), and no event and no creation within the retention.  Groups a
- * pass is evaluating are skipped, never waited for.
+ * A group goes once it has no job left (no_jobs says how that is known),
+ * none on its way (a change not yet evaluated), and no event and no
+ * creation within the retention.  Groups a pass is evaluating are skipped,
+ * never waited for.
  */
+#define GROUP_RETENTION_SQL(no_jobs) \
+	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g" \
+	"   WHERE g.created_at OPERATOR(pg_catalog.<)" \
+	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))" \
+	"   AND " no_jobs \
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)" \
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id" \
+	"    AND e.created_at OPERATOR(pg_catalog.>=)" \
+	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))" \
+	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED)," \
+	" c AS (DELETE FROM jobtrack.group_count WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))," \
+	" f AS (DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))" \
+	" DELETE FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)"
+
+/* one server: no job row of the group is visible */
 static SavedQuery group_retention_query = {
-	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g"
-	"   WHERE g.created_at OPERATOR(pg_catalog.<)"
-	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.group_id OPERATOR(pg_catalog.=) g.id)"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id"
-	"    AND e.created_at OPERATOR(pg_catalog.>=)"
-	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))"
-	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED),"
-	" c AS (DELETE FROM jobtrack.group_count WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
-	" f AS (DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
-	" DELETE FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)",
+	GROUP_RETENTION_SQL("NOT EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.group_id OPERATOR(pg_catalog.=) g.id)"),
 	1, {FLOAT8OID}, false
 };
 
-/* the same on a Citus coordinator */
+/* housekeeping on a Citus coordinator, where Citus locks no row of a multi-shard subquery */
 static SavedQuery citus_promote_delayed_query = {
 	"UPDATE jobtrack.job_status SET status = 'queued'"
 	" WHERE status OPERATOR(pg_catalog.=) 'delayed' AND available_at OPERATOR(pg_catalog.<=) pg_catalog.now()",
@@ -160,22 +165,15 @@ static SavedQuery citus_retention_query = {
 	1, {FLOAT8OID}, false
 };
 
+/*
+ * A Citus coordinator, whose jobs sit in shards on the worker nodes: the
+ * group's counts, which the evaluator keeps exact, are all zero
+ */
 static SavedQuery citus_group_retention_query = {
-	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g"
-	"   WHERE g.created_at OPERATOR(pg_catalog.<)"
-	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id"
-	"    AND n.queued OPERATOR(pg_catalog.+) n.delayed OPERATOR(pg_catalog.+) n.started"
-	"     OPERATOR(pg_catalog.+) n.paused OPERATOR(pg_catalog.+) n.stuck OPERATOR(pg_catalog.+) n.succeeded"
-	"     OPERATOR(pg_catalog.+) n.failed OPERATOR(pg_catalog.+) n.cancelled OPERATOR(pg_catalog.>) 0)"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id"
-	"    AND e.created_at OPERATOR(pg_catalog.>=)"
-	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))"
-	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED),"
-	" c AS (DELETE FROM jobtrack.group_count WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)),"
-	" f AS (DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))"
-	" DELETE FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)",
+	GROUP_RETENTION_SQL("NOT EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id"
+						"    AND n.queued OPERATOR(pg_catalog.+) n.delayed OPERATOR(pg_catalog.+) n.started"
+						"     OPERATOR(pg_catalog.+) n.paused OPERATOR(pg_catalog.+) n.stuck OPERATOR(pg_catalog.+) n.succeeded"
+						"     OPERATOR(pg_catalog.+) n.failed OPERATOR(pg_catalog.+) n.cancelled OPERATOR(pg_catalog.>) 0)"),
 	1, {FLOAT8OID}, false
 };
 
