@@ -398,14 +398,30 @@ wal_delta()
 	q bench "SELECT pg_wal_lsn_diff('${b% *}', '${a% *}')::bigint || ' ' || (${b#* } - ${a#* })::bigint"
 }
 
+# wal_records BEFORE AFTER LIFECYCLES: the WAL records written between two
+# wal_now readings, per lifecycle, from pg_waldump --stats=record: prints
+# the total, then each kind of record with at least 0.05 per lifecycle as
+# "Rmgr/TYPE:n", most frequent first.  It tells which writes a side adds,
+# which the byte counts alone do not.
+wal_records()
+{
+	local a=$1 b=$2 n=$3
+	runuser -u postgres -- "$PGBIN/pg_waldump" -p "$DATA/pg_wal" -s "${a% *}" -e "${b% *}" \
+		--stats=record 2> /dev/null |
+		awk -v n="$n" '$1 ~ /^[A-Za-z0-9]+\/[A-Za-z0-9_+]+$/ && $2 ~ /^[0-9]+$/ { print $2, $1 }' |
+		sort -rn | awk -v n="$n" '{ total += $1; if ($1 / n >= 0.05) kinds = kinds sprintf(" %s:%.1f", $2, $1 / n) }
+			END { if (NR) printf "%.1f%s\n", total / n, kinds }'
+}
+
 # lifecycle_round SIDE PROTOCOL ROUND [PERF_TAG]: one timed round of
-# workload 1; prints "tps lifecycles wal_lsn_bytes wal_stat_bytes".  The WAL
+# workload 1; prints "tps lifecycles wal_lsn_bytes wal_stat_bytes
+# wal_records_per_lifecycle".  The WAL
 # window runs from just before pgbench to the end of the worker's drain,
 # so a jobtrack side pays for its worker.  With PERF_TAG the server
 # processes are recorded with perf record -g (an extra, untimed round).
 lifecycle_round()
 {
-	local side=$1 proto=$2 r=$3 perf=${4:-} kind batches out backlog cpu0 cpu1 w0 w1 wal perf_pid=
+	local side=$1 proto=$2 r=$3 perf=${4:-} kind batches out backlog cpu0 cpu1 w0 w1 wal records perf_pid=
 	kind=$(side_kind "$side")
 	batches=$(make_batches "$kind" $(( CLIENTS * GROUPS_PER_CLIENT )) "w1-$proto-$r-$side${perf:+-perf}") || return 1
 	drain_backlog > /dev/null || return 1
@@ -427,12 +443,14 @@ lifecycle_round()
 	w1=$(wal_now) || return 1
 	[ -n "$perf_pid" ] && perf_stop
 	wal=$(wal_delta "$w0" "$w1") || return 1
+	records=$(wal_records "$w0" "$w1" "${out#* }")
+	detail "- workload 1, round $r, -M $proto, $(side_name "$side"): WAL records per lifecycle ${records:-n/a (pg_waldump failed)}"
 	if [ "$kind" = jobtrack ]; then
 		detail "- workload 1, round $r, -M $proto, $(side_name "$side"): $(fmt 1 "${out% *}") lifecycles/s, WAL $(( ${wal% *} / ${out#* } )) B/lifecycle (pg_stat_wal $(( ${wal#* } / ${out#* } ))); the worker used $(fmt 0 "$(calc "100 * (${cpu1:-0} - ${cpu0:-0}) / $(getconf CLK_TCK) / $DURATION")") % of one core; its backlog at the end: ${backlog% *} changes, drained in ${backlog#* } ms"
 	else
 		detail "- workload 1, round $r, -M $proto, $(side_name "$side"): $(fmt 1 "${out% *}") lifecycles/s, WAL $(( ${wal% *} / ${out#* } )) B/lifecycle (pg_stat_wal $(( ${wal#* } / ${out#* } )))"
 	fi
-	echo "$out $wal"
+	echo "$out $wal ${records%% *}"
 }
 
 # perf_start TAG: in the background, waits until pgbench's sessions are
@@ -499,7 +517,7 @@ perf_rounds()
 workload_lifecycle()
 {
 	local target_live=">= 1.5x (aim 1.8x)" target_off=">= 0.8x"
-	local r proto side out tps n_tx wl_lsn wl_stat sides n i order base stats0 stats1
+	local r proto side out tps n_tx wl_lsn wl_stat wl_rec sides n i order base stats0 stats1
 	local -A TPS WAL RATIO
 	log "workload 1: lifecycle throughput, -M ${PROTOCOLS// /, -M }, $ROUNDS round(s) of ${DURATION}s per side$( [ "$LIVE" = 1 ] || echo ", no live path in this build")"
 	stats0=$(q bench "SELECT checks || ' ' || wakeups || ' ' || events FROM jobtrack.stats")
@@ -520,12 +538,13 @@ workload_lifecycle()
 					failed "1. Lifecycle throughput, -M $proto" "$target_off" "round $r of side $side did not run"
 					return 1
 				}
-				read -r tps n_tx wl_lsn wl_stat <<< "$out"
+				read -r tps n_tx wl_lsn wl_stat wl_rec <<< "$out"
 				log "  round $r -M $proto $side: $tps lifecycles/s, $(( wl_lsn / n_tx )) WAL bytes/lifecycle"
 				TPS[$proto,$side]+=" $tps"
 				TPS[$proto,$side,$r]=$tps
 				WAL[$side]+=" $(calc "$wl_lsn / $n_tx")"
 				WAL[$side,stat]+=" $(calc "$wl_stat / $n_tx")"
+				[ -n "$wl_rec" ] && WAL[$side,rec]+=" $wl_rec"
 			done
 			for side in live off shape ceiling; do
 				[ -n "${TPS[$proto,$side,$r]:-}" ] || continue
@@ -567,7 +586,8 @@ workload_lifecycle()
 		detail "- workload 1, -M $proto: per-round ratios, live/plain:${RATIO[$proto,live]:- n/a}; ceiling/plain:${RATIO[$proto,ceiling]:- n/a}; off/plain:${RATIO[$proto,off]}${RATIO[$proto,offshape]:+; off/same-shape:${RATIO[$proto,offshape]}}"
 	done
 	# WAL per lifecycle: median over every round of every protocol
-	local wp wlv wo wsh wc
+	local wp wlv wo wsh wc wal_side=off
+	[ "$LIVE" = 1 ] && wal_side=live
 	wp=$(perl "$BENCH_DIR/stats.pl" median ${WAL[plain]})
 	wo=$(perl "$BENCH_DIR/stats.pl" median ${WAL[off]})
 	if [ "$LIVE" = 1 ]; then
@@ -581,6 +601,13 @@ workload_lifecycle()
 		wc=$(perl "$BENCH_DIR/stats.pl" median ${WAL[ceiling]})
 		row "1b. (reference) WAL bytes per lifecycle of the ceiling: no progress writes, the same rows and indexes otherwise" \
 			"$(fmt 0 "$wc")" "$(fmt 0 "$wp")" "$(ratio "$wc" "$wp")" "info: the least live progress can write" "info"
+	fi
+	if [ -n "${WAL[plain,rec]:-}" ] && [ -n "${WAL[$wal_side,rec]:-}" ]; then
+		local rp rj
+		rp=$(perl "$BENCH_DIR/stats.pl" median ${WAL[plain,rec]})
+		rj=$(perl "$BENCH_DIR/stats.pl" median ${WAL[$wal_side,rec]})
+		row "1b. (reference) WAL records per lifecycle (pg_waldump), $(side_name "$wal_side")$( [ -n "${WAL[ceiling,rec]:-}" ] && echo "; the ceiling $(fmt 1 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[ceiling,rec]})")")" \
+			"$(fmt 1 "$rj")" "$(fmt 1 "$rp")" "$(ratio "$rj" "$rp")" "info: what each side writes, by kind in the details" "info"
 	fi
 	wsh=$(perl "$BENCH_DIR/stats.pl" median ${WAL[shape]:-})
 	detail "- workload 1b: WAL bytes per lifecycle = WAL insert position advanced (pg_current_wal_insert_lsn) from just before pgbench to the end of the worker's drain, over the lifecycles pgbench completed; median over all rounds and protocols. Same-shape baseline: $(fmt 0 "$wsh") B. pg_stat_wal.wal_bytes over the same windows (it lags by the worker's unflushed statistics, reported at most once a second after a pass): plain $(fmt 0 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[plain,stat]})"), $( [ "$LIVE" = 1 ] && echo "live $(fmt 0 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[live,stat]})"), ")off $(fmt 0 "$(perl "$BENCH_DIR/stats.pl" median ${WAL[off,stat]})")"
