@@ -39,6 +39,7 @@
 #include "group_change.h"
 #include "job_guard.h"
 #include "job_record.h"
+#include "live.h"
 #include "spi_util.h"
 #include "status.h"
 
@@ -242,5 +243,7 @@ jobtrack_job_status_truncated(PG_FUNCTION_ARGS)
 	for (i = 0; i < (int) lengthof(truncated_queries); i++)
 		(void) RunAsExtensionOwner(&truncated_queries[i], NULL, NULL);
 	SPI_finish();
+	/* the jobs are gone, and RESTART IDENTITY hands their ids out again */
+	LiveForgetDatabaseAtCommit(MyDatabaseId);
 	return PointerGetDatum(NULL);
 }

@@ -108,12 +108,14 @@ typedef struct LiveShared
 typedef enum LiveActionKind
 {
 	LIVE_FORGET,				/* remove the slot if not written since */
-	LIVE_STORED					/* the slot's values up to version are stored */
+	LIVE_STORED,				/* the slot's values up to version are stored */
+	LIVE_FORGET_DATABASE		/* remove every slot of database dbid */
 } LiveActionKind;
 
 typedef struct LiveAction
 {
 	int64		job_id;
+	Oid			dbid;			/* LIVE_FORGET_DATABASE only */
 	uint32		version;
 	LiveActionKind kind;
 	SubTransactionId subid;
@@ -208,15 +210,37 @@ LiveAnySlots(void)
 bool
 LivePathOpen(void)
 {
-	Oid			relid;
-
 	if (live_table == NULL || !jobtrack_live_progress || RecoveryInProgress() ||
-		!JobtrackDatabaseServed(MyDatabaseId) || !JobtrackSchemaHasLive() ||
-		JobtrackNodeRole() != JOBTRACK_LOCAL)
+		XactReadOnly || !JobtrackDatabaseServed(MyDatabaseId) ||
+		!JobtrackSchemaHasLive() || JobtrackNodeRole() != JOBTRACK_LOCAL)
 		return false;
-	relid = JobtrackRelid("job_status");
-	return pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
+	return LiveCallerSeesAllJobs(ACL_UPDATE);
+}
+
+/*
+ * LiveCallerSeesAllJobs says whether the current user has the privilege
+ * mode on job_status with no row-level security in its way: what a caller
+ * needs to read or write slots, which do not know whose job they hold.
+ */
+bool
+LiveCallerSeesAllJobs(AclMode mode)
+{
+	Oid			relid = JobtrackRelid("job_status");
+
+	return pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK &&
 		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED;
+}
+
+/*
+ * LiveReadAllowed says whether the caller may read slots.  A caller that
+ * row-level security filters, or that may not read job_status at all,
+ * reads the stored values only, which is what it sees of its own jobs
+ * anyway (its writes go to the rows).
+ */
+bool
+LiveReadAllowed(void)
+{
+	return LiveCallerSeesAllJobs(ACL_SELECT);
 }
 
 /*
@@ -353,6 +377,7 @@ AddAction(int64 job_id, uint32 version, LiveActionKind kind)
 		action_space = space;
 	}
 	actions[action_count].job_id = job_id;
+	actions[action_count].dbid = MyDatabaseId;
 	actions[action_count].version = version;
 	actions[action_count].kind = kind;
 	actions[action_count].subid = GetCurrentSubTransactionId();
@@ -369,6 +394,46 @@ LiveForgetAtCommit(int64 job_id, uint32 version)
 	AddAction(job_id, version, LIVE_FORGET);
 }
 
+/*
+ * LiveForgetDatabaseAtCommit removes every slot of a database when this
+ * transaction commits: its jobs are gone (DROP DATABASE, DROP EXTENSION,
+ * TRUNCATE), and ids handed out again must not find their old slots.
+ */
+void
+LiveForgetDatabaseAtCommit(Oid dbid)
+{
+	if (live_table == NULL)
+		return;
+	AddAction(0, 0, LIVE_FORGET_DATABASE);
+	actions[action_count - 1].dbid = dbid;
+}
+
+/* ForgetDatabase removes every slot of a database, after the commit. */
+static void
+ForgetDatabase(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	LiveSlot   *slot;
+	int			i;
+
+	for (i = 0; i < LIVE_PARTITIONS; i++)
+		LWLockAcquire(&live_locks[i].lock, LW_EXCLUSIVE);
+	hash_seq_init(&status, live_table);
+	while ((slot = hash_seq_search(&status)) != NULL)
+	{
+		LiveKey		key = slot->key;
+
+		if (key.dbid != dbid)
+			continue;
+
+		/* dynahash allows removing the element just returned */
+		hash_search(live_table, &key, HASH_REMOVE, NULL);
+		pg_atomic_fetch_sub_u32(&live_shared->used, 1);
+	}
+	for (i = LIVE_PARTITIONS - 1; i >= 0; i--)
+		LWLockRelease(&live_locks[i].lock);
+}
+
 /* ApplyAction does one queued action, after the commit. */
 static void
 ApplyAction(const LiveAction *action)
@@ -378,6 +443,11 @@ ApplyAction(const LiveAction *action)
 	LWLock	   *lock;
 	LiveSlot   *slot;
 
+	if (action->kind == LIVE_FORGET_DATABASE)
+	{
+		ForgetDatabase(action->dbid);
+		return;
+	}
 	lock = LockSlot(action->job_id, LW_EXCLUSIVE, &key, &hash);
 	slot = hash_search_with_hash_value(live_table, &key, hash, HASH_FIND, NULL);
 	if (slot != NULL && action->kind == LIVE_STORED)
@@ -403,6 +473,18 @@ LiveAtTransactionEnd(XactEvent event, void *arg)
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 		for (i = 0; i < action_count; i++)
 			ApplyAction(&actions[i]);
+
+	/*
+	 * A prepared transaction commits in a backend that knows nothing of it,
+	 * so the slots its changes forget are forgotten now: were one kept, its
+	 * values would later overwrite what the transaction wrote.  Should it
+	 * roll back instead, the job keeps its stored values, as after a crash.
+	 * A flush's "stored" marks wait for a commit that may never come.
+	 */
+	if (event == XACT_EVENT_PREPARE)
+		for (i = 0; i < action_count; i++)
+			if (actions[i].kind != LIVE_STORED)
+				ApplyAction(&actions[i]);
 	/* the array lives in TopTransactionContext, which goes with the transaction */
 	actions = NULL;
 	action_count = 0;
@@ -629,19 +711,25 @@ LiveFlush(void)
 
 	if (!LiveAnySlots())
 		return 0;
+
+	/*
+	 * The lock comes before the slots are copied: a flush that waited for
+	 * it with copies in hand would write them over whatever committed
+	 * meanwhile.  It also waits for a distribute() under way (citus.c), so
+	 * that the layout read below is the one the flush runs on.
+	 */
+	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
 	sweep = ++flushes % LIVE_SWEEP_EVERY == 0;
 	items = palloc(LIVE_FLUSH_BATCH * sizeof(FlushItem));
 	n = CollectSlots(items, sweep);
 	if (n == 0)
 		return 0;
 	/*
-	 * Where jobtrack was distributed since (citus.c), distribute() wrote
-	 * the slots to the rows first, and no slot is written any more: the
-	 * ones left are forgotten rather than flushed through a statement Citus
-	 * cannot run on sharded rows.  The lock waits for a distribute() under
-	 * way, so that the layout read is the one the flush runs on.
+	 * Where jobtrack was distributed since, distribute() wrote the slots to
+	 * the rows first, and no slot is written any more: the ones left are
+	 * forgotten rather than flushed through a statement Citus cannot run
+	 * on sharded rows.
 	 */
-	LockRelationOid(JobtrackRelid("job_status"), RowExclusiveLock);
 	if (JobtrackNodeRole() != JOBTRACK_LOCAL)
 	{
 		for (i = 0; i < (uint64) n; i++)
@@ -684,7 +772,7 @@ jobtrack_live_slot_list(PG_FUNCTION_ARGS)
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (live_table == NULL)
+	if (live_table == NULL || !LiveReadAllowed())
 		return (Datum) 0;
 	items = palloc(LIVE_FLUSH_BATCH * sizeof(FlushItem));
 	n = CollectSlots(items, true);

@@ -16,6 +16,7 @@
 
 #include "postgres.h"
 
+#include "utils/acl.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -41,9 +42,12 @@ extern bool LiveSetPercentage(int64 job_id, Numeric percentage);
 extern bool LiveSetCount(int64 job_id, int64 current, int64 total, Numeric percentage);
 extern bool LiveHeartbeat(int64 job_id);
 extern bool LivePathOpen(void);
+extern bool LiveReadAllowed(void);
+extern bool LiveCallerSeesAllJobs(AclMode mode);
 extern bool LiveAnySlots(void);
 extern bool LiveLookup(int64 job_id, LiveValues *values);
 extern void LiveForgetAtCommit(int64 job_id, uint32 version);
+extern void LiveForgetDatabaseAtCommit(Oid dbid);
 extern bool LiveFlushing(void);
 extern int	LiveFlush(void);
 extern void LiveFigures(int64 *used, int64 *capacity, int64 *full);

@@ -24,15 +24,19 @@
 #include "fmgr.h"
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "live.h"
+#include "spi_util.h"
 #include "status.h"
 
 /*
  * LiveRow finds the live values of the job named by arguments 0 (id) and
- * 1 (status); false when the stored value (argument 2) stands.
+ * 1 (status); false when the stored value (argument 2) stands, which it
+ * does for a caller that may not read slots.  The functions take any id,
+ * so the row the caller passes proves nothing.
  */
 static bool
 LiveRow(FunctionCallInfo fcinfo, LiveValues *live)
@@ -40,7 +44,7 @@ LiveRow(FunctionCallInfo fcinfo, LiveValues *live)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) ||
 		JobStatusFromDatum(PG_GETARG_DATUM(1)) != JOB_STARTED)
 		return false;
-	return LiveLookup(PG_GETARG_INT64(0), live);
+	return LiveLookup(PG_GETARG_INT64(0), live) && LiveReadAllowed();
 }
 
 /* StoredValue returns argument 2, the stored value. */
@@ -99,15 +103,31 @@ jobtrack_live_heartbeat(PG_FUNCTION_ARGS)
 	RETURN_STORED();
 }
 
-/* SQL-callable: jobtrack.flush_progress(), the worker's flush on request */
+/*
+ * SQL-callable: jobtrack.flush_progress(), the worker's flush on request,
+ * run as the extension's owner.  It locks every row it writes until the
+ * caller's transaction ends, so only a caller that could lock those rows
+ * itself may ask: one with UPDATE on job_status and no row-level security.
+ */
 PG_FUNCTION_INFO_V1(jobtrack_flush_progress);
 Datum
 jobtrack_flush_progress(PG_FUNCTION_ARGS)
 {
+	Oid			save_userid;
+	int			save_sec_context;
 	int			written;
 
+	if (!LiveCallerSeesAllJobs(ACL_UPDATE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to flush live progress"),
+				 errdetail("The flush locks and writes the rows of every started job, which needs UPDATE on jobtrack.job_status with no row-level security applying."),
+				 errhint("The worker flushes once per jobtrack.live_flush_interval.")));
 	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(JobtrackOwner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	written = LiveFlush();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
 	PG_RETURN_INT32(written);
 }

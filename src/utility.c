@@ -40,6 +40,7 @@
 #include "utils/acl.h"
 
 #include "citus.h"
+#include "live.h"
 #include "utility.h"
 #include "wakeup.h"
 
@@ -152,7 +153,11 @@ NoteAfter(Node *parsetree)
 			 strcmp(((CreateExtensionStmt *) parsetree)->extname, "jobtrack") == 0)
 		JobtrackPokeLauncherAtCommit();
 	else if (IsA(parsetree, DropStmt) && DropsJobtrack((DropStmt *) parsetree))
+	{
 		WakeWorkerAtCommit(true);
+		/* a new CREATE EXTENSION hands out the same job ids again */
+		LiveForgetDatabaseAtCommit(MyDatabaseId);
+	}
 }
 
 /* JobtrackProcessUtility is the hook: note, run the statement, note. */
@@ -162,8 +167,11 @@ JobtrackProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 					   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
+	Oid			dropped = InvalidOid;
 
 	PauseIfOwner(parsetree);
+	if (IsA(parsetree, DropdbStmt))
+		dropped = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
 	if (IsA(parsetree, DropStmt) && DropsJobtrack((DropStmt *) parsetree))
 		JobtrackReleaseShardsForDrop();
 	if (prev_process_utility_hook)
@@ -173,6 +181,9 @@ JobtrackProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnl
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 								queryEnv, dest, qc);
 	NoteAfter(parsetree);
+	/* the live slots of a dropped database would hold their places for good */
+	if (OidIsValid(dropped))
+		LiveForgetDatabaseAtCommit(dropped);
 }
 
 /* JobtrackInstallUtilityHook installs the hook; called from _PG_init while preloading. */

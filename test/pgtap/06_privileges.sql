@@ -51,8 +51,8 @@ SELECT is_empty($$
 	   AND p.oid NOT IN ('jobtrack.check_groups()'::regprocedure, 'jobtrack.update_status_running(bigint)'::regprocedure,
 						 'jobtrack.run_maintenance()'::regprocedure, 'jobtrack_internal.job_status_deleted()'::regprocedure,
 						 'jobtrack_internal.check_event_horizon(bigint)'::regprocedure, 'jobtrack.recount_groups(bigint)'::regprocedure,
-						 'jobtrack.flush_progress()'::regprocedure, 'jobtrack_internal.job_child_owner()'::regprocedure)
-	$$, 'only the evaluators, maintenance, the flush, the deleted-job and child-owner triggers and the event horizon check are SECURITY DEFINER');
+						 'jobtrack_internal.job_child_owner()'::regprocedure)
+	$$, 'only the evaluators, maintenance, the deleted-job and child-owner triggers and the event horizon check are SECURITY DEFINER');
 SELECT ok((SELECT prosecdef FROM pg_proc WHERE oid = 'jobtrack.check_groups()'::regprocedure),
 	'check_groups() runs with definer rights (RLS never hides jobs from it)');
 

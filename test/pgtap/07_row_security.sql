@@ -1,7 +1,7 @@
 -- 07_row_security.sql: with the row-level security switch on, a role sees
 -- and changes only the jobs it owns, and the evaluator still sees them all.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 -- the switch of README.md "Row-level security"
 ALTER TABLE jobtrack.job_status ENABLE ROW LEVEL SECURITY;
@@ -47,6 +47,8 @@ SELECT results_eq(format('WITH u AS (UPDATE jobtrack.job_status SET percentage =
 	ARRAY[0::bigint], 'a plain UPDATE of B''s job changes 0 rows');
 SELECT throws_ok('INSERT INTO jobtrack.job_status (job_type, owner) VALUES (''Forged'', ''jt_rls_b'')', '42501', NULL,
 	'an insert with owner = B fails WITH CHECK');
+SELECT throws_ok('SELECT jobtrack.flush_progress()', '42501', 'permission denied to flush live progress',
+	'A may not flush live progress: the flush locks B''s rows too');
 RESET ROLE;
 
 -- the evaluator counts B's running job: A's finished job does not complete the group

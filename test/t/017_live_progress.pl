@@ -20,7 +20,8 @@ use JobtrackTest;
 
 # a long flush interval: anything the rows show early came another way
 my $node = JobtrackTest::new_node('live',
-	extra_conf => "jobtrack.live_slots = 4\njobtrack.live_flush_interval = '1h'\njobtrack.check_interval = '1h'\n");
+	extra_conf => "jobtrack.live_slots = 4\njobtrack.live_flush_interval = '1h'\njobtrack.check_interval = '1h'\n"
+	  . "max_prepared_transactions = 2\n");
 ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs');
 
 sub sql { return $node->safe_psql('postgres', $_[0]); }
@@ -128,7 +129,34 @@ is(sql("SELECT percentage || ' ' || (SELECT count(*) FROM jobtrack.live_progress
 	'12 0', 'under row-level security the write goes to the row');
 ($rc, $out, $err) = $node->psql('postgres', "SET ROLE live_writer; SELECT jobtrack.set_progress($d, 90)");
 like($err, qr/job $d does not exist/, 'and a role cannot set progress on a job its policy hides');
+# slots do not know whose job they hold: such a role reads none of them
+my $x = started_job();
+sql("SELECT jobtrack.set_progress($x, 37)");
+is($node->safe_psql('postgres', "SET ROLE live_writer; SELECT count(*) FROM jobtrack_internal.live_slots()"), '0',
+	'under row-level security live_slots() lists no slot, not even through the internal function');
+is($node->safe_psql('postgres',
+		"SET ROLE live_writer; SELECT coalesce(jobtrack_internal.live_percentage($x, 'started', NULL)::text, 'stored')"),
+	'stored', 'and live_percentage() of a job its policy hides gives back the stored value');
+($rc, $out, $err) = $node->psql('postgres', "SET ROLE live_writer; SELECT jobtrack.flush_progress()");
+like($err, qr/permission denied to flush live progress/,
+	'nor may it flush, which would lock rows its policy hides until its transaction ends');
+is(sql("SELECT jobtrack.percentage($x) || ' ' || percentage FROM jobtrack.job_status WHERE id = $x"), '37 0',
+	'the slot is untouched and unflushed');
 sql("ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY");
+
+# --- a read-only transaction writes no progress, live or not
+($rc, $out, $err) = $node->psql('postgres', "BEGIN READ ONLY; SELECT jobtrack.set_progress($x, 55); COMMIT;");
+like($err, qr/read-only transaction/, 'set_progress() in a read-only transaction fails as the row would');
+is(sql("SELECT jobtrack.percentage($x)"), '37', 'and changed nothing');
+
+# --- a prepared transaction's write is not undone by the slot it replaced
+sql("BEGIN; SET LOCAL jobtrack.live_progress = off; SELECT jobtrack.set_progress($x, 60); PREPARE TRANSACTION 'jt_live';");
+sql("COMMIT PREPARED 'jt_live'");
+is(sql("SELECT jobtrack.percentage($x) || ' ' || percentage FROM jobtrack.job_status WHERE id = $x"), '60 60',
+	'after COMMIT PREPARED readers see the prepared write');
+sql("SELECT jobtrack.flush_progress()");
+is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $x"), '60', 'and a flush does not undo it');
+sql("SELECT jobtrack.succeed_job($x)");
 
 # --- stuck detection reads the live heartbeat (the rows are flushed hourly)
 my $e = started_job();
@@ -196,6 +224,31 @@ is(sql("SELECT status FROM jobtrack.job_status WHERE id IN ($g, $h) ORDER BY id"
 	'every committed status survived the crash');
 like(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $g"), qr/^(10|20)$/,
 	'the progress is the last flushed value or newer: at most one interval lost');
+
+# --- jobs that go all at once take their slots with them
+sub slots_used { return sql("SELECT live_slots_used FROM jobtrack.stats"); }
+my $before = slots_used();
+my $t = started_job();
+sql("SELECT jobtrack.set_progress($t, 21)");
+is(slots_used(), $before + 1, 'a slot is taken');
+sql("BEGIN; TRUNCATE jobtrack.job_status CASCADE; ROLLBACK;");
+is(slots_used(), $before + 1, 'a TRUNCATE that rolls back keeps it');
+sql("TRUNCATE jobtrack.job_status RESTART IDENTITY CASCADE");
+is(slots_used(), '0', 'TRUNCATE frees every slot of the database');
+$t = started_job();
+sql("SELECT jobtrack.set_progress($t, 22)");
+sql("DROP EXTENSION jobtrack; CREATE EXTENSION jobtrack;");
+is(slots_used(), '0', 'DROP EXTENSION frees them too');
+sql("CREATE DATABASE live_other");
+$node->safe_psql('live_other', 'CREATE EXTENSION jobtrack');
+ok(JobtrackTest::poll_until(30, sub {
+	sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND datname = 'live_other'") eq '1' }),
+	'a second database gets its worker');
+my $o = $node->safe_psql('live_other', "SELECT jobtrack.create_job('other')");
+$node->safe_psql('live_other', "SELECT jobtrack.start_job($o); SELECT jobtrack.set_progress($o, 5);");
+is(slots_used(), '1', 'its job takes a slot');
+sql("DROP DATABASE live_other WITH (FORCE)");
+is(slots_used(), '0', 'DROP DATABASE frees the slots of the database it drops');
 
 # --- without preloading: the same calls, the same results, through the rows
 my $plain = JobtrackTest::new_node('plain', no_start => 1);
