@@ -63,6 +63,8 @@ SELECT jobtrack.create_group('import 2026-11-23');
 SELECT jobtrack.create_group(NULL);
 SELECT jobtrack.create_group('');
 SELECT jobtrack.create_group('x', time_to_check => '0');
+-- compares equal to 1 second, but added to a date it is 5 days back
+SELECT jobtrack.create_group('x', time_to_check => '-1 year 360 days 1 second');
 SELECT jobtrack.create_group('x', time_to_check => NULL);
 SELECT jobtrack.group_id(NULL);
 SELECT jobtrack.update_status_running(999999);

@@ -263,7 +263,12 @@ static SavedQuery save_counts_query = {
 	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, false
 };
 
-/* changed: the status changed in this pass, so started_at and completed_at follow it */
+/*
+ * changed: the status changed in this pass, so started_at and completed_at
+ * follow it.  The next check is a second away at least, whatever a plain
+ * UPDATE put in time_to_check: a check time in the past would make every
+ * pass due again at once.
+ */
 static SavedQuery save_groups_query = {
 	"UPDATE jobtrack.job_group g SET status = v.status::jobtrack.group_status, run = v.run,"
 	"  started_at = CASE WHEN NOT v.changed THEN g.started_at"
@@ -273,7 +278,8 @@ static SavedQuery save_groups_query = {
 	"  completed_at = CASE WHEN NOT v.changed THEN g.completed_at"
 	"    WHEN v.status OPERATOR(pg_catalog.=) 'completed' THEN $5 ELSE NULL END,"
 	"  checked_at = $5,"
-	"  next_check_at = $5 OPERATOR(pg_catalog.+) g.time_to_check"
+	"  next_check_at = GREATEST($5 OPERATOR(pg_catalog.+) g.time_to_check,"
+	"   $5 OPERATOR(pg_catalog.+) '1 second'::pg_catalog.interval)"
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 	"  pg_catalog.unnest($4)) AS v(id, status, run, changed)"
 	" WHERE g.id OPERATOR(pg_catalog.=) v.id",

@@ -158,22 +158,27 @@ IntervalLiteral(const char *text)
 }
 
 /*
- * CheckTimeToCheck raises unless time_to_check is from 1 second to 1 year:
- * every open group is checked once per its time_to_check, and the next
- * check time must stay a valid timestamp.
+ * CheckTimeToCheck raises unless time_to_check is from 1 second to 1 year,
+ * with no negative part: every open group is checked once per its
+ * time_to_check, and the next check time must stay a valid timestamp in
+ * the future.  Intervals compare a month as 30 days, so '-1 year 360 days
+ * 1 second' equals '1 second', yet added to a date it goes back 5 days.
  */
 static void
 CheckTimeToCheck(FunctionCallInfo fcinfo)
 {
 	Datum		value;
+	Interval   *parts;
 
 	RequireArgument(fcinfo, 2, "time_to_check");
 	value = PG_GETARG_DATUM(2);
-	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, value, IntervalLiteral("1 second"))) < 0 ||
+	parts = DatumGetIntervalP(value);
+	if (parts->month < 0 || parts->day < 0 || parts->time < 0 ||
+		DatumGetInt32(DirectFunctionCall2(interval_cmp, value, IntervalLiteral("1 second"))) < 0 ||
 		DatumGetInt32(DirectFunctionCall2(interval_cmp, value, IntervalLiteral("1 year"))) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("time_to_check must be from 1 second to 1 year"),
+				 errmsg("time_to_check must be from 1 second to 1 year, with no negative part"),
 				 errdetail("Got %s.", DatumGetCString(DirectFunctionCall1(interval_out, value))),
 				 errhint("Every open group is checked once per its time_to_check.")));
 }

@@ -60,6 +60,7 @@
 
 /* how long the worker waits after a flush of live progress failed */
 #define FLUSH_RETRY_MS 60000
+#define WORKER_LOCK_TIMEOUT_MS 5000
 
 /*
  * ExtensionReady is true when jobtrack is created in this database.  It
@@ -78,7 +79,24 @@ ExtensionReady(void)
 	return get_extension_oid("jobtrack", true) == extension;
 }
 
+/*
+ * When the next pass is due: the earliest check of an open group that is
+ * not set aside, or the earliest retry of one that is.  A set-aside group
+ * is not checked until its retry, so its check time stays in the past, and
+ * counting it would make every pass due again at once.
+ */
 static SavedQuery next_due_query = {
+	"SELECT LEAST((SELECT pg_catalog.min(g.next_check_at) FROM jobtrack.job_group g"
+	"   WHERE g.status OPERATOR(pg_catalog.<>) 'completed'"
+	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f"
+	"    WHERE f.group_id OPERATOR(pg_catalog.=) g.id AND f.retry_at OPERATOR(pg_catalog.>) pg_catalog.now())),"
+	"  (SELECT pg_catalog.min(f.retry_at) FROM jobtrack.group_failure f"
+	"   WHERE f.retry_at OPERATOR(pg_catalog.>) pg_catalog.now()))",
+	0, {InvalidOid}, false
+};
+
+/* the same on a 1.1 schema, which sets no group aside */
+static SavedQuery next_due_1_1_query = {
 	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
 	" WHERE status OPERATOR(pg_catalog.<>) 'completed'",
 	0, {InvalidOid}, false
@@ -95,7 +113,7 @@ NextDueGroup(void)
 	bool		isnull;
 	Datum		value;
 
-	RunSavedQuery(&next_due_query, NULL, NULL);
+	RunSavedQuery(JobtrackSchemaIsCurrent() ? &next_due_query : &next_due_1_1_query, NULL, NULL);
 	value = SpiResultDatum(0, 1, &isnull);
 	return isnull ? 0 : DatumGetTimestampTz(value);
 }
@@ -118,19 +136,62 @@ StopNotInstalled(const char *database)
 }
 
 /*
+ * LimitLockWaits bounds, for the rest of the transaction, how long the
+ * worker waits for a lock.  Housekeeping and the flush skip the rows they
+ * can, but a role that may write jobs can still hold what they need (a
+ * message row a deleted job takes with it, or job_status itself through
+ * LOCK TABLE), and while the worker waits, no group event is raised.
+ */
+static void
+LimitLockWaits(void)
+{
+	(void) set_config_option("lock_timeout", CppAsString2(WORKER_LOCK_TIMEOUT_MS), PGC_SUSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * GaveUpOnLock says, with a warning, whether an error was the lock wait
+ * LimitLockWaits bounded; what failed is tried again at its next turn.
+ */
+static bool
+GaveUpOnLock(const ErrorData *edata, const char *what)
+{
+	if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+		return false;
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("jobtrack worker skipped %s: %s", what, edata->message),
+			 errdetail("Another transaction held a lock it needs for more than %d ms.",
+					   WORKER_LOCK_TIMEOUT_MS),
+			 errhint("It is tried again at its next turn; group events go on meanwhile.")));
+	return true;
+}
+
+/* MaintenanceStep is housekeeping, for RunInSubTransaction. */
+static void
+MaintenanceStep(void *arg)
+{
+	RunSavedQuery(&maintenance_query, NULL, NULL);
+}
+
+/*
  * WorkerMaintenance runs run_maintenance() in a transaction of its own, so a
  * round of housekeeping never holds job rows while groups are evaluated.
  */
 static void
 WorkerMaintenance(void)
 {
+	ErrorData  *edata = NULL;
+
 	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.run_maintenance()");
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	LimitLockWaits();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (ExtensionReady())
-		RunSavedQuery(&maintenance_query, NULL, NULL);
+	if (ExtensionReady() && !RunInSubTransaction(MaintenanceStep, NULL, &edata) &&
+		!GaveUpOnLock(edata, "a round of housekeeping"))
+		ReThrowError(edata);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -202,12 +263,21 @@ WorkerFlush(void)
 	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.flush_progress()");
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	LimitLockWaits();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (ExtensionReady() && !RunInSubTransaction(FlushStep, NULL, &edata))
 	{
-		if (!IsDataError(edata))
+		if (GaveUpOnLock(edata, "a flush of live progress"))
+		{
+			ok = false;
+			edata = NULL;
+		}
+		else if (!IsDataError(edata))
 			ReThrowError(edata);
+	}
+	if (edata != NULL)
+	{
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("jobtrack worker could not write live progress to the job rows: %s",

@@ -1,0 +1,102 @@
+
+# Copyright (c) 2026, jobtrack authors
+
+# What a role that may write jobs can put in a group or hold locked neither
+# makes the worker spin nor stops group events:
+#
+# - a group whose time_to_check, written by a plain UPDATE, passes the
+#   table's check but lands in the past when added to a date (an interval
+#   counts a month as 30 days);
+# - a group set aside after its evaluation failed, whose check time has
+#   passed while it waits for its retry;
+# - a message row held locked, which housekeeping must delete with its
+#   finished job: housekeeping gives up after a bounded wait, says so, and
+#   the worker's passes go on.
+#
+# A spinning worker runs thousands of passes a second; one at rest runs a
+# few, so the checks below count passes over a few seconds.
+
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time sleep);
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
+
+my $node = JobtrackTest::new_node('stall',
+	extra_conf => "jobtrack.check_interval = '1s'\njobtrack.retention = '1s'\n");
+ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs');
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+# passes_in SECONDS: the worker's passes over that many seconds
+sub passes_in
+{
+	my ($seconds) = @_;
+	my $before = sql('SELECT checks FROM jobtrack.stats');
+	sleep $seconds;
+	return sql('SELECT checks FROM jobtrack.stats') - $before;
+}
+
+my $at_rest = passes_in(3);
+cmp_ok($at_rest, '<', 30, "at rest the worker runs a few passes ($at_rest in 3 s)");
+
+# --- a time_to_check that goes back in time
+my $g = sql("SELECT jobtrack.create_group('backwards')");
+sql("UPDATE jobtrack.job_group SET time_to_check = '-1 year 360 days 1 second' WHERE id = $g");
+is(sql("SELECT now() + time_to_check < now() FROM jobtrack.job_group WHERE id = $g"), 't',
+	'the table takes a time_to_check that lands in the past');
+sql("SELECT jobtrack.start_job(jobtrack.create_job('b', group_id => $g))");
+ok(JobtrackTest::poll_until(30, sub { sql("SELECT checked_at IS NOT NULL FROM jobtrack.job_group WHERE id = $g") eq 't' }),
+	'the group is checked');
+my $backwards = passes_in(3);
+cmp_ok($backwards, '<', 30, "the worker does not spin on it ($backwards passes in 3 s)");
+is(sql("SELECT next_check_at > now() FROM jobtrack.job_group WHERE id = $g"), 't',
+	'its next check is in the future');
+sql("UPDATE jobtrack.job_group SET time_to_check = '1 minute' WHERE id = $g");
+
+# --- a group set aside, due while it waits for its retry
+my $bad = sql("SELECT jobtrack.create_group('set aside')");
+sql("UPDATE jobtrack.job_group SET time_to_check = '300000 years' WHERE id = $bad");
+sql("SELECT jobtrack.start_job(jobtrack.create_job('s', group_id => $bad))");
+ok(JobtrackTest::poll_until(30, sub { sql("SELECT count(*) FROM jobtrack.group_failure WHERE group_id = $bad") eq '1' }),
+	'a group whose evaluation fails is set aside');
+# a long delay, and a check time already past
+sql("UPDATE jobtrack.group_failure SET retry_at = now() + interval '1 hour' WHERE group_id = $bad");
+sql("UPDATE jobtrack.job_group SET next_check_at = now() - interval '1 minute' WHERE id = $bad");
+my $aside = passes_in(3);
+cmp_ok($aside, '<', 30, "the worker does not spin on it ($aside passes in 3 s)");
+sql("DELETE FROM jobtrack.group_failure WHERE group_id = $bad");
+sql("UPDATE jobtrack.job_group SET time_to_check = '1 minute' WHERE id = $bad");
+
+# --- housekeeping waits a bounded time for a message row held locked
+my $old = sql("SELECT jobtrack.create_job('old')");
+sql("SELECT jobtrack.add_message($old, 'keep me')");
+my $holder = $node->background_psql('postgres');
+$holder->query_safe("BEGIN; SELECT id FROM jobtrack.job_message WHERE job_id = $old FOR UPDATE");
+sql("SELECT jobtrack.start_job($old); SELECT jobtrack.succeed_job($old);");
+ok(JobtrackTest::poll_until(30, sub {
+		sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND wait_event_type = 'Lock'") eq '1' }),
+	'retention deletes the finished job and waits for its locked message');
+my $later = sql("SELECT jobtrack.create_group('while housekeeping waits')");
+my $t0 = time;
+sql("SELECT jobtrack.start_job(jobtrack.create_job('w', group_id => $later))");
+ok(JobtrackTest::poll_until(30, sub {
+		sql("SELECT count(*) FROM jobtrack.group_event WHERE group_id = $later AND event = 'group.started'") eq '1' }),
+	'a group event is raised while the lock is still held');
+my $waited = time - $t0;
+cmp_ok($waited, '<', 15, sprintf('within the bounded wait (%.1f s)', $waited));
+ok(JobtrackTest::poll_until(30, sub {
+		$node->log_contains('jobtrack worker skipped a round of housekeeping') }),
+	'the worker says it skipped a round of housekeeping');
+is(sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old"), '1', 'the job is still there');
+$holder->query_safe('COMMIT');
+$holder->quit;
+ok(JobtrackTest::poll_until(30, sub { sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old") eq '0' }),
+	'once the lock is gone, the next round deletes the job');
+
+done_testing();
