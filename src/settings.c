@@ -96,8 +96,10 @@ JobtrackServedDatabases(void)
 	const char *setting = jobtrack_databases;
 	List	   *names = NIL;
 
-	if (setting == NULL || setting[0] == '\0')
-		setting = jobtrack_database;
+	/* the older setting names one database, as written: never a list */
+	if ((setting == NULL || setting[0] == '\0') &&
+		jobtrack_database != NULL && jobtrack_database[0] != '\0')
+		return list_make1(pstrdup(jobtrack_database));
 	if (setting == NULL || setting[0] == '\0')
 		return NIL;
 	if (!SplitGUCList(pstrdup(setting), ',', &names))
