@@ -73,6 +73,15 @@ stranger-drop-locks @@ src/citus.c @@ s/ \|\| !pg_extension_ownercheck\(extensio
 worker-jit @@ src/worker.c @@ s/\tSetConfigOption\("jit", "off", PGC_SUSET, PGC_S_OVERRIDE\);\n// @@ tap:024_no_jit.pl
 check-groups-jit @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp) SET jit = off;/$1;/ @@ tap:024_no_jit.pl
 split-restarts @@ jobtrack.sql @@ s/\t\tCONTINUE WHEN last OPERATOR/\t\tCONTINUE WHEN false AND last OPERATOR/ @@ citus:001_cluster.pl
+live-read-under-rls @@ src/live_readers.c @@ s/return LiveLookup\(PG_GETARG_INT64\(0\), live\) && LiveReadAllowed\(\);/return LiveLookup(PG_GETARG_INT64(0), live);/ @@ tap:017_live_progress.pl
+flush-under-rls @@ src/live_readers.c @@ s/\tif \(!LiveCallerSeesAllJobs\(ACL_UPDATE\)\)\n/\tif (false)\n/ @@ pgtap:07_row_security.sql
+live-in-read-only @@ src/live.c @@ s/\t\tXactReadOnly \|\| /\t\t/ @@ tap:017_live_progress.pl
+prepare-keeps-slot @@ src/live.c @@ s/\tif \(event == XACT_EVENT_PREPARE\)\n/\tif (false)\n/ @@ tap:017_live_progress.pl
+truncate-keeps-slots @@ src/job_record.c @@ s/\tLiveForgetDatabaseAtCommit\(MyDatabaseId\);\n// @@ tap:017_live_progress.pl
+schedule-in-past @@ src/evaluator.c @@ s/next_check_at = GREATEST\(\$5 OPERATOR\(pg_catalog.\+\) g.time_to_check,"\n\t"   \$5 OPERATOR\(pg_catalog.\+\) '1 second'::pg_catalog.interval\)"/next_check_at = \$5 OPERATOR(pg_catalog.+) g.time_to_check"/ @@ tap:025_worker_not_stalled.pl
+next-due-counts-set-aside @@ src/worker.c @@ s/RunSavedQuery\(JobtrackSchemaIsCurrent\(\) \? &next_due_query : &next_due_1_1_query/RunSavedQuery(&next_due_1_1_query/ @@ tap:025_worker_not_stalled.pl
+housekeeping-waits @@ src/worker.c @@ s/(StartTransactionCommand\(\);\n)\tLimitLockWaits\(\);\n(\tSPI_connect\(\);\n\tPushActiveSnapshot\(GetTransactionSnapshot\(\)\);\n\tif \(ExtensionReady\(\) && !RunInSubTransaction\(Maintenance)/$1$2/ @@ tap:025_worker_not_stalled.pl
+negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/false ||/ @@ regress:groups
 EOF
 )
 
