@@ -79,9 +79,10 @@ live-in-read-only @@ src/live.c @@ s/\t\tXactReadOnly \|\| /\t\t/ @@ tap:017_liv
 prepare-keeps-slot @@ src/live.c @@ s/\tif \(event == XACT_EVENT_PREPARE\)\n/\tif (false)\n/ @@ tap:017_live_progress.pl
 truncate-keeps-slots @@ src/job_record.c @@ s/\tLiveForgetDatabaseAtCommit\(MyDatabaseId\);\n// @@ tap:017_live_progress.pl
 schedule-in-past @@ src/evaluator.c @@ s/next_check_at = GREATEST\(\$5 OPERATOR\(pg_catalog.\+\) g.time_to_check,"\n\t"   \$5 OPERATOR\(pg_catalog.\+\) '1 second'::pg_catalog.interval\)"/next_check_at = \$5 OPERATOR(pg_catalog.+) g.time_to_check"/ @@ tap:025_worker_not_stalled.pl
-next-due-counts-set-aside @@ src/worker.c @@ s/RunSavedQuery\(JobtrackSchemaIsCurrent\(\) \? &next_due_query : &next_due_1_1_query/RunSavedQuery(&next_due_1_1_query/ @@ tap:025_worker_not_stalled.pl
+next-due-counts-set-aside @@ src/worker.c @@ s/RunSavedQuery\(JobtrackSchemaIsCurrent\(\) \? &next_due_query/RunSavedQuery(false ? &next_due_query/ @@ tap:025_worker_not_stalled.pl
 housekeeping-waits @@ src/worker.c @@ s/(StartTransactionCommand\(\);\n)\tLimitLockWaits\(\);\n(\tSPI_connect\(\);\n\tPushActiveSnapshot\(GetTransactionSnapshot\(\)\);\n\tif \(ExtensionReady\(\) && !RunInSubTransaction\(Maintenance)/$1$2/ @@ tap:025_worker_not_stalled.pl
-negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/false ||/ @@ regress:groups
+old-setting-as-list @@ src/settings.c @@ s/\t\treturn list_make1\(pstrdup\(jobtrack_database\)\);/\t\tsetting = jobtrack_database;/ @@ tap:003_database_missing.pl
+negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
 EOF
 )
 

@@ -118,6 +118,28 @@ ok( JobtrackTest::wait_for(
 unlike(slurp_file($node->logfile), qr/FATAL|PANIC|terminated by signal/,
 	'still no FATAL in the log');
 
+# The older setting names one database, as written.  A name that is not a
+# valid list (here, with a space) is that one database, never "every
+# database": with the extension in postgres too, no worker starts there.
+$node->safe_psql('postgres', 'CREATE DATABASE "my db"');
+$node->safe_psql('postgres', 'CREATE EXTENSION jobtrack');
+$node->append_conf('postgresql.conf', "jobtrack.database = 'my db'\n");
+$node->reload;
+$node->safe_psql('my db', 'CREATE EXTENSION jobtrack');
+ok( JobtrackTest::wait_for(
+		30,
+		sub {
+			$node->safe_psql('postgres',
+				"SELECT string_agg(datname, ',') FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'"
+			) eq 'my db';
+		}),
+	'jobtrack.database = \'my db\' serves that database alone');
+sleep 6;    # more than the launcher's 5 s look for new databases
+is( $node->safe_psql('postgres',
+		"SELECT string_agg(datname, ',') FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'"),
+	'my db',
+	'and no worker starts in postgres, which has the extension but is not named');
+
 $node->stop;
 
 done_testing();
