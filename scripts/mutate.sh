@@ -82,6 +82,7 @@ schedule-in-past @@ src/evaluator.c @@ s/next_check_at = GREATEST\(\$5 OPERATOR\
 next-due-counts-set-aside @@ src/worker.c @@ s/RunSavedQuery\(JobtrackSchemaIsCurrent\(\) \? &next_due_query/RunSavedQuery(false ? &next_due_query/ @@ tap:025_worker_not_stalled.pl
 housekeeping-waits @@ src/worker.c @@ s/(StartTransactionCommand\(\);\n)\tLimitLockWaits\(\);\n(\tSPI_connect\(\);\n\tPushActiveSnapshot\(GetTransactionSnapshot\(\)\);\n\tif \(ExtensionReady\(\) && !RunInSubTransaction\(Maintenance)/$1$2/ @@ tap:025_worker_not_stalled.pl
 old-setting-as-list @@ src/settings.c @@ s/\t\treturn list_make1\(pstrdup\(jobtrack_database\)\);/\t\tsetting = jobtrack_database;/ @@ tap:003_database_missing.pl
+launcher-polls-paused @@ src/launcher.c @@ s/\(db->state == DB_WAITING \|\| db->state == DB_NO_WORKER\) &&\n\t\t\t!JobtrackDatabasePaused\(db->oid\)\)\n\t\t\ttimeout/(db->state == DB_WAITING || db->state == DB_NO_WORKER))\n\t\t\ttimeout/ @@ tap:025_worker_not_stalled.pl
 negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
 EOF
 )

@@ -411,6 +411,8 @@ StartWorker(Database *db)
 	db->requested = false;
 	/* a worker that stops at once is found by the next ReapWorkers */
 	(void) WaitForBackgroundWorkerStartup(db->handle, &pid);
+	/* the wait resets our latch: a poke that came meanwhile is looked at now */
+	SetLatch(MyLatch);
 }
 
 /* StartDueWorkers starts the workers that are due, except in paused databases. */
@@ -526,7 +528,9 @@ NextTimeout(void)
 	{
 		Database   *db = lfirst(cell);
 
-		if (db->state == DB_WAITING || db->state == DB_NO_WORKER)
+		/* a paused database is not started, so its time must not wake us */
+		if ((db->state == DB_WAITING || db->state == DB_NO_WORKER) &&
+			!JobtrackDatabasePaused(db->oid))
 			timeout = Min(timeout, TimestampDifferenceMilliseconds(now, db->next_start));
 	}
 	return Max(timeout, 1);

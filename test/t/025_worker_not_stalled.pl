@@ -15,6 +15,11 @@
 #
 # A spinning worker runs thousands of passes a second; one at rest runs a
 # few, so the checks below count passes over a few seconds.
+#
+# Nor does the launcher spin while a database's worker is kept out (here by
+# an ALTER DATABASE ... RENAME in an open transaction): it counts the
+# launcher's voluntary context switches, thousands a second when it polls.
+
 
 use strict;
 use warnings;
@@ -98,5 +103,36 @@ $holder->query_safe('COMMIT');
 $holder->quit;
 ok(JobtrackTest::poll_until(30, sub { sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old") eq '0' }),
 	'once the lock is gone, the next round deletes the job');
+
+# --- the launcher rests while a database is paused
+$node->safe_psql('postgres', 'CREATE DATABASE paused_db');
+$node->safe_psql('paused_db', 'CREATE EXTENSION jobtrack');
+ok(JobtrackTest::poll_until(30, sub {
+		sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND datname = 'paused_db'") eq '1' }),
+	'a second database gets its worker');
+my $launcher = sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'jobtrack launcher'");
+
+# switches PID: the voluntary context switches of a process so far
+sub switches
+{
+	my ($pid) = @_;
+	my ($line) = grep { /^voluntary_ctxt_switches:/ } split /\n/, slurp_file("/proc/$pid/status");
+	return (split /\s+/, $line)[1];
+}
+my $renamer = $node->background_psql('postgres');
+$renamer->query_safe('BEGIN; ALTER DATABASE paused_db RENAME TO paused_db_renamed');
+ok(JobtrackTest::poll_until(30, sub {
+		sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND datname = 'paused_db'") eq '0' }),
+	'the rename keeps the worker out');
+my $before_switches = switches($launcher);
+sleep 3;
+my $launcher_switches = switches($launcher) - $before_switches;
+cmp_ok($launcher_switches, '<', 100,
+	"meanwhile the launcher rests ($launcher_switches context switches in 3 s)");
+$renamer->query_safe('ROLLBACK');
+$renamer->quit;
+ok(JobtrackTest::poll_until(30, sub {
+		sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND datname = 'paused_db'") eq '1' }),
+	'when the rename rolls back, the worker comes back');
 
 done_testing();
