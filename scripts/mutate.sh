@@ -79,7 +79,7 @@ live-in-read-only @@ src/live.c @@ s/\t\tXactReadOnly \|\| /\t\t/ @@ tap:017_liv
 prepare-keeps-slot @@ src/live.c @@ s/\tif \(event == XACT_EVENT_PREPARE\)\n/\tif (false)\n/ @@ tap:017_live_progress.pl
 truncate-keeps-slots @@ src/job_record.c @@ s/\tLiveForgetDatabaseAtCommit\(MyDatabaseId\);\n// @@ tap:017_live_progress.pl
 schedule-in-past @@ src/evaluator.c @@ s/next_check_at = GREATEST\(\$5 OPERATOR\(pg_catalog.\+\) g.time_to_check,"\n\t"   \$5 OPERATOR\(pg_catalog.\+\) '1 second'::pg_catalog.interval\)"/next_check_at = \$5 OPERATOR(pg_catalog.+) g.time_to_check"/ @@ tap:025_worker_not_stalled.pl
-next-due-counts-set-aside @@ src/worker.c @@ s/RunSavedQuery\(JobtrackSchemaIsCurrent\(\) \? &next_due_query/RunSavedQuery(false ? &next_due_query/ @@ tap:025_worker_not_stalled.pl
+next-due-counts-set-aside @@ src/evaluator.c @@ s/RunSavedQuery\(JobtrackSchemaIsCurrent\(\) \? &next_due_query/RunSavedQuery(false ? &next_due_query/ @@ tap:025_worker_not_stalled.pl
 housekeeping-waits @@ src/worker.c @@ s/(StartTransactionCommand\(\);\n)\tLimitLockWaits\(\);\n(\tSPI_connect\(\);\n\tPushActiveSnapshot\(GetTransactionSnapshot\(\)\);\n\tif \(ExtensionReady\(\) && !RunInSubTransaction\(Maintenance)/$1$2/ @@ tap:025_worker_not_stalled.pl
 old-setting-as-list @@ src/settings.c @@ s/\t\treturn list_make1\(pstrdup\(jobtrack_database\)\);/\t\tsetting = jobtrack_database;/ @@ tap:003_database_missing.pl
 launcher-polls-paused @@ src/launcher.c @@ s/\(db->state == DB_WAITING \|\| db->state == DB_NO_WORKER\) &&\n\t\t\t!JobtrackDatabasePaused\(db->oid\)\)\n\t\t\ttimeout/(db->state == DB_WAITING || db->state == DB_NO_WORKER))\n\t\t\ttimeout/ @@ tap:025_worker_not_stalled.pl

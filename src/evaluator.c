@@ -115,14 +115,21 @@ typedef struct PassRequest
 } PassRequest;
 
 /*
+ * A group set aside after its evaluation failed is left alone until its
+ * retry time: its changes wait, and it is not due.
+ */
+#define NOT_SET_ASIDE(group_id, at) \
+	" NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
+	"   WHERE f.group_id OPERATOR(pg_catalog.=) " group_id " AND f.retry_at OPERATOR(pg_catalog.>) " at ")"
+
+/*
  * Changes of a group set aside are left alone until its retry time.  A row
  * restored from a dump (restored) says what moved before the dump was taken:
  * it adds to a group's flags, but not to its counts, which the restored jobs
  * rebuild; it waits until its group's row is restored too.
  */
 #define DRAIN_SQL(filter) DRAIN_FROM( \
-	"  WHERE NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
-	"    WHERE f.group_id OPERATOR(pg_catalog.=) c.group_id AND f.retry_at OPERATOR(pg_catalog.>) $1)" \
+	"  WHERE" NOT_SET_ASIDE("c.group_id", "$1") \
 	"  AND (NOT c.restored OR EXISTS (SELECT 1 FROM jobtrack.job_group g" \
 	"    WHERE g.id OPERATOR(pg_catalog.=) c.group_id))" filter, "restored")
 /* the same on a 1.1 schema, which has no group_failure and no restored rows */
@@ -159,9 +166,7 @@ static SavedQuery drain_changes_1_1_query = {
 	"SELECT g.id FROM jobtrack.job_group g" \
 	" WHERE g.status OPERATOR(pg_catalog.<>) 'completed' AND g.next_check_at OPERATOR(pg_catalog.<=) $1" \
 	and " ORDER BY g.next_check_at LIMIT " CppAsString2(DUE_GROUPS_PER_PASS)
-#define DUE_SQL DUE_FROM( \
-	" AND NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
-	"   WHERE f.group_id OPERATOR(pg_catalog.=) g.id AND f.retry_at OPERATOR(pg_catalog.>) $1)")
+#define DUE_SQL DUE_FROM(" AND" NOT_SET_ASIDE("g.id", "$1"))
 
 static SavedQuery due_groups_query = {
 	DUE_SQL, 1, {TIMESTAMPTZOID}, false
@@ -171,12 +176,35 @@ static SavedQuery due_groups_1_1_query = {
 	DUE_FROM(""), 1, {TIMESTAMPTZOID}, false
 };
 
+/*
+ * When the next pass is due: the earliest check of an open group that is
+ * not set aside, or the earliest retry of one that is.  A set-aside group
+ * is not checked until its retry, so its check time stays in the past, and
+ * counting it would make every pass due again at once.  ORDER BY ... LIMIT
+ * 1, not min(): with the anti-join, min() would read every open group
+ * where this reads the due index up to the first group not set aside.
+ */
+static SavedQuery next_due_query = {
+	"SELECT LEAST((SELECT g.next_check_at FROM jobtrack.job_group g"
+	"   WHERE g.status OPERATOR(pg_catalog.<>) 'completed' AND" NOT_SET_ASIDE("g.id", "$1")
+	"   ORDER BY g.next_check_at LIMIT 1),"
+	"  (SELECT pg_catalog.min(f.retry_at) FROM jobtrack.group_failure f"
+	"   WHERE f.retry_at OPERATOR(pg_catalog.>) $1))",
+	1, {TIMESTAMPTZOID}, false
+};
+
+/* the same on a 1.1 schema, which sets no group aside */
+static SavedQuery next_due_1_1_query = {
+	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
+	" WHERE status OPERATOR(pg_catalog.<>) 'completed' AND $1 IS NOT NULL",
+	1, {TIMESTAMPTZOID}, false
+};
+
 /* the groups a careful pass evaluates one by one: changed or due, and not set aside */
 static SavedQuery careful_groups_query = {
 	"SELECT group_id, pg_catalog.bool_or(due) FROM ("
 	" SELECT DISTINCT c.group_id, false AS due FROM jobtrack.group_change c"
-	"  WHERE NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f"
-	"   WHERE f.group_id OPERATOR(pg_catalog.=) c.group_id AND f.retry_at OPERATOR(pg_catalog.>) $1)"
+	"  WHERE" NOT_SET_ASIDE("c.group_id", "$1")
 	" UNION ALL SELECT d.id, true FROM (" DUE_SQL ") d) v"
 	" GROUP BY group_id ORDER BY group_id",
 	1, {TIMESTAMPTZOID}, false
@@ -999,6 +1027,22 @@ CheckGroups(void)
 	PassRequest req = {0, (GroupStatus) -1, 0, false, false, 0};
 
 	return RunPass(&req);
+}
+
+/*
+ * NextGroupDue returns when the next open group is due for a check or a
+ * retry, or 0 if none is; the caller is connected to SPI.
+ */
+TimestampTz
+NextGroupDue(void)
+{
+	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	bool		isnull;
+	Datum		value;
+
+	RunSavedQuery(JobtrackSchemaIsCurrent() ? &next_due_query : &next_due_1_1_query, &now, NULL);
+	value = SpiResultDatum(0, 1, &isnull);
+	return isnull ? 0 : DatumGetTimestampTz(value);
 }
 
 /*

@@ -15,6 +15,8 @@
 
 #include "postgres.h"
 
+#include "utils/timestamp.h"
+
 /* the labels of jobtrack.group_status, in the enum's order */
 typedef enum GroupStatus
 {
@@ -25,6 +27,7 @@ typedef enum GroupStatus
 
 extern void LockEvaluatorTag(void);
 extern int	CheckGroups(void);
+extern TimestampTz NextGroupDue(void);
 extern int	RecountGroups(int64 group_id);
 extern bool StartGroup(int64 group_id, GroupStatus *status);
 extern GroupStatus GroupStatusFromName(const char *name);

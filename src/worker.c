@@ -79,44 +79,9 @@ ExtensionReady(void)
 	return get_extension_oid("jobtrack", true) == extension;
 }
 
-/*
- * When the next pass is due: the earliest check of an open group that is
- * not set aside, or the earliest retry of one that is.  A set-aside group
- * is not checked until its retry, so its check time stays in the past, and
- * counting it would make every pass due again at once.
- */
-static SavedQuery next_due_query = {
-	"SELECT LEAST((SELECT pg_catalog.min(g.next_check_at) FROM jobtrack.job_group g"
-	"   WHERE g.status OPERATOR(pg_catalog.<>) 'completed'"
-	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f"
-	"    WHERE f.group_id OPERATOR(pg_catalog.=) g.id AND f.retry_at OPERATOR(pg_catalog.>) pg_catalog.now())),"
-	"  (SELECT pg_catalog.min(f.retry_at) FROM jobtrack.group_failure f"
-	"   WHERE f.retry_at OPERATOR(pg_catalog.>) pg_catalog.now()))",
-	0, {InvalidOid}, false
-};
-
-/* the same on a 1.1 schema, which sets no group aside */
-static SavedQuery next_due_1_1_query = {
-	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
-	" WHERE status OPERATOR(pg_catalog.<>) 'completed'",
-	0, {InvalidOid}, false
-};
-
 static SavedQuery maintenance_query = {
 	"SELECT jobtrack.run_maintenance()", 0, {InvalidOid}, false
 };
-
-/* NextDueGroup returns when the next open group is due for a check, or 0. */
-static TimestampTz
-NextDueGroup(void)
-{
-	bool		isnull;
-	Datum		value;
-
-	RunSavedQuery(JobtrackSchemaIsCurrent() ? &next_due_query : &next_due_1_1_query, NULL, NULL);
-	value = SpiResultDatum(0, 1, &isnull);
-	return isnull ? 0 : DatumGetTimestampTz(value);
-}
 
 /*
  * StopNotInstalled ends a worker whose pass found no jobtrack extension in
@@ -221,7 +186,7 @@ WorkerPass(void)
 	if (ready)
 	{
 		(void) CheckGroups();
-		next_due = NextDueGroup();
+		next_due = NextGroupDue();
 	}
 	else
 		database = MemoryContextStrdup(TopMemoryContext, get_database_name(MyDatabaseId));
