@@ -394,6 +394,26 @@ LiveForgetAtCommit(int64 job_id, uint32 version)
 	AddAction(job_id, version, LIVE_FORGET);
 }
 
+/* LockAllPartitions takes every partition's lock, for a scan of the whole table. */
+static void
+LockAllPartitions(LWLockMode mode)
+{
+	int			i;
+
+	for (i = 0; i < LIVE_PARTITIONS; i++)
+		LWLockAcquire(&live_locks[i].lock, mode);
+}
+
+/* UnlockAllPartitions releases what LockAllPartitions took. */
+static void
+UnlockAllPartitions(void)
+{
+	int			i;
+
+	for (i = LIVE_PARTITIONS - 1; i >= 0; i--)
+		LWLockRelease(&live_locks[i].lock);
+}
+
 /*
  * LiveForgetDatabaseAtCommit removes every slot of a database when this
  * transaction commits: its jobs are gone (DROP DATABASE, DROP EXTENSION,
@@ -414,10 +434,8 @@ ForgetDatabase(Oid dbid)
 {
 	HASH_SEQ_STATUS status;
 	LiveSlot   *slot;
-	int			i;
 
-	for (i = 0; i < LIVE_PARTITIONS; i++)
-		LWLockAcquire(&live_locks[i].lock, LW_EXCLUSIVE);
+	LockAllPartitions(LW_EXCLUSIVE);
 	hash_seq_init(&status, live_table);
 	while ((slot = hash_seq_search(&status)) != NULL)
 	{
@@ -430,8 +448,7 @@ ForgetDatabase(Oid dbid)
 		hash_search(live_table, &key, HASH_REMOVE, NULL);
 		pg_atomic_fetch_sub_u32(&live_shared->used, 1);
 	}
-	for (i = LIVE_PARTITIONS - 1; i >= 0; i--)
-		LWLockRelease(&live_locks[i].lock);
+	UnlockAllPartitions();
 }
 
 /* ApplyAction does one queued action, after the commit. */
@@ -548,10 +565,8 @@ CollectSlots(FlushItem *items, bool sweep)
 	HASH_SEQ_STATUS status;
 	LiveSlot   *slot;
 	int			n = 0;
-	int			i;
 
-	for (i = 0; i < LIVE_PARTITIONS; i++)
-		LWLockAcquire(&live_locks[i].lock, LW_SHARED);
+	LockAllPartitions(LW_SHARED);
 	hash_seq_init(&status, live_table);
 	while ((slot = hash_seq_search(&status)) != NULL)
 	{
@@ -574,8 +589,7 @@ CollectSlots(FlushItem *items, bool sweep)
 			break;
 		}
 	}
-	for (i = LIVE_PARTITIONS - 1; i >= 0; i--)
-		LWLockRelease(&live_locks[i].lock);
+	UnlockAllPartitions();
 	return n;
 }
 
