@@ -57,12 +57,15 @@ count() {
 	TOTAL_FAILED=$((TOTAL_FAILED + $3))
 }
 
-# count_regress SUITE LOG counts pg_regress "... ok" and "... FAILED" lines.
+# count_regress SUITE LOG [RC] counts pg_regress "... ok" and "... FAILED"
+# lines; a run that stopped early (RC not 0, say a missing expected file)
+# with no failed line counts as one failure.
 count_regress() {
 	local ok failed
 	ok=$(grep -cE '\.\.\. ok' "$2")
 	failed=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$2")
 	[ "$ok$failed" = 00 ] && failed=1
+	[ "${3:-0}" != 0 ] && [ "$failed" = 0 ] && failed=1
 	count "$1" "$ok" "$failed"
 }
 
@@ -97,19 +100,21 @@ in_repo() {
 
 run_regress() {
 	echo "== pg_regress"
-	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= >"$WORK/regress.log" 2>&1
+	local rc=0
+	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= TAP_TESTS= >"$WORK/regress.log" 2>&1 || rc=$?
 	cat "$WORK/regress.log" | grep -E '^(test| +[a-z_]+ +\.\.\.)|\.\.\. ' || true
-	count_regress regress "$WORK/regress.log"
+	count_regress regress "$WORK/regress.log" "$rc"
 	grep -E '\.\.\. FAILED|\.\.\. failed' "$WORK/regress.log" >>"$RECAP"
 	[ -f "$WORK/repo/regression.diffs" ] && head -300 "$WORK/repo/regression.diffs"
 }
 
 run_isolation() {
 	echo "== isolation"
-	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck REGRESS= TAP_TESTS= >"$WORK/isolation.log" 2>&1
-	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck-live >>"$WORK/isolation.log" 2>&1
+	local rc=0
+	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck REGRESS= TAP_TESTS= >"$WORK/isolation.log" 2>&1 || rc=$?
+	in_repo timeout 600 make PG_CONFIG="$PG_CONFIG" installcheck-live >>"$WORK/isolation.log" 2>&1 || rc=$?
 	grep -E '\.\.\. ' "$WORK/isolation.log" || true
-	count_regress isolation "$WORK/isolation.log"
+	count_regress isolation "$WORK/isolation.log" "$rc"
 	grep -E '\.\.\. FAILED|\.\.\. failed' "$WORK/isolation.log" >>"$RECAP"
 	[ -f "$WORK/repo/output_iso/regression.diffs" ] && head -300 "$WORK/repo/output_iso/regression.diffs"
 	[ -f "$WORK/repo/output_iso_live/regression.diffs" ] && head -300 "$WORK/repo/output_iso_live/regression.diffs"

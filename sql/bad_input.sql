@@ -1,4 +1,4 @@
--- RELIABILITY.md item 26: every function against NULLs, empty and huge
+-- Bad input: every function against NULLs, empty and huge
 -- strings, huge JSON, wrong JSON shapes, out-of-range and overflowing
 -- numbers, unknown ids, statuses, operators and levels.  Each case runs in a
 -- subtransaction; it must end with the expected SQLSTATE (00000: accepted)

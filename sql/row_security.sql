@@ -1,4 +1,4 @@
--- RELIABILITY.md item 7: the scopes under row-level security.  PostgreSQL
+-- The scopes under row-level security.  PostgreSQL
 -- applies a role's own conditions after the policy's unless their operators
 -- are leak-proof; texteq and int8eq are, so for_job, for_job_alias and
 -- in_group keep their indexes.  The jsonb and enum comparisons behind

@@ -1,4 +1,4 @@
--- RELIABILITY.md items 1 and 2: the install script and every function are safe
+-- The install script and every function are safe
 -- against objects planted in the search_path or in a schema named jobtrack
 DROP EXTENSION jobtrack;
 -- DROP EXTENSION leaves the empty schema it created behind

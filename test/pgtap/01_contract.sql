@@ -1,5 +1,5 @@
--- 01_contract.sql: the public SQL contract of jobtrack (SPEC.md "Tables",
--- "Functions", "Statuses"): every function with its argument and result
+-- 01_contract.sql: the public SQL contract of jobtrack (its tables,
+-- functions and statuses): every function with its argument and result
 -- types, the tables, the view, the types and the enum labels in order.
 \set ON_ERROR_STOP 1
 BEGIN;
@@ -38,13 +38,13 @@ SELECT col_is_pk('jobtrack', 'job_status', 'id', 'job_status.id is the primary k
 SELECT has_sequence('jobtrack', 'job_status_id_seq', 'job ids come from a sequence');
 SELECT is((SELECT attidentity FROM pg_attribute
 			WHERE attrelid = 'jobtrack.job_status'::regclass AND attname = 'id'), '',
-	'job_status.id is not an identity column (SCALE.md)');
+	'job_status.id is not an identity column (a sequence default leaves partitioning open)');
 SELECT ok(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%job_status_id_seq%',
 	'job_status.id defaults to nextval of its sequence')
   FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
  WHERE d.adrelid = 'jobtrack.job_status'::regclass AND a.attname = 'id';
 
--- job_status columns (SPEC "Tables")
+-- job_status columns
 SELECT col_type_is('jobtrack', 'job_status', 'id', 'bigint', 'job_status.id is bigint');
 SELECT col_type_is('jobtrack', 'job_status', 'external_id', 'text', 'job_status.external_id is text');
 SELECT col_type_is('jobtrack', 'job_status', 'job_type', 'text', 'job_status.job_type is text');
@@ -73,7 +73,7 @@ SELECT col_default_is('jobtrack', 'job_status', 'status', 'queued'::text, 'job_s
 SELECT col_default_is('jobtrack', 'job_status', 'attempts', 1, 'job_status.attempts defaults to 1');
 SELECT col_default_is('jobtrack', 'job_status', 'owner', 'CURRENT_USER'::text, 'job_status.owner defaults to current_user');
 
--- job_group, job_message, job_signal, group_event columns (SPEC "Tables")
+-- job_group, job_message, job_signal, group_event columns
 SELECT col_type_is('jobtrack', 'job_group', 'id', 'bigint', 'job_group.id is bigint');
 SELECT col_type_is('jobtrack', 'job_group', 'title', 'text', 'job_group.title is text');
 SELECT ok((SELECT indisunique FROM pg_index WHERE indexrelid = 'jobtrack.job_group_title_key'::regclass)

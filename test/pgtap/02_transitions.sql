@@ -1,4 +1,4 @@
--- 02_transitions.sql: the status machine (SPEC.md "Allowed transitions").
+-- 02_transitions.sql: the status machine: which status may follow which.
 -- The full 8 x 8 matrix is run through set_status by id, set_status by
 -- external id, a plain UPDATE of jobtrack.job_status and the named
 -- transition functions; a DO block records every outcome in a temp table
@@ -23,7 +23,7 @@ CREATE FUNCTION pg_temp.jt_writes(tab text) RETURNS bigint LANGUAGE sql AS $$
 	 WHERE s.schemaname = 'jobtrack' AND s.relname = tab
 $$;
 
--- SPEC "Allowed transitions", written out by hand (not derived from the extension)
+-- the allowed transitions, written out by hand (not derived from the extension)
 CREATE TEMP TABLE jt_allowed (from_s jobtrack.status, to_s jobtrack.status, PRIMARY KEY (from_s, to_s));
 INSERT INTO jt_allowed VALUES
 	('queued', 'started'), ('queued', 'delayed'), ('queued', 'paused'), ('queued', 'cancelled'),

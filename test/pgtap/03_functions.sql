@@ -1,5 +1,5 @@
--- 03_functions.sql: every writing and reading function of SPEC.md
--- "Functions", by job id and by external id: create_job, set_progress,
+-- 03_functions.sql: every writing and reading function of jobtrack,
+-- by job id and by external id: create_job, set_progress,
 -- heartbeat, add_message, signals, get_status, percentage, runtime, the
 -- predicates, status_from_text, the aggregates, the scopes and group_events.
 \set ON_ERROR_STOP 1

@@ -1,4 +1,4 @@
--- 04_errors.sql: every error of SPEC.md "Errors" with its SQLSTATE, and,
+-- 04_errors.sql: every documented error with its SQLSTATE, and,
 -- for the calls that would take an id or write a row had they succeeded, a
 -- check that the call was refused before doing either.
 --

@@ -1,7 +1,6 @@
--- 05_groups.sql: job groups and their events (SPEC.md "Groups", "Group
--- events").  The worker runs in another database, so every evaluation here
--- is an explicit jobtrack.check_groups(), whose return value is the number
--- of events it raised.
+-- 05_groups.sql: job groups and their events.  The worker runs in another
+-- database, so every evaluation here is an explicit jobtrack.check_groups(),
+-- whose return value is the number of events it raised.
 \set ON_ERROR_STOP 1
 BEGIN;
 SELECT plan(74);

@@ -212,7 +212,7 @@ is(sql("SELECT percentage FROM jobtrack.job_status WHERE id = $g"), '33',
 $node->append_conf('postgresql.conf', "jobtrack.live_flush_interval = '1s'\n");
 $node->restart;
 ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs again');
-my $g = started_job();
+$g = started_job();
 my $h = started_job();
 sql("SELECT jobtrack.set_progress($g, 10)");
 ok(JobtrackTest::poll_until(30, sub { sql("SELECT percentage FROM jobtrack.job_status WHERE id = $g") eq '10' }),
