@@ -13,7 +13,7 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 # released install scripts, kept whole, and every upgrade script
 DATA        = $(EXTENSION)--1.0.sql $(wildcard $(EXTENSION)--*--*.sql)
 
-REGRESS      = setup status jobs wrong_job progress messages signals scopes aggregates groups events set_aside retention recount shrink overview bad_input row_security security upgrade
+REGRESS      = setup status jobs wrong_job progress messages signals scopes aggregates groups events set_aside retention recount shrink overview bad_input row_security reinstall security upgrade
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock shrink_concurrent

@@ -41,6 +41,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -54,18 +55,6 @@
 #include "spi_util.h"
 #include "status.h"
 #include "wakeup.h"
-
-/* RunningLabel returns the OID of the label 'running' of jobtrack.group_status. */
-static Oid
-RunningLabel(void)
-{
-	Oid			type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-									   CStringGetDatum("group_status"),
-									   ObjectIdGetDatum(get_namespace_oid("jobtrack", false)));
-
-	return GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
-						   ObjectIdGetDatum(type), CStringGetDatum("running"));
-}
 
 /*
  * GroupIsRunning reads whether a group is running, through its primary key
@@ -88,9 +77,9 @@ GroupIsRunning(int64 group_id)
 	if (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
-		Datum		status = slot_getattr(slot, get_attnum(RelationGetRelid(rel), "status"), &isnull);
+		Datum		status = slot_getattr(slot, SPI_fnumber(RelationGetDescr(rel), "status"), &isnull);
 
-		running = !isnull && DatumGetObjectId(status) == RunningLabel();
+		running = !isnull && DatumGetObjectId(status) == GroupRunningLabel();
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -109,7 +98,7 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 	Relation	rel = table_open(JobtrackRelid("job_status"), AccessShareLock);
 	Relation	index = index_open(JobtrackRelid("job_status_group_idx"), AccessShareLock);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	AttrNumber	id_attno = get_attnum(RelationGetRelid(rel), "id");
+	AttrNumber	id_attno = SPI_fnumber(RelationGetDescr(rel), "id");
 	IndexScanDesc scan;
 	ScanKeyData keys[2];
 	bool		found = false;

@@ -21,6 +21,7 @@
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
 #include "catalog/namespace.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
@@ -142,11 +143,57 @@ JobtrackOwner(void)
 	return owner;
 }
 
+/*
+ * Relation OIDs looked up by name, kept for the backend's next calls: each
+ * job write asks for several, and two catalog lookups per name were a tenth
+ * of a status change's instructions.  Any change to pg_class or
+ * pg_namespace (a DROP or CREATE EXTENSION, an ALTER EXTENSION UPDATE, also
+ * one rolled back) forgets them all, and a missing relation is looked up
+ * again until it exists.
+ */
+#define RELATION_CACHE_SIZE 24
+
+typedef struct CachedRelation
+{
+	char		name[NAMEDATALEN];
+	Oid			relid;
+} CachedRelation;
+
+static CachedRelation relation_cache[RELATION_CACHE_SIZE];
+static int	relation_cache_used = 0;
+static bool relation_callback_registered = false;
+
+/* ForgetRelationOids empties the cache when pg_class or pg_namespace changes. */
+static void
+ForgetRelationOids(Datum arg, int cacheid, uint32 hashvalue)
+{
+	relation_cache_used = 0;
+}
+
 /* JobtrackRelationOid returns the OID of a relation of schema jobtrack, or InvalidOid. */
 Oid
 JobtrackRelationOid(const char *name)
 {
-	return get_relname_relid(name, get_namespace_oid("jobtrack", false));
+	Oid			relid;
+	int			i;
+
+	for (i = 0; i < relation_cache_used; i++)
+		if (strcmp(relation_cache[i].name, name) == 0)
+			return relation_cache[i].relid;
+	if (!relation_callback_registered)
+	{
+		CacheRegisterSyscacheCallback(RELNAMENSP, ForgetRelationOids, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACENAME, ForgetRelationOids, (Datum) 0);
+		relation_callback_registered = true;
+	}
+	relid = get_relname_relid(name, get_namespace_oid("jobtrack", false));
+	if (OidIsValid(relid) && relation_cache_used < RELATION_CACHE_SIZE)
+	{
+		strlcpy(relation_cache[relation_cache_used].name, name, NAMEDATALEN);
+		relation_cache[relation_cache_used].relid = relid;
+		relation_cache_used++;
+	}
+	return relid;
 }
 
 /* JobtrackRelid returns the OID of a relation of schema jobtrack. */

@@ -38,7 +38,7 @@ const char *const JobStatusNames[JOB_STATUS_COUNT] = {
 
 #define BIT(s) (1 << (s))
 
-/* allowed next statuses of each status (SPEC.md "Allowed transitions") */
+/* allowed next statuses of each status (the status machine of the README) */
 static const int AllowedNext[JOB_STATUS_COUNT] = {
 	[JOB_QUEUED] = BIT(JOB_STARTED) | BIT(JOB_DELAYED) | BIT(JOB_PAUSED) | BIT(JOB_CANCELLED),
 	[JOB_DELAYED] = BIT(JOB_QUEUED) | BIT(JOB_STARTED) | BIT(JOB_CANCELLED),
@@ -55,6 +55,7 @@ static bool cache_valid = false;
 static bool callback_registered = false;
 static Oid	status_type_oid = InvalidOid;
 static Oid	status_label_oids[JOB_STATUS_COUNT];
+static Oid	group_running_oid = InvalidOid;
 
 /* InvalidateStatusCache forgets the looked-up OIDs when any type changes. */
 static void
@@ -93,7 +94,22 @@ LoadStatusCache(void)
 		if (!OidIsValid(status_label_oids[i]))
 			elog(ERROR, "jobtrack.status has no label \"%s\"", JobStatusNames[i]);
 	}
+	group_running_oid = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+										ObjectIdGetDatum(GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+																		 CStringGetDatum("group_status"),
+																		 ObjectIdGetDatum(nsp))),
+										CStringGetDatum("running"));
+	if (!OidIsValid(group_running_oid))
+		elog(ERROR, "jobtrack.group_status has no label \"running\"");
 	cache_valid = true;
+}
+
+/* GroupRunningLabel returns the OID of the label 'running' of jobtrack.group_status. */
+Oid
+GroupRunningLabel(void)
+{
+	LoadStatusCache();
+	return group_running_oid;
 }
 
 /* JobStatusTypeOid returns the OID of the type jobtrack.status. */

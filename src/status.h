@@ -33,6 +33,7 @@ typedef enum JobStatus
 extern const char *const JobStatusNames[JOB_STATUS_COUNT];
 
 extern Oid	JobStatusTypeOid(void);
+extern Oid	GroupRunningLabel(void);
 extern JobStatus JobStatusFromDatum(Datum value);
 extern Datum JobStatusGetDatum(JobStatus status);
 extern bool JobStatusIsFinished(JobStatus status);
