@@ -83,6 +83,8 @@ next-due-counts-set-aside @@ src/evaluator.c @@ s/RunSavedQuery\(JobtrackSchemaI
 housekeeping-waits @@ src/worker.c @@ s/(StartTransactionCommand\(\);\n)\tLimitLockWaits\(\);\n(\tSPI_connect\(\);\n\tPushActiveSnapshot\(GetTransactionSnapshot\(\)\);\n\tif \(ExtensionReady\(\) && !RunInSubTransaction\(Maintenance)/$1$2/ @@ tap:025_worker_not_stalled.pl
 old-setting-as-list @@ src/settings.c @@ s/\t\treturn list_make1\(pstrdup\(jobtrack_database\)\);/\t\tsetting = jobtrack_database;/ @@ tap:003_database_missing.pl
 launcher-polls-paused @@ src/launcher.c @@ s/\(db->state == DB_WAITING \|\| db->state == DB_NO_WORKER\) &&\n\t\t\t!JobtrackDatabasePaused\(db->oid\)\)\n\t\t\ttimeout/(db->state == DB_WAITING || db->state == DB_NO_WORKER))\n\t\t\ttimeout/ @@ tap:025_worker_not_stalled.pl
+relid-cache-stale @@ src/spi_util.c @@ s/\t\tCacheRegisterSyscacheCallback\(RELNAMENSP, ForgetRelationOids, \(Datum\) 0\);\n\t\tCacheRegisterSyscacheCallback\(NAMESPACENAME, ForgetRelationOids, \(Datum\) 0\);\n/\t\t(void) ForgetRelationOids;\n/ @@ regress:reinstall
+progress-recorded @@ src/job_record.c @@ s/if \(from != to && group_id != 0\)/if (group_id != 0)/ @@ regress:groups
 negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
 EOF
 )
