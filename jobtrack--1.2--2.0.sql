@@ -866,13 +866,29 @@ REVOKE ALL ON FUNCTION jobtrack_internal.node_role(), jobtrack_internal.colocate
 /*
  * The record triggers lose their WHEN clause: PostgreSQL parses it anew for
  * every statement, which cost a status change more than the call it saves.
- * The function passes over rows that need nothing recorded.
+ * The function passes over rows that need nothing recorded.  A trigger
+ * created anew fires in the default mode, so each keeps the mode it had: a
+ * logical replication subscriber sets them ENABLE ALWAYS, and must not find
+ * its changes unrecorded after the update.
  */
-DROP TRIGGER job_status_record_insert ON jobtrack.job_status;
-DROP TRIGGER job_status_record_update ON jobtrack.job_status;
-CREATE TRIGGER job_status_record_insert
-	AFTER INSERT ON jobtrack.job_status FOR EACH ROW
-	EXECUTE FUNCTION jobtrack_internal.job_status_record();
-CREATE TRIGGER job_status_record_update
-	AFTER UPDATE ON jobtrack.job_status FOR EACH ROW
-	EXECUTE FUNCTION jobtrack_internal.job_status_record();
+DO $$
+DECLARE
+	trigger_name pg_catalog.text;
+	mode "char";
+BEGIN
+	FOREACH trigger_name IN ARRAY ARRAY['job_status_record_insert', 'job_status_record_update'] LOOP
+		SELECT t.tgenabled INTO mode FROM pg_catalog.pg_trigger t
+		 WHERE t.tgrelid OPERATOR(pg_catalog.=) 'jobtrack.job_status'::pg_catalog.regclass
+		   AND t.tgname OPERATOR(pg_catalog.=) trigger_name;
+		EXECUTE pg_catalog.format('DROP TRIGGER %I ON jobtrack.job_status', trigger_name);
+		EXECUTE pg_catalog.format('CREATE TRIGGER %I AFTER %s ON jobtrack.job_status FOR EACH ROW'
+			' EXECUTE FUNCTION jobtrack_internal.job_status_record()', trigger_name,
+			CASE trigger_name WHEN 'job_status_record_insert' THEN 'INSERT' ELSE 'UPDATE' END);
+		IF mode OPERATOR(pg_catalog.<>) 'O' THEN
+			EXECUTE pg_catalog.format('ALTER TABLE jobtrack.job_status %s TRIGGER %I',
+				CASE mode WHEN 'A' THEN 'ENABLE ALWAYS' WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'DISABLE' END,
+				trigger_name);
+		END IF;
+	END LOOP;
+END
+$$;

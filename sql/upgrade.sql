@@ -34,7 +34,7 @@ LANGUAGE sql AS $$
 	SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
 	  FROM pg_constraint WHERE connamespace = 'jobtrack'::regnamespace
 	UNION ALL
-	SELECT 'trigger', tgname, pg_get_triggerdef(oid) FROM pg_trigger
+	SELECT 'trigger', tgname, pg_get_triggerdef(oid) || ' | ' || tgenabled::text FROM pg_trigger
 	 WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'jobtrack'::regnamespace) AND NOT tgisinternal
 	UNION ALL
 	SELECT 'policy', tablename || '.' || policyname, concat_ws(' | ', cmd, roles::text, qual, with_check)
