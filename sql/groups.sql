@@ -115,3 +115,16 @@ SELECT jobtrack.check_groups() AS events_run_3;
 SELECT run, event FROM jobtrack.group_event WHERE group_id = :ad ORDER BY id;
 -- writers create groups through create_group and group_id, owned by the caller
 SELECT owner = current_user AS owned_by_caller FROM jobtrack.job_group WHERE id = :ad;
+-- an update that keeps a job's status records nothing for its group, whether
+-- it comes from progress, a heartbeat or a plain UPDATE of other columns
+SET jobtrack.live_progress = off;
+SELECT jobtrack.create_group('quiet') AS qg \gset
+SELECT jobtrack.create_job('Quiet', group_id => :qg) AS qj \gset
+SELECT jobtrack.start_job(:qj);
+SELECT jobtrack.check_groups() AS events_started;
+SELECT jobtrack.set_progress(:qj, 40), jobtrack.set_progress(:qj, 3, 4), jobtrack.heartbeat(:qj);
+UPDATE jobtrack.job_status SET percentage = 60, data = '{"step": 2}' WHERE id = :qj;
+SELECT percentage, progress_current, data FROM jobtrack.job_status WHERE id = :qj;
+SELECT count(*) AS changes_recorded FROM jobtrack.group_change WHERE group_id = :qg;
+SELECT jobtrack.check_groups() AS events_after_progress;
+RESET jobtrack.live_progress;
