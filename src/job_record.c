@@ -8,8 +8,9 @@
  * records the change for the group evaluator (group_change.c) and keeps the
  * job's external id in jobtrack.job_external_id.  It runs AFTER ROW, so a
  * row that was never written (INSERT ... ON CONFLICT DO NOTHING, a user's
- * BEFORE trigger returning NULL) leaves nothing behind.  The WHEN clauses of
- * the triggers keep it away from progress updates, which concern no one.
+ * BEFORE trigger returning NULL) leaves nothing behind.  It fires for every
+ * inserted and updated row and passes over those that concern no one: a row
+ * without group or external id, an update that keeps the status (progress).
  *
  * External ids live in a side table so that job_status can later be
  * partitioned by id.  Applications may read that table but not write it:

@@ -52,6 +52,7 @@ static const int AllowedNext[JOB_STATUS_COUNT] = {
 };
 
 static bool cache_valid = false;
+static uint64 cache_invalidations = 0;
 static bool callback_registered = false;
 static Oid	status_type_oid = InvalidOid;
 static Oid	status_label_oids[JOB_STATUS_COUNT];
@@ -62,22 +63,15 @@ static void
 InvalidateStatusCache(Datum arg, int cacheid, uint32 hashvalue)
 {
 	cache_valid = false;
+	cache_invalidations++;
 }
 
-/* LoadStatusCache looks up jobtrack.status and its labels' OIDs. */
+/* FillStatusCache looks up jobtrack.status, its labels and group_status's 'running'. */
 static void
-LoadStatusCache(void)
+FillStatusCache(void)
 {
 	Oid			nsp;
 	int			i;
-
-	if (cache_valid)
-		return;
-	if (!callback_registered)
-	{
-		CacheRegisterSyscacheCallback(TYPEOID, InvalidateStatusCache, (Datum) 0);
-		callback_registered = true;
-	}
 
 	nsp = get_namespace_oid("jobtrack", false);
 	status_type_oid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
@@ -101,6 +95,30 @@ LoadStatusCache(void)
 										CStringGetDatum("running"));
 	if (!OidIsValid(group_running_oid))
 		elog(ERROR, "jobtrack.group_status has no label \"running\"");
+}
+
+/*
+ * LoadStatusCache fills the cache unless it is valid.  A lookup may read the
+ * catalogs and so take in invalidations, which then concern the OIDs read
+ * before it: the cache is filled again until no invalidation came meanwhile.
+ */
+static void
+LoadStatusCache(void)
+{
+	uint64		seen;
+
+	if (cache_valid)
+		return;
+	if (!callback_registered)
+	{
+		CacheRegisterSyscacheCallback(TYPEOID, InvalidateStatusCache, (Datum) 0);
+		callback_registered = true;
+	}
+	do
+	{
+		seen = cache_invalidations;
+		FillStatusCache();
+	} while (seen != cache_invalidations);
 	cache_valid = true;
 }
 
