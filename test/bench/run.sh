@@ -313,7 +313,7 @@ start_cluster()
 	[ "${BENCH_PGSS:-0}" = 1 ] && { q bench "CREATE EXTENSION pg_stat_statements" || return 1; }
 	qf bench "$BENCH_DIR/baseline.sql" > /dev/null || return 1
 	check_baseline_shape || return 1
-	# the live progress path (issue 11) exists when its setting does
+	# the live progress path (version 2.0) exists when its setting does
 	LIVE=$(q bench "SELECT count(*) FROM pg_settings WHERE name = 'jobtrack.live_progress'") || return 1
 	# the launcher looks for database bench again when signalled, instead of
 	# at its next poll; then the worker starts there
