@@ -374,7 +374,7 @@ BoolColumn(uint64 row, int column)
 
 /*
  * DrainChanges takes every recorded change; returns the groups they touch,
- * with room for the groups due on schedule.
+ * with room for one more (update_status_running()'s group).
  */
 static GroupWork *
 DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
@@ -384,7 +384,7 @@ DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
 	uint64		n = RunSavedQuery(only_group > 0 ? &drain_group_query :
 								  current ? &drain_changes_query : &drain_changes_1_1_query,
 								  values, NULL);
-	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + DUE_GROUPS_PER_PASS + 1));
+	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + 1));
 	uint64		row;
 	bool		isnull;
 	int			i;
@@ -404,29 +404,43 @@ DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
 	return work;
 }
 
-/* AddDueGroups appends the groups due for a scheduled check. */
-static void
+/*
+ * AddDueGroups appends the groups due for a scheduled check, and returns the
+ * array, grown by as many (zeroed), with room for one more still.  Grown here
+ * rather than sized for a full pass's worth of due groups up front: zeroing
+ * that much took a visible share of every pass under load, when next to
+ * nothing is due.
+ */
+static GroupWork *
 AddDueGroups(GroupWork *work, int *count, TimestampTz now, bool current)
 {
 	Datum		at = TimestampTzGetDatum(now);
 	int			drained = *count;
 	uint64		n = RunSavedQuery(current ? &due_groups_query : &due_groups_1_1_query, &at, NULL);
 	uint64		row;
-	int			i;
 
+	if (n == 0)
+		return work;
+	work = repalloc(work, sizeof(GroupWork) * (drained + n + 1));
+	memset(&work[drained + 1], 0, sizeof(GroupWork) * n);
+
+	/* sorted, so that each due group is looked for among the drained by bisection */
+	qsort(work, drained, sizeof(GroupWork), CompareGroupWork);
 	for (row = 0; row < n; row++)
 	{
-		int64		group_id = SpiResultInt64(row, 1);
+		GroupWork	key;
+		GroupWork  *w;
 
-		for (i = 0; i < drained && work[i].group_id != group_id; i++)
-			;
-		if (i == drained)
+		key.group_id = SpiResultInt64(row, 1);
+		w = bsearch(&key, work, drained, sizeof(GroupWork), CompareGroupWork);
+		if (w == NULL)
 		{
-			i = (*count)++;
-			work[i].group_id = group_id;
+			w = &work[(*count)++];
+			w->group_id = key.group_id;
 		}
-		work[i].due = true;
+		w->due = true;
 	}
+	return work;
 }
 
 /* Int64Array builds a bigint[] from one int64 field of each group. */
@@ -755,7 +769,7 @@ DrainAndEvaluate(PassRequest *req, int64 only_group, bool due)
 	now = GetCurrentTimestamp();
 	if (only_group == 0)
 	{
-		AddDueGroups(work, &count, now, req->current);
+		work = AddDueGroups(work, &count, now, req->current);
 		AddManualGroup(work, &count, req->manual_group);
 	}
 	else
