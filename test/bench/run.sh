@@ -65,6 +65,8 @@ else
 	LATENCY_LIMIT=240
 fi
 PROTOCOLS=${BENCH_PROTOCOLS:-simple extended prepared}
+# the most groups one check_groups() pass checks on schedule (DUE_GROUPS_PER_PASS in src/evaluator.c)
+DUE_CAP=1000
 CLIENTS=8					# workload 1
 LIVE_SLOTS_TEST=100000		# jobtrack.live_slots of the shared-memory measurement
 HOT_CLIENTS=32				# workload 2
@@ -1011,7 +1013,7 @@ workload_check_cost()
 	q bench_scale "UPDATE jobtrack.job_group SET next_check_at = now() + (id % 600) * time_to_check / 600" > /dev/null || return 1
 	q bench_scale "VACUUM ANALYZE jobtrack.group_change, jobtrack.group_count, jobtrack.job_group, jobtrack.job_status" || return 1
 	started0=$(q bench_scale "SELECT count(*) FROM jobtrack.job_status WHERE status = 'started'")
-	burst=$(( SCALE_GROUPS < 1000 ? SCALE_GROUPS : 1000 ))
+	burst=$(( SCALE_GROUPS < DUE_CAP ? SCALE_GROUPS : DUE_CAP ))
 	{
 		echo '\o /dev/null'
 		echo '\timing on'
@@ -1065,7 +1067,7 @@ workload_check_cost()
 workload_bulk_change()
 {
 	local name="4. After a bulk change of all $JOBS jobs (one UPDATE)"
-	local script=$TMP/bulk.sql out summary rewritten changes t0 upd_ms drain_ms passes first p0 p100 started0 started1 dead
+	local script=$TMP/bulk.sql out summary rewritten changes t0 upd_ms drain_ms passes first p0 p100 started0 started1 dead i
 	log "workload 4, bulk: one UPDATE of all $JOBS jobs, drain, then the first passes"
 	t0=$(date +%s%N)
 	# every job is rewritten; every one whose status may move moves: queued
@@ -1077,17 +1079,25 @@ workload_bulk_change()
 			RETURNING 1) SELECT count(*) FROM u") || { failed "$name: the UPDATE" "runs" "the bulk UPDATE failed"; return 1; }
 	upd_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	changes=$(q bench_scale "SELECT count(*) FROM jobtrack.group_change")
-	t0=$(date +%s%N)
-	passes=0
-	while [ "$(q bench_scale "SELECT EXISTS (SELECT FROM jobtrack.group_change)")" = t ]; do
-		q bench_scale "SELECT jobtrack.check_groups()" > /dev/null || { failed "$name: drain" "runs" "check_groups() failed"; return 1; }
-		passes=$(( passes + 1 ))
-	done
-	drain_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	started0=$(q bench_scale "SELECT count(*) FROM jobtrack.job_status WHERE status = 'started'")
 	{
 		echo '\o /dev/null'
 		echo '\timing on'
+		# the drain, in the session that then runs the timed passes, as the
+		# worker would: its statements are planned by then (a new session
+		# plans them at its first pass, some milliseconds the worker never pays)
+		for (( i = 0; i < 20; i++ )); do
+			echo 'SELECT EXISTS (SELECT FROM jobtrack.group_change) AS more \gset'
+			echo '\if :more'
+			echo '\echo @drain'
+			echo 'SELECT jobtrack.check_groups();'
+			echo '\endif'
+		done
+		echo 'SELECT EXISTS (SELECT FROM jobtrack.group_change) AS more \gset'
+		echo '\echo drained-all :more'
+		# groups that fell due while the UPDATE and the drain ran wait for this pass
+		echo "SELECT count(*) AS due FROM jobtrack.job_group WHERE status <> 'completed' AND next_check_at <= clock_timestamp() \\gset"
+		echo '\echo due-first :due'
 		echo '\echo @bulk-first'
 		echo 'SELECT jobtrack.check_groups();'
 		check_passes bulk-
@@ -1098,10 +1108,16 @@ workload_bulk_change()
 		return 1
 	}
 	started1=$(q bench_scale "SELECT count(*) FROM jobtrack.job_status WHERE status = 'started'")
-	first=$(echo "$summary" | perl "$BENCH_DIR/stats.pl" pick bulk-first p50)
+	passes=$(echo "$out" | perl "$BENCH_DIR/stats.pl" times | awk '$1 == "drain" { n++ } END { print n + 0 }')
+	drain_ms=$(echo "$out" | perl "$BENCH_DIR/stats.pl" times | awk '$1 == "drain" { s += $2 } END { printf "%d", s }')
+	if ! echo "$out" | grep -q '^drained-all f$'; then
+		failed "$name: drain" "runs" "20 passes did not drain the change log"
+		return 1
+	fi
+	first=$(echo "$out" | perl "$BENCH_DIR/stats.pl" times | awk '$1 == "bulk-first" { print $2; exit }')
 	p0=$(echo "$summary" | perl "$BENCH_DIR/stats.pl" pick bulk-idle p50)
 	p100=$(echo "$summary" | perl "$BENCH_DIR/stats.pl" pick bulk-changed p50)
-	row "$name: first pass after the drain, nothing changed (ms)" "$(fmt 3 "$first")" "-" "-" "< 5 ms" "$(verdict "$first < 5")"
+	row "$name: first pass after the drain, nothing changed, $(echo "$out" | due_median first) due (at most $DUE_CAP a pass) (ms)" "$(fmt 3 "$first")" "-" "-" "< 5 ms" "$(verdict "$first < 5")"
 	row "$name: then passes ${PASS_GAP}s apart, nothing changed, ~$(echo "$out" | due_median idle) due (ms)" "$(fmt 3 "$p0")" "-" "-" "< 5 ms" "$(verdict "$p0 < 5")"
 	if [ "$(( started1 - started0 ))" = "$(( CHECK_RUNS * 100 ))" ]; then
 		row "$name: then passes after 100 groups changed (ms)" "$(fmt 3 "$p100")" "-" "-" "< 50 ms" "$(verdict "$p100 < 50")"
