@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 
 #include "group_change.h"
+#include "job_guard.h"
 #include "spi_util.h"
 #include "status.h"
 #include "wakeup.h"
@@ -98,7 +99,7 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 	Relation	rel = table_open(JobtrackRelid("job_status"), AccessShareLock);
 	Relation	index = index_open(JobtrackRelid("job_status_group_idx"), AccessShareLock);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	AttrNumber	id_attno = SPI_fnumber(RelationGetDescr(rel), "id");
+	AttrNumber	id_attno = JobStatusColumns(rel)->id;
 	IndexScanDesc scan;
 	ScanKeyData keys[2];
 	bool		found = false;
