@@ -63,10 +63,11 @@ CREATE FUNCTION jobtrack.job(external_id pg_catalog.text) RETURNS pg_catalog.int
 	AS 'MODULE_PATHNAME', 'jobtrack_job' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION jobtrack.job(pg_catalog.text) IS 'the id of the job with this external id; P0002 if there is none';
 
--- the tag index without its pending list (see jobtrack.sql); what the list
--- holds already is then merged into the index, so no entry is lost
-ALTER INDEX jobtrack.job_status_tags_idx SET (fastupdate = off);
-SELECT pg_catalog.gin_clean_pending_list('jobtrack.job_status_tags_idx'::pg_catalog.regclass);
+-- the tag index without its pending list and without the jobs that have no
+-- tags (see jobtrack.sql), built anew from the table
+DROP INDEX jobtrack.job_status_tags_idx;
+CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops)
+	WITH (fastupdate = off) WHERE tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb;
 
 -- live progress (live.c): a started job's slot overlays its stored columns;
 -- STABLE so that the scopes that use them stay inlinable
@@ -160,7 +161,8 @@ CREATE OR REPLACE FUNCTION jobtrack.where_tag(key pg_catalog.text, op pg_catalog
 	   AND jobtrack_internal.check_tag_operator($2)
 	   AND CASE
 			WHEN $2 OPERATOR(pg_catalog.=) '=' THEN
-				j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $3))
+				j.tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb
+				AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $3))
 				AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $3
 			WHEN $2 OPERATOR(pg_catalog.=) '!=' THEN
 				(j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.<>) $3
@@ -184,6 +186,7 @@ CREATE OR REPLACE FUNCTION jobtrack.where_tag(key pg_catalog.text, value pg_cata
 	  FROM jobtrack.job_status j
 	 WHERE jobtrack_internal.check_scope_argument('key', $1)
 	   AND jobtrack_internal.check_scope_argument('value', $2)
+	   AND j.tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb
 	   AND j.tags OPERATOR(pg_catalog.@>) ANY (jobtrack_internal.tag_probes($1, $2))
 	   AND (j.tags OPERATOR(pg_catalog.->>) $1) OPERATOR(pg_catalog.=) $2
 	$$;

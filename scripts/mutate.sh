@@ -86,6 +86,8 @@ launcher-polls-paused @@ src/launcher.c @@ s/\(db->state == DB_WAITING \|\| db->
 relid-cache-stale @@ src/spi_util.c @@ s/\t\tCacheRegisterSyscacheCallback\(RELNAMENSP, ForgetRelationOids, \(Datum\) 0\);\n\t\tCacheRegisterSyscacheCallback\(NAMESPACENAME, ForgetRelationOids, \(Datum\) 0\);\n/\t\t(void) ForgetRelationOids;\n/ @@ regress:reinstall
 progress-recorded @@ src/job_record.c @@ s/if \(from != to && group_id != 0\)/if (group_id != 0)/ @@ regress:groups
 upgrade-resets-trigger-mode @@ jobtrack--1.2--2.0.sql @@ s/IF mode OPERATOR\(pg_catalog.<>\) 'O' THEN/IF false THEN/ @@ regress:upgrade
+tag-scope-misses-index @@ jobtrack.sql @@ s/\t   AND j.tags OPERATOR\(pg_catalog.<>\) '\{\}'::pg_catalog.jsonb\n//g @@ pgtap:03_functions.sql
+tag-index-keeps-empty @@ jobtrack.sql @@ s/ WHERE tags OPERATOR\(pg_catalog.<>\) '\{\}'::pg_catalog.jsonb;/;/ @@ pgtap:03_functions.sql
 negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
 EOF
 )

@@ -145,5 +145,5 @@ the BEFORE trigger: the row lock PostgreSQL takes for it, and the guard|ExecBRUp
 the guard itself (both events)|jobtrack_job_status_guard
 the inner statements, all they do (the rest is the outer SELECT, its parse and the commit)|SPI_execute_plan
 the executor's start of both the outer SELECT and the inner statement|ExecutorStart
-index entries (six indexes, a GIN one without pending list)|ExecInsertIndexTuples
+index entries (six indexes; the GIN one has no pending list and skips jobs without tags)|ExecInsertIndexTuples
 EOF

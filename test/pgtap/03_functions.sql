@@ -4,7 +4,7 @@
 -- predicates, status_from_text, the aggregates, the scopes and group_events.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(96);
+SELECT plan(97);
 
 -- create_job: defaults
 SELECT jobtrack.create_job('Import') AS d \gset
@@ -252,6 +252,10 @@ SELECT ok(pg_temp.plan_of(q) ~ idx AND pg_temp.plan_of(q) !~ 'Function Scan',
 			   ('SELECT * FROM jobtrack.where_tag(''customer'', ''='', ''42'')', 'job_status_tags_idx'),
 			   ('SELECT * FROM jobtrack.where_tag(''customer'', ''42'')', 'job_status_tags_idx')) AS t(q, idx);
 RESET enable_seqscan;
+SELECT is((SELECT pg_catalog.pg_get_expr(indpred, indrelid) FROM pg_catalog.pg_index
+			WHERE indexrelid = 'jobtrack.job_status_tags_idx'::regclass),
+	'(tags <> ''{}''::jsonb)',
+	'the tag index leaves out jobs without tags, which no where_tag can match');
 
 -- where_tag: a table of tags, then every operator
 CREATE TEMP TABLE jt_tag (name text PRIMARY KEY, id bigint);
