@@ -20,6 +20,8 @@ SELECT jobtrack.create_job('E', group_id => :big) AS c \gset
 SELECT jobtrack.start_job(:c), jobtrack.succeed_job(:c);
 SELECT jobtrack.check_groups();
 SELECT event, length(payload->>'title') AS stored_title FROM jobtrack.group_event WHERE group_id = :big ORDER BY id;
--- one event per group, run and kind, enforced
+-- one event per group, run and kind, enforced (terse: the detail names the group's id)
+\set VERBOSITY terse
 INSERT INTO jobtrack.group_event (group_id, run, event, payload)
 SELECT group_id, run, event, payload FROM jobtrack.group_event WHERE group_id = :g ORDER BY id LIMIT 1;
+\set VERBOSITY default

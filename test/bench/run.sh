@@ -66,7 +66,7 @@ else
 fi
 PROTOCOLS=${BENCH_PROTOCOLS:-simple extended prepared}
 # the most groups one check_groups() pass checks on schedule (DUE_GROUPS_PER_PASS in src/evaluator.c)
-DUE_CAP=1000
+DUE_CAP=200
 CLIENTS=8					# workload 1
 LIVE_SLOTS_TEST=100000		# jobtrack.live_slots of the shared-memory measurement
 HOT_CLIENTS=32				# workload 2
