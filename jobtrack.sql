@@ -112,9 +112,9 @@ CREATE INDEX job_status_group_idx ON jobtrack.job_status (group_id, status) WHER
 -- a job wrote the list's meta page, the largest WAL record of a job's life; a
 -- direct insert into the index writes a third of that.  Jobs without tags are
 -- left out: a status change is not a HOT update, so each one added an entry
--- for the empty object to one posting tree that every such job shares, a
--- tenth of a lifecycle's CPU, for rows no where_tag can match.  where_tag
--- states the same condition, so the planner can use the index.
+-- for the empty object to one posting tree that every such job shares, 15%
+-- of the instructions of such a job's life, for rows no where_tag can match.
+-- where_tag states the same condition, so the planner can use the index.
 CREATE INDEX job_status_tags_idx ON jobtrack.job_status USING gin (tags jsonb_path_ops)
 	WITH (fastupdate = off) WHERE tags OPERATOR(pg_catalog.<>) '{}'::pg_catalog.jsonb;
 

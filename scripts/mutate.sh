@@ -88,7 +88,8 @@ progress-recorded @@ src/job_record.c @@ s/if \(from != to && group_id != 0\)/if
 upgrade-resets-trigger-mode @@ jobtrack--1.2--2.0.sql @@ s/IF mode OPERATOR\(pg_catalog.<>\) 'O' THEN/IF false THEN/ @@ regress:upgrade
 tag-scope-misses-index @@ jobtrack.sql @@ s/\t   AND j.tags OPERATOR\(pg_catalog.<>\) '\{\}'::pg_catalog.jsonb\n//g @@ pgtap:03_functions.sql
 tag-index-keeps-empty @@ jobtrack.sql @@ s/ WHERE tags OPERATOR\(pg_catalog.<>\) '\{\}'::pg_catalog.jsonb;/;/ @@ pgtap:03_functions.sql
-due-cap-raised @@ src/evaluator.c @@ s/#define DUE_GROUPS_PER_PASS 200/#define DUE_GROUPS_PER_PASS 1000/ @@ regress:groups
+due-cap-raised @@ src/evaluator.h @@ s/#define WORKER_DUE_GROUPS 200/#define WORKER_DUE_GROUPS 1000/ @@ tap:001_worker_events.pl
+sql-check-capped @@ src/groups.c @@ s/CheckGroups\(0\)/CheckGroups(WORKER_DUE_GROUPS)/ @@ regress:groups
 negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
 EOF
 )

@@ -79,16 +79,6 @@
 /* a group set aside is retried after 2^failures seconds, at most this many */
 #define RETRY_MAX_SECONDS 3600
 
-/*
- * At most this many groups are checked on schedule in one pass.  A pass
- * holds back every event whose change commits while it runs, and a group
- * checked on schedule costs about 20 us, so a pass of 1,000 due groups (a
- * burst after a long bulk statement, or after the worker was down) took
- * 20-30 ms.  With 200 a pass stays near 5 ms; while groups are still due the
- * worker runs the next pass at once, so a burst is cleared in more, shorter
- * passes, and the groups that changed meanwhile are evaluated between them.
- */
-#define DUE_GROUPS_PER_PASS 200
 
 static const char *const GroupStatusNames[] = {"pending", "running", "completed"};
 
@@ -120,6 +110,7 @@ typedef struct PassRequest
 	bool		current;		/* the schema is 1.2's, not 1.1's */
 	bool		recount;		/* recount_groups(): counts from the jobs */
 	int64		recount_group;	/* the group to recount, or 0 for all */
+	int			due_limit;		/* the most groups checked on schedule; 0: all due */
 } PassRequest;
 
 /*
@@ -173,15 +164,15 @@ static SavedQuery drain_changes_1_1_query = {
 #define DUE_FROM(and) \
 	"SELECT g.id FROM jobtrack.job_group g" \
 	" WHERE g.status OPERATOR(pg_catalog.<>) 'completed' AND g.next_check_at OPERATOR(pg_catalog.<=) $1" \
-	and " ORDER BY g.next_check_at LIMIT " CppAsString2(DUE_GROUPS_PER_PASS)
+	and " ORDER BY g.next_check_at LIMIT $2"
 #define DUE_SQL DUE_FROM(" AND" NOT_SET_ASIDE("g.id", "$1"))
 
 static SavedQuery due_groups_query = {
-	DUE_SQL, 1, {TIMESTAMPTZOID}, false
+	DUE_SQL, 2, {TIMESTAMPTZOID, INT8OID}, false
 };
 
 static SavedQuery due_groups_1_1_query = {
-	DUE_FROM(""), 1, {TIMESTAMPTZOID}, false
+	DUE_FROM(""), 2, {TIMESTAMPTZOID, INT8OID}, false
 };
 
 /*
@@ -215,7 +206,7 @@ static SavedQuery careful_groups_query = {
 	"  WHERE" NOT_SET_ASIDE("c.group_id", "$1")
 	" UNION ALL SELECT d.id, true FROM (" DUE_SQL ") d) v"
 	" GROUP BY group_id ORDER BY group_id",
-	1, {TIMESTAMPTZOID}, false
+	2, {TIMESTAMPTZOID, INT8OID}, false
 };
 
 /*
@@ -420,13 +411,17 @@ DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
  * nothing is due.
  */
 static GroupWork *
-AddDueGroups(GroupWork *work, int *count, TimestampTz now, bool current)
+AddDueGroups(GroupWork *work, int *count, TimestampTz now, const PassRequest *req)
 {
-	Datum		at = TimestampTzGetDatum(now);
+	Datum		values[2];
 	int			drained = *count;
-	uint64		n = RunSavedQuery(current ? &due_groups_query : &due_groups_1_1_query, &at, NULL);
+	uint64		n;
 	uint64		row;
 
+	values[0] = TimestampTzGetDatum(now);
+	values[1] = Int64GetDatum(req->due_limit);
+	n = RunSavedQuery(req->current ? &due_groups_query : &due_groups_1_1_query, values,
+					  req->due_limit > 0 ? "  " : " n");
 	if (n == 0)
 		return work;
 	work = repalloc(work, sizeof(GroupWork) * (drained + n + 1));
@@ -777,7 +772,7 @@ DrainAndEvaluate(PassRequest *req, int64 only_group, bool due)
 	now = GetCurrentTimestamp();
 	if (only_group == 0)
 	{
-		work = AddDueGroups(work, &count, now, req->current);
+		work = AddDueGroups(work, &count, now, req);
 		AddManualGroup(work, &count, req->manual_group);
 	}
 	else
@@ -889,8 +884,8 @@ SetAside(int64 group_id, ErrorData *edata)
 static void
 CarefulPass(PassRequest *req)
 {
-	Datum		now = TimestampTzGetDatum(GetCurrentTimestamp());
-	uint64		n = RunSavedQuery(&careful_groups_query, &now, NULL);
+	Datum		values[2] = {TimestampTzGetDatum(GetCurrentTimestamp()), Int64GetDatum(req->due_limit)};
+	uint64		n = RunSavedQuery(&careful_groups_query, values, req->due_limit > 0 ? "  " : " n");
 	OneGroup   *groups = palloc0(sizeof(OneGroup) * (n + 1));
 	int			count = 0;
 	uint64		row;
@@ -1040,13 +1035,14 @@ RunPass(PassRequest *req)
 }
 
 /*
- * CheckGroups runs one evaluation pass over the groups that changed or are
- * due, and returns the number of events raised.
+ * CheckGroups runs one evaluation pass over the groups that changed and at
+ * most due_limit of those due on schedule, the longest due first (0: all),
+ * and returns the number of events raised.
  */
 int
-CheckGroups(void)
+CheckGroups(int due_limit)
 {
-	PassRequest req = {0, (GroupStatus) -1, 0, false, false, 0};
+	PassRequest req = {.manual_status = (GroupStatus) -1, .due_limit = due_limit};
 
 	return RunPass(&req);
 }
@@ -1074,7 +1070,7 @@ NextGroupDue(void)
 int
 RecountGroups(int64 group_id)
 {
-	PassRequest req = {0, (GroupStatus) -1, 0, false, true, group_id};
+	PassRequest req = {.manual_status = (GroupStatus) -1, .recount = true, .recount_group = group_id};
 
 	return RunPass(&req);
 }
@@ -1086,7 +1082,8 @@ RecountGroups(int64 group_id)
 bool
 StartGroup(int64 group_id, GroupStatus *status)
 {
-	PassRequest req = {group_id, (GroupStatus) -1, 0, false, false, 0};
+	PassRequest req = {.manual_group = group_id, .manual_status = (GroupStatus) -1,
+	.due_limit = WORKER_DUE_GROUPS};
 
 	(void) RunPass(&req);
 	*status = req.manual_status;

@@ -78,7 +78,7 @@ PG_FUNCTION_INFO_V1(jobtrack_check_groups);
 Datum
 jobtrack_check_groups(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(CheckGroups());
+	PG_RETURN_INT32(CheckGroups(0));
 }
 
 /*

@@ -185,7 +185,7 @@ WorkerPass(void)
 	ready = ExtensionReady();
 	if (ready)
 	{
-		(void) CheckGroups();
+		(void) CheckGroups(WORKER_DUE_GROUPS);
 		next_due = NextGroupDue();
 	}
 	else

@@ -5,7 +5,8 @@
 # pg_stat_activity, a session that only ran LISTEN jobtrack_events receives
 # group.started and group.completed without anyone calling check_groups(),
 # the events are in group_events(), the worker's figures move, it holds no
-# snapshot between passes, and a 4,000-byte title stays out of the notification.
+# snapshot between passes, a 4,000-byte title stays out of the notification,
+# and a burst of due groups is checked in passes of at most 200.
 #
 # The listener and the writer talk the frontend/backend protocol over a raw
 # socket (see WireSession below): psql only shows notifications after it has
@@ -438,6 +439,27 @@ is( $node->safe_psql('postgres',
 	'group.started secret title true,group.completed secret title true',
 	'group_events() has the whole payload of the events the notifications name');
 $node->safe_psql('postgres', "ALTER SYSTEM RESET jobtrack.notify_payload; SELECT pg_reload_conf()");
+
+# many groups due at once: the worker checks them in passes of at most 200,
+# those due longest first, one right after another, so that no pass holds
+# events back for long.  Groups checked in one pass share its checked_at.
+$node->safe_psql('postgres', q{
+	CREATE TABLE due_burst AS
+	  SELECT i, jobtrack.create_group('due burst ' || i, time_to_check => '1 hour') AS id
+	    FROM generate_series(1, 450) i;
+	UPDATE jobtrack.job_group g SET next_check_at = now() - (1000 - d.i) * interval '1 second'
+	  FROM due_burst d WHERE g.id = d.id;
+});
+ok( JobtrackTest::poll_until(30, sub {
+		(JobtrackTest::query($node,
+			'SELECT count(*) FROM due_burst d JOIN jobtrack.job_group g USING (id) WHERE g.checked_at IS NULL') // '') eq '0' }),
+	'the worker checks 450 groups that fall due at once');
+is( $node->safe_psql('postgres', q{
+		SELECT string_agg(n || ' groups, ' || first || '-' || last, '; ' ORDER BY first)
+		  FROM (SELECT g.checked_at, count(*) AS n, min(d.i) AS first, max(d.i) AS last
+		          FROM due_burst d JOIN jobtrack.job_group g USING (id) GROUP BY g.checked_at) p}),
+	'200 groups, 1-200; 200 groups, 201-400; 50 groups, 401-450',
+	'in three passes of at most 200, those due longest first');
 
 diag sprintf('commit-to-notification latencies: %s ms',
 	join(', ', map { sprintf('%.1f', $_) } @latencies));
