@@ -79,7 +79,6 @@
 /* a group set aside is retried after 2^failures seconds, at most this many */
 #define RETRY_MAX_SECONDS 3600
 
-
 static const char *const GroupStatusNames[] = {"pending", "running", "completed"};
 
 /* one group in a pass: what changed, what it was and what it becomes */
@@ -404,6 +403,18 @@ DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
 }
 
 /*
+ * DueQueryArgs sets the arguments of a query that selects due groups: now,
+ * and the pass's limit, NULL (no limit) when it is 0; returns their nulls.
+ */
+static const char *
+DueQueryArgs(Datum *values, TimestampTz now, const PassRequest *req)
+{
+	values[0] = TimestampTzGetDatum(now);
+	values[1] = Int64GetDatum(req->due_limit);
+	return req->due_limit > 0 ? "  " : " n";
+}
+
+/*
  * AddDueGroups appends the groups due for a scheduled check, and returns the
  * array, grown by as many (zeroed), with room for one more still.  Grown here
  * rather than sized for a full pass's worth of due groups up front: zeroing
@@ -415,13 +426,11 @@ AddDueGroups(GroupWork *work, int *count, TimestampTz now, const PassRequest *re
 {
 	Datum		values[2];
 	int			drained = *count;
-	uint64		n;
+	const char *nulls = DueQueryArgs(values, now, req);
+	uint64		n = RunSavedQuery(req->current ? &due_groups_query : &due_groups_1_1_query,
+								  values, nulls);
 	uint64		row;
 
-	values[0] = TimestampTzGetDatum(now);
-	values[1] = Int64GetDatum(req->due_limit);
-	n = RunSavedQuery(req->current ? &due_groups_query : &due_groups_1_1_query, values,
-					  req->due_limit > 0 ? "  " : " n");
 	if (n == 0)
 		return work;
 	work = repalloc(work, sizeof(GroupWork) * (drained + n + 1));
@@ -884,8 +893,9 @@ SetAside(int64 group_id, ErrorData *edata)
 static void
 CarefulPass(PassRequest *req)
 {
-	Datum		values[2] = {TimestampTzGetDatum(GetCurrentTimestamp()), Int64GetDatum(req->due_limit)};
-	uint64		n = RunSavedQuery(&careful_groups_query, values, req->due_limit > 0 ? "  " : " n");
+	Datum		values[2];
+	const char *nulls = DueQueryArgs(values, GetCurrentTimestamp(), req);
+	uint64		n = RunSavedQuery(&careful_groups_query, values, nulls);
 	OneGroup   *groups = palloc0(sizeof(OneGroup) * (n + 1));
 	int			count = 0;
 	uint64		row;
@@ -1083,7 +1093,7 @@ bool
 StartGroup(int64 group_id, GroupStatus *status)
 {
 	PassRequest req = {.manual_group = group_id, .manual_status = (GroupStatus) -1,
-	.due_limit = WORKER_DUE_GROUPS};
+					   .due_limit = WORKER_DUE_GROUPS};
 
 	(void) RunPass(&req);
 	*status = req.manual_status;
