@@ -970,6 +970,9 @@ load_scale()
 
 # ---------------------------------------------------------------- workload 4
 
+# DUE_NOW_SQL: a psql line that sets :due to how many groups are due now
+DUE_NOW_SQL="SELECT count(*) AS due FROM jobtrack.job_group WHERE status <> 'completed' AND next_check_at <= clock_timestamp() \\gset"
+
 # check_passes LABEL_PREFIX: psql lines timing CHECK_RUNS passes with
 # nothing changed and CHECK_RUNS after 100 groups changed, PASS_GAP seconds
 # apart, so that groups fall due on schedule between them as they would
@@ -977,10 +980,9 @@ load_scale()
 check_passes()
 {
 	local prefix=$1 i a
-	local due="SELECT count(*) AS due FROM jobtrack.job_group WHERE status <> 'completed' AND next_check_at <= clock_timestamp() \\gset"
 	for (( i = 0; i < CHECK_RUNS; i++ )); do
 		echo "SELECT pg_sleep($PASS_GAP);"
-		echo "$due"
+		echo "$DUE_NOW_SQL"
 		echo '\echo due-idle :due'
 		echo "\\echo @${prefix}idle"
 		echo 'SELECT jobtrack.check_groups();'
@@ -990,7 +992,7 @@ check_passes()
 		echo "SELECT pg_sleep($PASS_GAP);"
 		echo '\echo @setup'
 		echo "UPDATE jobtrack.job_status SET status = 'started' WHERE id IN (SELECT DISTINCT ON (group_id) id FROM jobtrack.job_status WHERE group_id BETWEEN $a AND $(( a + 99 )) AND status = 'queued' ORDER BY group_id, id);"
-		echo "$due"
+		echo "$DUE_NOW_SQL"
 		echo '\echo due-changed :due'
 		echo "\\echo @${prefix}changed"
 		echo 'SELECT jobtrack.check_groups();'
@@ -1097,7 +1099,7 @@ workload_bulk_change()
 		echo 'SELECT EXISTS (SELECT FROM jobtrack.group_change) AS more \gset'
 		echo '\echo drained-all :more'
 		# groups that fell due while the UPDATE and the drain ran wait for this pass
-		echo "SELECT count(*) AS due FROM jobtrack.job_group WHERE status <> 'completed' AND next_check_at <= clock_timestamp() \\gset"
+		echo "$DUE_NOW_SQL"
 		echo '\echo due-first :due'
 		echo '\echo @bulk-first'
 		echo 'SELECT jobtrack.check_groups();'
