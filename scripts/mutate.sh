@@ -91,6 +91,7 @@ tag-index-keeps-empty @@ jobtrack.sql @@ s/ WHERE tags OPERATOR\(pg_catalog.<>\)
 due-cap-raised @@ src/evaluator.h @@ s/#define WORKER_DUE_GROUPS 200/#define WORKER_DUE_GROUPS 1000/ @@ tap:001_worker_events.pl
 sql-check-capped @@ src/groups.c @@ s/CheckGroups\(0\)/CheckGroups(WORKER_DUE_GROUPS)/ @@ regress:groups
 negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
+plans-for-values @@ src/spi_util.c @@ s/query->generic_plan \? CURSOR_OPT_GENERIC_PLAN : 0/0/ @@ tap:026_pass_plans.pl
 EOF
 )
 

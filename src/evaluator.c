@@ -40,7 +40,9 @@
  *
  * A pass reads and writes all its groups with one statement each (arrays in,
  * rows out), because the worker runs a pass after nearly every commit that
- * touched a group and its cost competes with the writers for the CPU.
+ * touched a group and its cost competes with the writers for the CPU.  For
+ * the same reason each statement is planned once, with a plan that suits
+ * any number of groups (generic_plan, see spi_util.c).
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -149,15 +151,15 @@ typedef struct PassRequest
 	" OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE NOT restored AND old_status OPERATOR(pg_catalog.=) '" status "'),"
 
 static SavedQuery drain_changes_query = {
-	DRAIN_SQL(""), 1, {TIMESTAMPTZOID}, false
+	DRAIN_SQL(""), 1, {TIMESTAMPTZOID}, false, true
 };
 
 static SavedQuery drain_group_query = {
-	DRAIN_SQL(" AND c.group_id OPERATOR(pg_catalog.=) $2"), 2, {TIMESTAMPTZOID, INT8OID}, false
+	DRAIN_SQL(" AND c.group_id OPERATOR(pg_catalog.=) $2"), 2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
 static SavedQuery drain_changes_1_1_query = {
-	DRAIN_SQL_1_1, 1, {TIMESTAMPTZOID}, false
+	DRAIN_SQL_1_1, 1, {TIMESTAMPTZOID}, false, true
 };
 
 #define DUE_FROM(and) \
@@ -167,11 +169,11 @@ static SavedQuery drain_changes_1_1_query = {
 #define DUE_SQL DUE_FROM(" AND" NOT_SET_ASIDE("g.id", "$1"))
 
 static SavedQuery due_groups_query = {
-	DUE_SQL, 2, {TIMESTAMPTZOID, INT8OID}, false
+	DUE_SQL, 2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
 static SavedQuery due_groups_1_1_query = {
-	DUE_FROM(""), 2, {TIMESTAMPTZOID, INT8OID}, false
+	DUE_FROM(""), 2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
 /*
@@ -188,14 +190,14 @@ static SavedQuery next_due_query = {
 	"   ORDER BY g.next_check_at LIMIT 1),"
 	"  (SELECT pg_catalog.min(f.retry_at) FROM jobtrack.group_failure f"
 	"   WHERE f.retry_at OPERATOR(pg_catalog.>) $1))",
-	1, {TIMESTAMPTZOID}, false
+	1, {TIMESTAMPTZOID}, false, true
 };
 
 /* the same on a 1.1 schema, which sets no group aside */
 static SavedQuery next_due_1_1_query = {
 	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
 	" WHERE status OPERATOR(pg_catalog.<>) 'completed' AND $1 IS NOT NULL",
-	1, {TIMESTAMPTZOID}, false
+	1, {TIMESTAMPTZOID}, false, true
 };
 
 /* the groups a careful pass evaluates one by one: changed or due, and not set aside */
@@ -205,7 +207,7 @@ static SavedQuery careful_groups_query = {
 	"  WHERE" NOT_SET_ASIDE("c.group_id", "$1")
 	" UNION ALL SELECT d.id, true FROM (" DUE_SQL ") d) v"
 	" GROUP BY group_id ORDER BY group_id",
-	2, {TIMESTAMPTZOID, INT8OID}, false
+	2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
 /*
@@ -246,7 +248,7 @@ static SavedQuery any_failure_query = {
 
 static SavedQuery forget_failures_query = {
 	"DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY ($1)",
-	1, {INT8ARRAYOID}, false
+	1, {INT8ARRAYOID}, false, true
 };
 
 static SavedQuery record_failure_query = {
@@ -273,7 +275,7 @@ static SavedQuery load_groups_query = {
 	" LEFT JOIN jobtrack.job_group g ON g.id OPERATOR(pg_catalog.=) v.id"
 	" LEFT JOIN jobtrack.group_count c ON c.group_id OPERATOR(pg_catalog.=) v.id"
 	" ORDER BY v.id",
-	1, {INT8ARRAYOID}, false
+	1, {INT8ARRAYOID}, false, true
 };
 
 static SavedQuery save_counts_query = {
@@ -286,7 +288,7 @@ static SavedQuery save_counts_query = {
 	"  started = EXCLUDED.started, paused = EXCLUDED.paused, stuck = EXCLUDED.stuck,"
 	"  succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed, cancelled = EXCLUDED.cancelled",
 	9, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
-	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, false
+	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, false, true
 };
 
 /*
@@ -309,7 +311,7 @@ static SavedQuery save_groups_query = {
 	" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
 	"  pg_catalog.unnest($4)) AS v(id, status, run, changed)"
 	" WHERE g.id OPERATOR(pg_catalog.=) v.id",
-	5, {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID}, false
+	5, {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BOOLARRAYOID, TIMESTAMPTZOID}, false, true
 };
 
 static SavedQuery title_query = {

@@ -84,6 +84,19 @@ ExecuteSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 /*
  * RunSavedQuery executes a statement (preparing it on first use) and returns
  * the number of rows it processed.  The caller must be connected to SPI.
+ *
+ * A statement marked generic_plan is planned once, for any values; the
+ * evaluator's statements are.  Left to choose, the plan cache plans each of
+ * the first five executions for the values at hand, and goes on doing so
+ * when those plans looked cheap, as they do for the short arrays of passes
+ * in a quiet database: every pass then plans its statements again.  And a
+ * plan made for the values can be far worse.  For an array of a few hundred
+ * groups the planner picks a join that reads every group.  For the due
+ * groups it estimates from next_check_at's statistics, which fall behind as
+ * each check moves the column forward; while dead row versions still hold
+ * earlier check times, it expects every group to be due and reads and sorts
+ * them all.  The generic plans look each group up by its key and read the
+ * due groups from their index.
  */
 uint64
 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
@@ -92,7 +105,8 @@ RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs, query->argtypes,
+											  query->generic_plan ? CURSOR_OPT_GENERIC_PLAN : 0);
 
 		if (plan == NULL)
 			elog(ERROR, "could not prepare \"%s\": %s",

@@ -21,7 +21,9 @@
 
 /*
  * One statement, planned on first use in a backend and kept for its life.
- * The plan cache re-plans it when the tables it names change.
+ * The plan cache re-plans it when the tables it names change.  With
+ * generic_plan, it never plans it for the values at hand (see
+ * RunSavedQuery).
  */
 typedef struct SavedQuery
 {
@@ -29,6 +31,7 @@ typedef struct SavedQuery
 	int			nargs;
 	Oid			argtypes[SAVED_QUERY_MAX_ARGS];
 	bool		read_only;
+	bool		generic_plan;
 	SPIPlanPtr	plan;
 } SavedQuery;
 
