@@ -94,6 +94,7 @@ typedef struct GroupWork
 	bool		manual_start;	/* update_status_running() asked for running */
 	TimestampTz changed_at;		/* the latest change, for latency figures */
 	bool		exists;
+	bool		has_counts;		/* group_count has a row for it */
 	GroupStatus status;
 	int32		run;
 	int64		counts[JOB_STATUS_COUNT];
@@ -278,17 +279,37 @@ static SavedQuery load_groups_query = {
 	1, {INT8ARRAYOID}, false, true
 };
 
-static SavedQuery save_counts_query = {
+/*
+ * The counts of groups that have a group_count row are updated; only the
+ * others take the upsert, whose conflict check locks each existing row and
+ * writes that lock to the WAL before updating it.
+ */
+#define COUNT_ARRAYS \
+	" ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)," \
+	"  pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)," \
+	"  pg_catalog.unnest($8), pg_catalog.unnest($9))"
+#define COUNT_ARGTYPES \
+	{INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, \
+	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}
+
+static SavedQuery update_counts_query = {
+	"UPDATE jobtrack.group_count c SET queued = v.queued, delayed = v.delayed,"
+	"  started = v.started, paused = v.paused, stuck = v.stuck,"
+	"  succeeded = v.succeeded, failed = v.failed, cancelled = v.cancelled"
+	" FROM" COUNT_ARRAYS
+	"  AS v(group_id, queued, delayed, started, paused, stuck, succeeded, failed, cancelled)"
+	" WHERE c.group_id OPERATOR(pg_catalog.=) v.group_id",
+	9, COUNT_ARGTYPES, false, true
+};
+
+static SavedQuery insert_counts_query = {
 	"INSERT INTO jobtrack.group_count AS c"
 	"  (group_id, queued, delayed, started, paused, stuck, succeeded, failed, cancelled)"
-	" SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
-	"  pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-	"  pg_catalog.unnest($8), pg_catalog.unnest($9))"
+	" SELECT * FROM" COUNT_ARRAYS
 	" ON CONFLICT (group_id) DO UPDATE SET queued = EXCLUDED.queued, delayed = EXCLUDED.delayed,"
 	"  started = EXCLUDED.started, paused = EXCLUDED.paused, stuck = EXCLUDED.stuck,"
 	"  succeeded = EXCLUDED.succeeded, failed = EXCLUDED.failed, cancelled = EXCLUDED.cancelled",
-	9, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
-	INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}, false, true
+	9, COUNT_ARGTYPES, false, true
 };
 
 /*
@@ -498,6 +519,9 @@ LoadGroups(GroupWork *work, int count)
 			work[i].status = GroupStatusFromName(TextDatumGetCString(status));
 			work[i].run = DatumGetInt32(SpiResultDatum(row, 3, &isnull));
 		}
+		/* the count columns are NOT NULL: NULL means the group has no row yet */
+		(void) SpiResultDatum(row, 4, &isnull);
+		work[i].has_counts = !isnull;
 		for (k = 0; k < JOB_STATUS_COUNT; k++)
 		{
 			Datum		c = SpiResultDatum(row, 4 + k, &isnull);
@@ -628,24 +652,45 @@ CountsChanged(const GroupWork *w)
 	return false;
 }
 
-/* SaveCounts writes the counts of the groups whose jobs changed, in one statement. */
+/* WriteCounts writes the counts of n groups with one statement. */
+static void
+WriteCounts(SavedQuery *query, const GroupWork *groups, int n)
+{
+	Datum		values[1 + JOB_STATUS_COUNT];
+	int			i;
+
+	if (n == 0)
+		return;
+	values[0] = Int64Array(groups, n, offsetof(GroupWork, group_id));
+	for (i = 0; i < JOB_STATUS_COUNT; i++)
+		values[1 + i] = Int64Array(groups, n, offsetof(GroupWork, counts) + i * sizeof(int64));
+	RunSavedQuery(query, values, NULL);
+}
+
+/*
+ * SaveCounts writes the counts of the groups whose jobs changed: it updates
+ * the rows there are and inserts the others.
+ */
 static void
 SaveCounts(GroupWork *work, int count)
 {
-	GroupWork  *changed = palloc(sizeof(GroupWork) * Max(count, 1));
-	Datum		values[1 + JOB_STATUS_COUNT];
-	int			n = 0;
+	GroupWork  *existing = palloc(sizeof(GroupWork) * Max(count, 1));
+	GroupWork  *missing = palloc(sizeof(GroupWork) * Max(count, 1));
+	int			n_existing = 0;
+	int			n_missing = 0;
 	int			i;
 
 	for (i = 0; i < count; i++)
-		if (CountsChanged(&work[i]))
-			changed[n++] = work[i];
-	if (n == 0)
-		return;
-	values[0] = Int64Array(changed, n, offsetof(GroupWork, group_id));
-	for (i = 0; i < JOB_STATUS_COUNT; i++)
-		values[1 + i] = Int64Array(changed, n, offsetof(GroupWork, counts) + i * sizeof(int64));
-	RunSavedQuery(&save_counts_query, values, NULL);
+	{
+		if (!CountsChanged(&work[i]))
+			continue;
+		if (work[i].has_counts)
+			existing[n_existing++] = work[i];
+		else
+			missing[n_missing++] = work[i];
+	}
+	WriteCounts(&update_counts_query, existing, n_existing);
+	WriteCounts(&insert_counts_query, missing, n_missing);
 }
 
 /*

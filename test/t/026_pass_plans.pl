@@ -67,7 +67,7 @@ my %statements = (
 	'the drain' => 'WITH drained AS (DELETE FROM jobtrack.group\_change%',
 	'the due groups' => 'SELECT g.id FROM jobtrack.job\_group g%',
 	'the groups\' rows and counts' => 'SELECT v.id, g.status::pg\_catalog.text%',
-	'the new counts' => 'INSERT INTO jobtrack.group\_count AS c%',
+	'the new counts' => 'UPDATE jobtrack.group\_count c SET%',
 	'the groups\' new status' => 'UPDATE jobtrack.job\_group g SET status%');
 for my $what (sort keys %statements)
 {
