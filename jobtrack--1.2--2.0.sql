@@ -248,7 +248,8 @@ COMMENT ON FUNCTION jobtrack.group_events(pg_catalog.int8) IS 'group events afte
 
 CREATE FUNCTION jobtrack.recount_groups(group_id pg_catalog.int8 DEFAULT NULL) RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_recount_groups' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off
+	SET plan_cache_mode = auto;
 COMMENT ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) IS 'counts a group''s jobs afresh (every group''s for NULL), for changes no trigger saw, and evaluates it; returns the events raised';
 
 
@@ -363,6 +364,12 @@ REVOKE ALL ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) FROM PUBLIC;
 ALTER FUNCTION jobtrack.check_groups() SET jit = off;
 ALTER FUNCTION jobtrack.update_status_running(pg_catalog.int8) SET jit = off;
 ALTER FUNCTION jobtrack.run_maintenance() SET jit = off;
+/*
+ * The evaluator's statements ask for generic plans; a role's or database's
+ * plan_cache_mode must not overrule that inside its functions.
+ */
+ALTER FUNCTION jobtrack.check_groups() SET plan_cache_mode = auto;
+ALTER FUNCTION jobtrack.update_status_running(pg_catalog.int8) SET plan_cache_mode = auto;
 REVOKE ALL ON FUNCTION jobtrack.job(pg_catalog.text) FROM PUBLIC;
 
 /*

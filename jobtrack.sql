@@ -824,21 +824,27 @@ COMMENT ON FUNCTION jobtrack.group_id(pg_catalog.text) IS 'the id of the group w
  * The evaluator's and housekeeping's functions run without JIT: their
  * statements are short, but a drained change log full of dead rows can
  * lift an estimate over jit_above_cost, and compiling costs each call
- * tens of milliseconds.  The worker turns JIT off for itself too.
+ * tens of milliseconds.  The evaluator's run with the plan cache's own
+ * choice (plan_cache_mode = auto), so that a role's or database's setting
+ * cannot undo the generic plans it asks for (spi_util.c).  The worker does
+ * both for itself too.
  */
 CREATE FUNCTION jobtrack.update_status_running(group_id pg_catalog.int8) RETURNS jobtrack.group_status
 	AS 'MODULE_PATHNAME', 'jobtrack_update_status_running' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off
+	SET plan_cache_mode = auto;
 COMMENT ON FUNCTION jobtrack.update_status_running(pg_catalog.int8) IS 'marks a pending group running now and raises group.started; runs as the extension owner because it writes events';
 
 CREATE FUNCTION jobtrack.check_groups() RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_check_groups' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off
+	SET plan_cache_mode = auto;
 COMMENT ON FUNCTION jobtrack.check_groups() IS 'evaluates the groups that are due and returns how many events it raised; runs as the extension owner so that row-level security never hides jobs from it';
 
 CREATE FUNCTION jobtrack.recount_groups(group_id pg_catalog.int8 DEFAULT NULL) RETURNS pg_catalog.int4
 	AS 'MODULE_PATHNAME', 'jobtrack_recount_groups' LANGUAGE C VOLATILE
-	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off;
+	SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off
+	SET plan_cache_mode = auto;
 COMMENT ON FUNCTION jobtrack.recount_groups(pg_catalog.int8) IS 'counts a group''s jobs afresh (every group''s for NULL), for changes no trigger saw, and evaluates it; returns the events raised';
 
 CREATE FUNCTION jobtrack.group_events(after_id pg_catalog.int8 DEFAULT 0) RETURNS SETOF jobtrack.group_event

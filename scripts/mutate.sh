@@ -92,6 +92,9 @@ due-cap-raised @@ src/evaluator.h @@ s/#define WORKER_DUE_GROUPS 200/#define WOR
 sql-check-capped @@ src/groups.c @@ s/CheckGroups\(0\)/CheckGroups(WORKER_DUE_GROUPS)/ @@ regress:groups
 negative-time-to-check @@ src/groups.c @@ s/parts->month < 0 \|\| parts->day < 0 \|\| parts->time < 0 \|\|/parts == NULL ||/ @@ regress:groups
 plans-for-values @@ src/spi_util.c @@ s/query->generic_plan \? CURSOR_OPT_GENERIC_PLAN : 0/0/ @@ tap:026_pass_plans.pl
+check-groups-custom-plans @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off)\n\tSET plan_cache_mode = auto;/$1;/ @@ tap:026_pass_plans.pl
+has-counts-never @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = false;/ @@ tap:026_pass_plans.pl
+has-counts-always @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = true;/ @@ regress:groups
 EOF
 )
 

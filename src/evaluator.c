@@ -41,7 +41,7 @@
  * A pass reads and writes all its groups with one statement each (arrays in,
  * rows out), because the worker runs a pass after nearly every commit that
  * touched a group and its cost competes with the writers for the CPU.  For
- * the same reason each statement is planned once, with a plan that suits
+ * the same reason these statements are planned once, with plans that suit
  * any number of groups (generic_plan, see spi_util.c).
  *
  * Copyright (c) 2026, jobtrack authors
@@ -281,8 +281,8 @@ static SavedQuery load_groups_query = {
 
 /*
  * The counts of groups that have a group_count row are updated; only the
- * others take the upsert, whose conflict check locks each existing row and
- * writes that lock to the WAL before updating it.
+ * others take the upsert, whose DO UPDATE locks each existing row, and
+ * writes that lock to the WAL, before it updates the row.
  */
 #define COUNT_ARRAYS \
 	" ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)," \
@@ -669,13 +669,15 @@ WriteCounts(SavedQuery *query, const GroupWork *groups, int n)
 
 /*
  * SaveCounts writes the counts of the groups whose jobs changed: it updates
- * the rows there are and inserts the others.
+ * the rows there are and inserts the others.  An update that finds no row
+ * is a group that housekeeping's retention deleted meanwhile, with its
+ * counts; they stay deleted.
  */
 static void
 SaveCounts(GroupWork *work, int count)
 {
-	GroupWork  *existing = palloc(sizeof(GroupWork) * Max(count, 1));
-	GroupWork  *missing = palloc(sizeof(GroupWork) * Max(count, 1));
+	/* groups with a row from the front, the others from the back */
+	GroupWork  *changed = palloc(sizeof(GroupWork) * Max(count, 1));
 	int			n_existing = 0;
 	int			n_missing = 0;
 	int			i;
@@ -685,12 +687,12 @@ SaveCounts(GroupWork *work, int count)
 		if (!CountsChanged(&work[i]))
 			continue;
 		if (work[i].has_counts)
-			existing[n_existing++] = work[i];
+			changed[n_existing++] = work[i];
 		else
-			missing[n_missing++] = work[i];
+			changed[count - 1 - n_missing++] = work[i];
 	}
-	WriteCounts(&update_counts_query, existing, n_existing);
-	WriteCounts(&insert_counts_query, missing, n_missing);
+	WriteCounts(&update_counts_query, changed, n_existing);
+	WriteCounts(&insert_counts_query, &changed[count - n_missing], n_missing);
 }
 
 /*

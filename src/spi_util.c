@@ -86,17 +86,18 @@ ExecuteSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
  * the number of rows it processed.  The caller must be connected to SPI.
  *
  * A statement marked generic_plan is planned once, for any values; the
- * evaluator's statements are.  Left to choose, the plan cache plans each of
- * the first five executions for the values at hand, and goes on doing so
- * when those plans looked cheap, as they do for the short arrays of passes
- * in a quiet database: every pass then plans its statements again.  And a
- * plan made for the values can be far worse.  For an array of a few hundred
- * groups the planner picks a join that reads every group.  For the due
- * groups it estimates from next_check_at's statistics, which fall behind as
- * each check moves the column forward; while dead row versions still hold
- * earlier check times, it expects every group to be due and reads and sorts
+ * evaluator's statements that read and write a pass's groups are.  Left to
+ * choose, the plan cache plans each of the first five executions for the
+ * values at hand, and goes on doing so when those plans looked cheap, as
+ * they do for the short arrays of passes in a quiet database: every pass
+ * then plans its statements again.  And a plan made for the values can be
+ * far worse.  For an array of a few hundred groups the planner picks a join
+ * that reads every group; for the due groups it estimates from
+ * next_check_at's statistics, which lag behind as every check moves the
+ * column forward, so it can expect every group to be due and read and sort
  * them all.  The generic plans look each group up by its key and read the
- * due groups from their index.
+ * due groups from their index.  plan_cache_mode overrules the choice, so
+ * the worker and the evaluator's SQL functions set it to auto.
  */
 uint64
 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)

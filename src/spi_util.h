@@ -22,8 +22,8 @@
 /*
  * One statement, planned on first use in a backend and kept for its life.
  * The plan cache re-plans it when the tables it names change.  With
- * generic_plan, it never plans it for the values at hand (see
- * RunSavedQuery).
+ * generic_plan, it does not plan it for the values at hand (see
+ * RunSavedQuery), unless plan_cache_mode forces custom plans.
  */
 typedef struct SavedQuery
 {

@@ -318,6 +318,8 @@ JobtrackWorkerMain(Datum main_arg)
 	 * compiling then costs each pass tens of milliseconds.
 	 */
 	SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/* the evaluator asks for generic plans (spi_util.c); a setting must not overrule it */
+	SetConfigOption("plan_cache_mode", "auto", PGC_SUSET, PGC_S_OVERRIDE);
 	/* the evaluator needs READ COMMITTED and writes, whatever the defaults say */
 	SetConfigOption("default_transaction_isolation", "read committed", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off", PGC_SUSET, PGC_S_OVERRIDE);
