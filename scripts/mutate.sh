@@ -13,18 +13,28 @@
 #
 #   bash scripts/mutate.sh            # every mutation
 #   bash scripts/mutate.sh due lock   # only those whose name contains a word
+#   bash scripts/mutate.sh --check    # only whether each still applies to the code
+#
+# --check builds nothing: it applies each mutation to a copy of its file and
+# reports those that no longer match the code they were written for (the
+# test suites run it, so a mutation cannot go stale unnoticed).
 #
 set -u
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-need_root
+CHECK_ONLY=0
+if [ "${1:-}" = --check ]; then
+	CHECK_ONLY=1
+	shift
+fi
+[ "$CHECK_ONLY" = 1 ] || need_root
 SRC=$(pwd)
 WORK=$(mktemp -d /tmp/jobtrack-mutate.XXXXXX)
 PORT=${JOBTRACK_MUTATE_PORT:-5487}
 CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
-chown postgres "$WORK"
+chown postgres "$WORK" 2>/dev/null
 
 cleanup() {
 	stop_cluster "$WORK/pg"
@@ -32,7 +42,11 @@ cleanup() {
 		|| echo "could not reinstall the unmutated build" >&2
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
+if [ "$CHECK_ONLY" = 1 ]; then
+	trap 'rm -rf "$WORK"' EXIT
+else
+	trap cleanup EXIT
+fi
 
 # Each mutation: name @@ file @@ perl substitution (must change the file) @@ guarding test.
 # A test is "regress:NAME", "isolation:NAME", "isolation-live:NAME", "pgtap:FILE", "tap:FILE" or
@@ -43,7 +57,7 @@ started-skipped @@ src/evaluator.c @@ s/\t\tRaiseEvent\(w, "group.started", now\
 counts-swapped @@ src/events.c @@ s/c\[JOB_STUCK\], not_finished, finished, c\[JOB_SUCCEEDED\],\n\t\t\t\t\t c\[JOB_FAILED\]/c[JOB_STUCK], not_finished, finished, c[JOB_FAILED],\n\t\t\t\t\t c[JOB_SUCCEEDED]/ @@ tap:001_worker_events.pl
 lock-removed @@ src/evaluator.c @@ s/\t\(void\) LockAcquire\(&tag, ExclusiveLock, false, false\);/\t(void) tag;/ @@ isolation:evaluator_lock
 lock-advisory @@ src/evaluator.c @@ s/tag.locktag_type = LOCKTAG_USERLOCK;\n\ttag.locktag_lockmethodid = USER_LOCKMETHOD;/tag.locktag_type = LOCKTAG_ADVISORY;\n\ttag.locktag_lockmethodid = USER_LOCKMETHOD;\n\ttag.locktag_field1 = MyDatabaseId;\n\ttag.locktag_field2 = 0;\n\ttag.locktag_field3 = 0;\n\ttag.locktag_field4 = 1;/ @@ isolation:evaluator_lock
-due-not-rescheduled @@ src/evaluator.c @@ s/\t\t\ti = \(\*count\)\+\+;\n\t\t\twork\[i\].group_id = group_id;/\t\t\twork[(*count)++].group_id = group_id;/ @@ regress:groups
+due-not-rescheduled @@ src/evaluator.c @@ s/\t\tw->due = true;\n/\t\tw->due = w < work + drained;\n/ @@ regress:groups
 restored-restamped @@ src/job_guard.c @@ s/status != JOB_PAUSED && status != JOB_CANCELLED/status != JOB_CANCELLED/ @@ tap:013_dump_restore.pl
 restored-counted @@ src/evaluator.c @@ s/FILTER \(WHERE NOT restored AND new_status/FILTER (WHERE new_status/ @@ tap:013_dump_restore.pl
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
@@ -71,7 +85,7 @@ drop-leaves-shards @@ src/utility.c @@ s/\t\tJobtrackReleaseShardsForDrop\(\);/\
 forged-trigger-runs @@ jobtrack.sql @@ s/\tIF TG_TABLE_SCHEMA OPERATOR\(pg_catalog.<>\) 'jobtrack' THEN/\tIF false THEN/g @@ pgtap:06_privileges.sql
 stranger-drop-locks @@ src/citus.c @@ s/ \|\| !pg_extension_ownercheck\(extension, GetUserId\(\)\)// @@ citus:001_cluster.pl
 worker-jit @@ src/worker.c @@ s/\tSetConfigOption\("jit", "off", PGC_SUSET, PGC_S_OVERRIDE\);\n// @@ tap:024_no_jit.pl
-check-groups-jit @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp) SET jit = off;/$1;/ @@ tap:024_no_jit.pl
+check-groups-jit @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp) SET jit = off\n/$1\n/ @@ tap:024_no_jit.pl
 split-restarts @@ jobtrack.sql @@ s/\t\tCONTINUE WHEN last OPERATOR/\t\tCONTINUE WHEN false AND last OPERATOR/ @@ citus:001_cluster.pl
 live-read-under-rls @@ src/live_readers.c @@ s/return LiveLookup\(PG_GETARG_INT64\(0\), live\) && LiveReadAllowed\(\);/return LiveLookup(PG_GETARG_INT64(0), live);/ @@ tap:017_live_progress.pl
 flush-under-rls @@ src/live_readers.c @@ s/\tif \(!LiveCallerSeesAllJobs\(ACL_UPDATE\)\)\n/\tif (false)\n/ @@ pgtap:07_row_security.sql
@@ -140,6 +154,32 @@ mutate() {
 	chown -R postgres "$WORK/repo"
 	(cd "$WORK/repo" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && install_atomically)
 }
+
+# check_applies: every mutation applied to a copy of its file; prints
+# "N apply, N do not apply" and fails if any does not
+check_applies() {
+	local applied=0 stale=0 line name file subst
+	while read -r line; do
+		[ -n "$line" ] || continue
+		name=${line%% @@ *}; line=${line#* @@ }
+		file=${line%% @@ *}; line=${line#* @@ }
+		subst=${line% @@ *}
+		cp "$file" "$WORK/check"
+		if perl -0pi -e "$subst or die \"no match\\n\"" "$WORK/check" 2>/dev/null; then
+			applied=$((applied + 1))
+		else
+			echo "mutation $name does not apply to $file"
+			stale=$((stale + 1))
+		fi
+	done <<<"$MUTATIONS"
+	echo "$applied apply, $stale do not apply"
+	[ "$stale" = 0 ]
+}
+
+if [ "$CHECK_ONLY" = 1 ]; then
+	check_applies
+	exit
+fi
 
 killed=0
 survived=0

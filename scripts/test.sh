@@ -5,7 +5,8 @@
 # On a fresh Debian 12 machine, as root: installs the packages it needs,
 # builds with warnings as errors, installs the extension, starts a throwaway
 # cluster as the postgres user, runs pg_regress, isolation, pgTAP and TAP
-# tests, a three-node Citus cluster test (building Citus from
+# tests, a check that every mutation of scripts/mutate.sh still applies,
+# a three-node Citus cluster test (building Citus from
 # ../shared/vendor/citus when it is not installed) and a smoke run of the
 # benchmark, then stops the cluster.
 # JOBTRACK_SUITES="regress isolation" runs only some suites; PG_CONFIG picks
@@ -24,7 +25,7 @@ build_and_install
 
 WORK=$(mktemp -d /tmp/jobtrack-test.XXXXXX)
 PORT=${JOBTRACK_TEST_PORT:-5488}
-SUITES=${JOBTRACK_SUITES:-regress isolation pgtap tap citus bench soak readme laravel node dashboard}
+SUITES=${JOBTRACK_SUITES:-regress isolation pgtap mutations tap citus bench soak readme laravel node dashboard}
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 # what failed, printed again just above the closing line, where a reader of
@@ -184,6 +185,18 @@ run_citus() {
 			[ -f "$f" ] && { echo "---- $f"; tail -60 "$f"; }
 		done
 	fi
+}
+
+# every mutation of scripts/mutate.sh still applies to the code it was
+# written for (running them, which takes an hour, is that script's job)
+run_mutations() {
+	echo "== mutations still apply (scripts/mutate.sh --check)"
+	local out p f
+	out=$(bash scripts/mutate.sh --check 2>&1)
+	echo "$out"
+	read -r p f < <(echo "$out" | sed -n 's/^\([0-9]*\) apply, \([0-9]*\) do not apply$/\1 \2/p')
+	[ -z "$p" ] && { p=0; f=1; }
+	count mutations "$p" "$f"
 }
 
 run_bench() {

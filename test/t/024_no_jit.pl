@@ -51,12 +51,15 @@ ok(JobtrackTest::poll_until(30, sub {
 			"SELECT count(*) FROM jobtrack.group_event WHERE group_id = $group AND event = 'group.completed'") eq '1' }),
 	'the worker raised group.completed');
 
-# the same statements, run by the SQL functions from a session with JIT on
+# the same statements, run by the SQL functions from sessions with JIT on,
+# each function in a session of its own: a statement is planned once in a
+# session, so a function called after another would reuse plans made under
+# the other's settings
 my $later = $node->safe_psql('postgres', "SELECT jobtrack.create_group('no jit, by hand')");
 $node->safe_psql('postgres', "SELECT jobtrack.create_job('Part', group_id => $later)");
-$node->safe_psql('postgres',
-	"SELECT jobtrack.update_status_running($later); SELECT jobtrack.check_groups();"
-	  . " SELECT jobtrack.recount_groups($later); SELECT jobtrack.run_maintenance()");
+$node->safe_psql('postgres', $_)
+  for ("SELECT jobtrack.check_groups()", "SELECT jobtrack.update_status_running($later)",
+	"SELECT jobtrack.recount_groups($later)", "SELECT jobtrack.run_maintenance()");
 
 # the drain, the counts, the groups' update and housekeeping's batches (the
 # job functions' own statements are a client's, and may be compiled)
