@@ -145,12 +145,25 @@ run_guard() {
 }
 
 # mutate NAME FILE SUBST builds and installs the repository with one change applied.
+# parse_mutation LINE sets name, file, subst and guard from one line of $MUTATIONS.
+parse_mutation() {
+	local line=$1
+	name=${line%% @@ *}; line=${line#* @@ }
+	file=${line%% @@ *}; line=${line#* @@ }
+	subst=${line% @@ *}; guard=${line##* @@ }
+}
+
+# apply_mutation NAME FILE SUBST TARGET applies a mutation of FILE to TARGET, a copy of it.
+apply_mutation() {
+	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
+}
+
 mutate() {
 	rm -rf "$WORK/repo"
 	mkdir -p "$WORK/repo"
 	tar --exclude=.git --exclude=tmp_check --exclude=results --exclude=output_iso --exclude=clients \
 		-cf - . | tar -C "$WORK/repo" -xf -
-	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$WORK/repo/$2" || return 1
+	apply_mutation "$1" "$2" "$3" "$WORK/repo/$2" || return 1
 	chown -R postgres "$WORK/repo"
 	(cd "$WORK/repo" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && install_atomically)
 }
@@ -158,17 +171,14 @@ mutate() {
 # check_applies: every mutation applied to a copy of its file; prints
 # "N apply, N do not apply" and fails if any does not
 check_applies() {
-	local applied=0 stale=0 line name file subst
+	local applied=0 stale=0 line
 	while read -r line; do
 		[ -n "$line" ] || continue
-		name=${line%% @@ *}; line=${line#* @@ }
-		file=${line%% @@ *}; line=${line#* @@ }
-		subst=${line% @@ *}
+		parse_mutation "$line"
 		cp "$file" "$WORK/check"
-		if perl -0pi -e "$subst or die \"no match\\n\"" "$WORK/check" 2>/dev/null; then
+		if apply_mutation "$name" "$file" "$subst" "$WORK/check"; then
 			applied=$((applied + 1))
 		else
-			echo "mutation $name does not apply to $file"
 			stale=$((stale + 1))
 		fi
 	done <<<"$MUTATIONS"
@@ -186,9 +196,7 @@ survived=0
 printf '%-22s %-32s %s\n' mutation "guarding test" result
 while read -r line; do
 	[ -n "$line" ] || continue
-	name=${line%% @@ *}; line=${line#* @@ }
-	file=${line%% @@ *}; line=${line#* @@ }
-	subst=${line% @@ *}; guard=${line##* @@ }
+	parse_mutation "$line"
 	if [ $# -gt 0 ]; then
 		match=0
 		for word in "$@"; do [[ $name == *"$word"* ]] && match=1; done

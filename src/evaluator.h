@@ -30,11 +30,12 @@ typedef enum GroupStatus
  * checks on schedule.  A pass holds back every event whose change commits
  * while it runs, and a group checked on schedule costs about 20 us, so a
  * pass of 1,000 due groups (a burst after a long bulk statement, or after
- * the worker was down) took 20-30 ms.  With 200 a pass stays near 5 ms; while groups are still due the
- * worker runs the next pass at once, so a burst is cleared in more, shorter
- * passes, and the groups that changed meanwhile are evaluated between them.
- * check_groups() called from SQL checks every due group: run once a minute
- * (by pg_cron), it must keep up with every group that falls due meanwhile.
+ * the worker was down) took 20-30 ms.  With 200 a pass stays near 5 ms;
+ * while groups are still due the worker runs the next pass at once, so a
+ * burst is cleared in more, shorter passes, and the groups that changed
+ * meanwhile are evaluated between them.  check_groups() called from SQL
+ * checks every due group: run once a minute (by pg_cron), it must keep up
+ * with every group that falls due meanwhile.
  */
 #define WORKER_DUE_GROUPS 200
 
