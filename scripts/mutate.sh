@@ -14,10 +14,14 @@
 #   bash scripts/mutate.sh            # every mutation
 #   bash scripts/mutate.sh due lock   # only those whose name contains a word
 #   bash scripts/mutate.sh --check    # only whether each still applies to the code
+#   bash scripts/mutate.sh --guards   # only whether each guard passes unmutated
 #
 # --check builds nothing: it applies each mutation to a copy of its file and
 # reports those that no longer match the code they were written for (the
-# test suites run it, so a mutation cannot go stale unnoticed).
+# test suites run it, so a mutation cannot go stale unnoticed).  Before it
+# mutates anything, a run checks that every guard it will use passes on the
+# code as it is: a guard that is red anyway would count every mutation it
+# guards as killed.
 #
 set -u
 cd "$(dirname "$0")/.."
@@ -25,8 +29,12 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 CHECK_ONLY=0
+GUARDS_ONLY=0
 if [ "${1:-}" = --check ]; then
 	CHECK_ONLY=1
+	shift
+elif [ "${1:-}" = --guards ]; then
+	GUARDS_ONLY=1
 	shift
 fi
 [ "$CHECK_ONLY" = 1 ] || need_root
@@ -112,15 +120,26 @@ has-counts-always @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i
 EOF
 )
 
+# regress_prefix NAME prints the Makefile's regression schedule up to and including NAME.
+regress_prefix() {
+	local test prefix=""
+	for test in $(sed -n 's/^REGRESS *= *//p' Makefile); do
+		prefix="$prefix $test"
+		[ "$test" = "$1" ] && break
+	done
+	echo "$prefix"
+}
+
 # run_guard TEST runs one guarding test against the running cluster; 0 if it passed.
 run_guard() {
 	local kind=${1%%:*} name=${1#*:}
 	local env=(env PGHOST="$WORK/pg" PGPORT="$PORT" PGUSER=postgres PATH="$PGBIN:$PATH")
 	case $kind in
 	regress)
-		# setup creates the extension; the named test runs after it
+		# the schedule up to the named test: later tests read ids and rows
+		# that the earlier ones made, so a test run on its own fails anyway
 		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
-			REGRESS="setup $name" ISOLATION= TAP_TESTS=) ;;
+			REGRESS="$(regress_prefix "$name")" ISOLATION= TAP_TESTS=) ;;
 	isolation)
 		(cd "$WORK/repo" && runuser -u postgres -- "${env[@]}" make -s installcheck \
 			REGRESS= ISOLATION="$name" TAP_TESTS=) ;;
@@ -158,14 +177,56 @@ apply_mutation() {
 	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
 }
 
+# With no arguments it builds and installs the repository as it is.
 mutate() {
 	rm -rf "$WORK/repo"
 	mkdir -p "$WORK/repo"
 	tar --exclude=.git --exclude=tmp_check --exclude=results --exclude=output_iso --exclude=clients \
 		-cf - . | tar -C "$WORK/repo" -xf -
-	apply_mutation "$1" "$2" "$3" "$WORK/repo/$2" || return 1
+	if [ $# -gt 0 ]; then
+		apply_mutation "$1" "$2" "$3" "$WORK/repo/$2" || return 1
+	fi
 	chown -R postgres "$WORK/repo"
 	(cd "$WORK/repo" && make -s clean >/dev/null 2>&1; make -s PG_CFLAGS="$CFLAGS" >/dev/null && install_atomically)
+}
+
+# fresh_cluster starts a new throwaway cluster for one guard's run.
+fresh_cluster() {
+	stop_cluster "$WORK/pg"
+	rm -rf "$WORK/pg"
+	start_cluster "$WORK/pg" "$PORT" "jobtrack.check_interval = '1s'" "fsync = off" \
+		"jobtrack.databases = 'jobtrack_live_iso'" "jobtrack.live_flush_interval = '1h'" || exit 1
+}
+
+# selected: whether the mutation just parsed was asked for (every one when no word was given)
+selected() {
+	local word
+	[ ${#WORDS[@]} -eq 0 ] && return 0
+	for word in "${WORDS[@]}"; do [[ $name == *"$word"* ]] && return 0; done
+	return 1
+}
+
+# check_guards runs each guard of the selected mutations once on the code as
+# it is: a guard that is red before any mutation would report every
+# mutation it guards as killed, and prove nothing
+check_guards() {
+	local line guards="" g red=0
+	while read -r line; do
+		[ -n "$line" ] || continue
+		parse_mutation "$line"
+		selected || continue
+		[[ " $guards " == *" $guard "* ]] || guards="$guards $guard"
+	done <<<"$MUTATIONS"
+	mutate >"$WORK/unmutated.build.log" 2>&1 || { cat "$WORK/unmutated.build.log"; return 1; }
+	for g in $guards; do
+		fresh_cluster
+		if ! run_guard "$g" >"$WORK/unmutated.$g.log" 2>&1; then
+			echo "guard $g fails on the code as it is:"
+			tail -20 "$WORK/unmutated.$g.log"
+			red=1
+		fi
+	done
+	[ "$red" = 0 ]
 }
 
 # check_applies: every mutation applied to a copy of its file; prints
@@ -191,27 +252,30 @@ if [ "$CHECK_ONLY" = 1 ]; then
 	exit
 fi
 
+WORDS=("$@")
+if ! check_guards; then
+	echo "no mutation was run: a guard must pass before it can prove anything"
+	exit 1
+fi
+if [ "$GUARDS_ONLY" = 1 ]; then
+	echo "every guard passes on the code as it is"
+	exit 0
+fi
+
 killed=0
 survived=0
 printf '%-22s %-32s %s\n' mutation "guarding test" result
 while read -r line; do
 	[ -n "$line" ] || continue
 	parse_mutation "$line"
-	if [ $# -gt 0 ]; then
-		match=0
-		for word in "$@"; do [[ $name == *"$word"* ]] && match=1; done
-		[ $match = 1 ] || continue
-	fi
+	selected || continue
 	if ! mutate "$name" "$file" "$subst" >"$WORK/$name.build.log" 2>&1; then
 		printf '%-22s %-32s %s\n' "$name" "$guard" "NOT APPLIED (see below)"
 		cat "$WORK/$name.build.log"
 		survived=$((survived + 1))
 		continue
 	fi
-	stop_cluster "$WORK/pg"
-	rm -rf "$WORK/pg"
-	start_cluster "$WORK/pg" "$PORT" "jobtrack.check_interval = '1s'" "fsync = off" \
-		"jobtrack.databases = 'jobtrack_live_iso'" "jobtrack.live_flush_interval = '1h'" || exit 1
+	fresh_cluster
 	if run_guard "$guard" >"$WORK/$name.log" 2>&1; then
 		printf '%-22s %-32s %s\n' "$name" "$guard" "SURVIVED"
 		survived=$((survived + 1))
