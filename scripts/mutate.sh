@@ -117,6 +117,9 @@ plans-for-values @@ src/spi_util.c @@ s/query->generic_plan \? CURSOR_OPT_GENERI
 check-groups-custom-plans @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off)\n\tSET plan_cache_mode = auto;/$1;/ @@ tap:026_pass_plans.pl
 has-counts-never @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = false;/ @@ tap:026_pass_plans.pl
 has-counts-always @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = true;/ @@ regress:groups
+group-probe-misses-own-call @@ src/groups.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:groups
+group-probe-skips-privilege @@ src/groups.c @@ s/if \(acl != ACLCHECK_OK \|\| check_enable_rls/if ((void) acl, check_enable_rls/ @@ regress:groups
+group-probe-skips-policies @@ src/groups.c @@ s/if \(acl != ACLCHECK_OK \|\| check_enable_rls\(relid, InvalidOid, true\) == RLS_ENABLED\)/if (acl != ACLCHECK_OK)/ @@ regress:groups
 EOF
 )
 

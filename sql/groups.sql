@@ -141,3 +141,50 @@ CREATE FUNCTION pg_temp.burst_checked() RETURNS text LANGUAGE sql AS $$
     FROM due_burst d JOIN jobtrack.job_group g USING (id) WHERE g.checked_at IS NOT NULL
 $$;
 SELECT jobtrack.check_groups() AS events, pg_temp.burst_checked() AS one_call;
+-- create_job's check that its group exists answers what a SELECT of the
+-- group by the caller would: a group created earlier in the same call,
+-- statement or transaction exists, one deleted earlier in it does not, a
+-- role that may not read job_group is refused, and row-level security on
+-- job_group is obeyed
+-- (pg_temp.outcome runs a statement and says 'ok' or its SQLSTATE)
+CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE;
+END $$;
+SELECT pg_temp.outcome($$SELECT jobtrack.create_job('Probe', group_id => jobtrack.create_group('probe same call'))$$) AS group_from_same_call;
+SELECT pg_temp.outcome($$WITH g AS (INSERT INTO jobtrack.job_group (title) VALUES ('probe same statement') RETURNING id)
+  SELECT jobtrack.create_job('Probe', group_id => g.id) FROM g$$) AS group_from_same_statement;
+BEGIN;
+SELECT jobtrack.create_group('probe same transaction') AS pg \gset
+SELECT pg_temp.outcome(format('SELECT jobtrack.create_job(%L, group_id => %s)', 'Probe', :pg)) AS group_from_same_transaction;
+DELETE FROM jobtrack.job_group WHERE id = :pg;
+SELECT pg_temp.outcome(format('SELECT jobtrack.create_job(%L, group_id => %s)', 'Probe', :pg)) AS group_deleted_in_transaction;
+ROLLBACK;
+SELECT jobtrack.create_group('probe hidden') AS hidden \gset
+CREATE ROLE jt_probe;
+GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_probe;
+GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status TO jt_probe;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_probe;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO jt_probe;
+SELECT count(*) AS probe_jobs_before FROM jobtrack.job_status WHERE job_type = 'Probe';
+SET ROLE jt_probe;
+SELECT pg_temp.outcome(format('SELECT jobtrack.create_job(%L, group_id => %s)', 'Probe', :hidden)) AS without_select_on_job_group;
+RESET ROLE;
+GRANT SELECT ON jobtrack.job_group TO jt_probe;
+CREATE POLICY probe_sees_some ON jobtrack.job_group FOR SELECT TO jt_probe USING (title <> 'probe hidden');
+ALTER TABLE jobtrack.job_group ENABLE ROW LEVEL SECURITY;
+SET ROLE jt_probe;
+SELECT pg_temp.outcome(format('SELECT jobtrack.create_job(%L, group_id => %s)', 'Probe', :hidden)) AS group_hidden_by_policy;
+SELECT pg_temp.outcome($$SELECT jobtrack.create_job('Probe', group_id => jobtrack.group_id('probe same call'))$$) AS group_the_policy_shows;
+RESET ROLE;
+ALTER TABLE jobtrack.job_group DISABLE ROW LEVEL SECURITY;
+DROP POLICY probe_sees_some ON jobtrack.job_group;
+SELECT count(*) AS probe_jobs_after FROM jobtrack.job_status WHERE job_type = 'Probe';
+REVOKE ALL ON ALL TABLES IN SCHEMA jobtrack FROM jt_probe;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA jobtrack FROM jt_probe;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal FROM jt_probe;
+REVOKE ALL ON SCHEMA jobtrack, jobtrack_internal FROM jt_probe;
+DROP ROLE jt_probe;

@@ -47,6 +47,7 @@
 #include "utils/timestamp.h"
 
 #include "group_change.h"
+#include "groups.h"
 #include "job_guard.h"
 #include "spi_util.h"
 #include "status.h"
@@ -60,28 +61,10 @@
 static bool
 GroupIsRunning(int64 group_id)
 {
-	Relation	rel = table_open(JobtrackRelid("job_group"), AccessShareLock);
-	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	IndexScanDesc scan;
-	ScanKeyData key;
-	bool		running = false;
+	Oid			status;
 
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
-	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		Datum		status = slot_getattr(slot, SPI_fnumber(RelationGetDescr(rel), "status"), &isnull);
-
-		running = !isnull && DatumGetObjectId(status) == GroupRunningLabel();
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(rel, AccessShareLock);
-	return running;
+	return ReadGroupStatus(group_id, GetActiveSnapshot(), &status) &&
+		status == GroupRunningLabel();
 }
 
 /*

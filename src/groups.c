@@ -18,11 +18,22 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "evaluator.h"
@@ -48,6 +59,11 @@ static SavedQuery group_by_title_query = {
 	1, {TEXTOID}, false
 };
 
+/*
+ * The probe as a statement, for a caller without SELECT on job_group (it
+ * raises the usual error) or under row-level security on it, both of which
+ * a direct read would bypass.
+ */
 static SavedQuery group_exists_query = {
 	"SELECT 1 FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) $1",
 	1, {INT8OID}, false
@@ -63,13 +79,70 @@ ReportGroupNotFound(int64 group_id)
 			 errhint("Create the group first with jobtrack.create_group() or jobtrack.group_id().")));
 }
 
-/* CheckGroupExists raises P0002 unless the group exists; the caller is connected to SPI. */
+/*
+ * ReadGroupStatus looks a group up by its primary key in a snapshot, with
+ * no privilege check; false when there is no such group, else its status
+ * (the OID of its label) in *status.
+ */
+bool
+ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
+{
+	Relation	rel = table_open(JobtrackRelid("job_group"), AccessShareLock);
+	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan;
+	ScanKeyData key;
+	bool		found;
+
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(slot, SPI_fnumber(RelationGetDescr(rel), "status"), &isnull);
+
+		*status = isnull ? InvalidOid : DatumGetObjectId(value);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * CheckGroupExists raises P0002 unless the group exists; the caller is
+ * connected to SPI.  It answers what "SELECT 1 FROM jobtrack.job_group
+ * WHERE id = $1" would, as the current user, but reads the primary key
+ * directly: an SPI statement was a visible share of every create_job.  So
+ * it checks the privilege the statement would need, and it sees what this
+ * transaction wrote so far, as a new statement would, including a group
+ * inserted by the statement that calls it (a data-modifying WITH).  Under
+ * row-level security on job_group it runs the statement itself.
+ */
 void
 CheckGroupExists(int64 group_id)
 {
+	Oid			relid = JobtrackRelid("job_group");
 	Datum		value = Int64GetDatum(group_id);
+	AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	Oid			status;
+	bool		found;
 
-	if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
+	if (acl != ACLCHECK_OK || check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+	{
+		if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
+			ReportGroupNotFound(group_id);
+		return;
+	}
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	UpdateActiveSnapshotCommandId();
+	found = ReadGroupStatus(group_id, GetActiveSnapshot(), &status);
+	PopActiveSnapshot();
+	if (!found)
 		ReportGroupNotFound(group_id);
 }
 

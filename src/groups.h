@@ -15,7 +15,10 @@
 
 #include "postgres.h"
 
+#include "utils/snapshot.h"
+
 extern void ReportGroupNotFound(int64 group_id);
 extern void CheckGroupExists(int64 group_id);
+extern bool ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status);
 
 #endif							/* JOBTRACK_GROUPS_H */
