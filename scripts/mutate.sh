@@ -117,6 +117,7 @@ plans-for-values @@ src/spi_util.c @@ s/query->generic_plan \? CURSOR_OPT_GENERI
 check-groups-custom-plans @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE C VOLATILE\n\tSECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off)\n\tSET plan_cache_mode = auto;/$1;/ @@ tap:026_pass_plans.pl
 has-counts-never @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = false;/ @@ tap:026_pass_plans.pl
 has-counts-always @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = true;/ @@ regress:groups
+set-aside-joined @@ src/evaluator.c @@ s/" " group_id " OPERATOR\(pg_catalog.<>\) ALL \(ARRAY\(SELECT f.group_id FROM jobtrack.group_failure f" \\\n\t"   WHERE f.retry_at OPERATOR\(pg_catalog.>\) " at "\)\)"/" NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \\\n\t"   WHERE f.group_id OPERATOR(pg_catalog.=) " group_id " AND f.retry_at OPERATOR(pg_catalog.>) " at ")"/ @@ tap:026_pass_plans.pl
 group-probe-misses-own-call @@ src/groups.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:groups
 group-probe-skips-privilege @@ src/groups.c @@ s/if \(acl != ACLCHECK_OK \|\| check_enable_rls/if ((void) acl, check_enable_rls/ @@ regress:groups
 group-probe-skips-policies @@ src/groups.c @@ s/if \(acl != ACLCHECK_OK \|\| check_enable_rls\(relid, InvalidOid, true\) == RLS_ENABLED\)/if (acl != ACLCHECK_OK)/ @@ regress:groups

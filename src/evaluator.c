@@ -117,11 +117,15 @@ typedef struct PassRequest
 
 /*
  * A group set aside after its evaluation failed is left alone until its
- * retry time: its changes wait, and it is not due.
+ * retry time: its changes wait, and it is not due.  The groups set aside
+ * are read once per statement, as an array.  As NOT EXISTS, the generic
+ * plan, made while group_failure is empty, joined it by a nested loop that
+ * scanned it anew for every change drained and every group due, and each
+ * of those scans asks the kernel for the table's size.
  */
 #define NOT_SET_ASIDE(group_id, at) \
-	" NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
-	"   WHERE f.group_id OPERATOR(pg_catalog.=) " group_id " AND f.retry_at OPERATOR(pg_catalog.>) " at ")"
+	" " group_id " OPERATOR(pg_catalog.<>) ALL (ARRAY(SELECT f.group_id FROM jobtrack.group_failure f" \
+	"   WHERE f.retry_at OPERATOR(pg_catalog.>) " at "))"
 
 /*
  * Changes of a group set aside are left alone until its retry time.  A row
