@@ -142,10 +142,11 @@ CREATE FUNCTION pg_temp.burst_checked() RETURNS text LANGUAGE sql AS $$
 $$;
 SELECT jobtrack.check_groups() AS events, pg_temp.burst_checked() AS one_call;
 -- create_job's check that its group exists answers what a SELECT of the
--- group by the caller would: a group created earlier in the same call,
--- statement or transaction exists, one deleted earlier in it does not, a
--- role that may not read job_group is refused, and row-level security on
--- job_group is obeyed
+-- group by the caller would: a group created by an argument of the call, by
+-- the calling statement itself (a data-modifying WITH: only a check that
+-- advances the command counter sees it) or earlier in the transaction
+-- exists, one deleted earlier in it does not, a role that may not read
+-- job_group is refused, and row-level security on job_group is obeyed
 -- (pg_temp.outcome runs a statement and says 'ok' or its SQLSTATE)
 CREATE FUNCTION pg_temp.outcome(statement text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN

@@ -113,19 +113,22 @@ typedef struct PassRequest
 	bool		recount;		/* recount_groups(): counts from the jobs */
 	int64		recount_group;	/* the group to recount, or 0 for all */
 	int			due_limit;		/* the most groups checked on schedule; 0: all due */
+	bool		set_aside;		/* a group is set aside: filter such groups out */
 } PassRequest;
 
 /*
  * A group set aside after its evaluation failed is left alone until its
- * retry time: its changes wait, and it is not due.  The groups set aside
- * are read once per statement, as an array.  As NOT EXISTS, the generic
- * plan, made while group_failure is empty, joined it by a nested loop that
- * scanned it anew for every change drained and every group due, and each
- * of those scans asks the kernel for the table's size.
+ * retry time: its changes wait, and it is not due.  The statements that
+ * filter these groups out run only while a group is set aside; the others
+ * have no filter (the "plain" ones).  Planned once per session, the filter
+ * was a join, and the generic plan of a worker whose database had run a
+ * while made it a nested loop that scanned the empty group_failure anew
+ * for every change drained and every group due, each scan asking the
+ * kernel for the table's size.
  */
 #define NOT_SET_ASIDE(group_id, at) \
-	" " group_id " OPERATOR(pg_catalog.<>) ALL (ARRAY(SELECT f.group_id FROM jobtrack.group_failure f" \
-	"   WHERE f.retry_at OPERATOR(pg_catalog.>) " at "))"
+	" NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
+	"   WHERE f.group_id OPERATOR(pg_catalog.=) " group_id " AND f.retry_at OPERATOR(pg_catalog.>) " at ")"
 
 /*
  * Changes of a group set aside are left alone until its retry time.  A row
@@ -134,9 +137,9 @@ typedef struct PassRequest
  * rebuild; it waits until its group's row is restored too.
  */
 #define DRAIN_SQL(filter) DRAIN_FROM( \
-	"  WHERE" NOT_SET_ASIDE("c.group_id", "$1") \
-	"  AND (NOT c.restored OR EXISTS (SELECT 1 FROM jobtrack.job_group g" \
-	"    WHERE g.id OPERATOR(pg_catalog.=) c.group_id))" filter, "restored")
+	"  WHERE (NOT c.restored OR EXISTS (SELECT 1 FROM jobtrack.job_group g" \
+	"    WHERE g.id OPERATOR(pg_catalog.=) c.group_id)) AND" filter, "restored")
+#define DRAIN_NOT_SET_ASIDE NOT_SET_ASIDE("c.group_id", "$1")
 /* the same on a 1.1 schema, which has no group_failure and no restored rows */
 #define DRAIN_SQL_1_1 DRAIN_FROM(" WHERE $1 IS NOT NULL", "false AS restored")
 #define DRAIN_FROM(where, restored) \
@@ -156,11 +159,17 @@ typedef struct PassRequest
 	" OPERATOR(pg_catalog.-) pg_catalog.count(*) FILTER (WHERE NOT restored AND old_status OPERATOR(pg_catalog.=) '" status "'),"
 
 static SavedQuery drain_changes_query = {
-	DRAIN_SQL(""), 1, {TIMESTAMPTZOID}, false, true
+	DRAIN_SQL(DRAIN_NOT_SET_ASIDE), 1, {TIMESTAMPTZOID}, false, true
+};
+
+/* $1 is unused, so that both drains take the same arguments */
+static SavedQuery drain_changes_plain_query = {
+	DRAIN_SQL(" $1 IS NOT NULL"), 1, {TIMESTAMPTZOID}, false, true
 };
 
 static SavedQuery drain_group_query = {
-	DRAIN_SQL(" AND c.group_id OPERATOR(pg_catalog.=) $2"), 2, {TIMESTAMPTZOID, INT8OID}, false, true
+	DRAIN_SQL(DRAIN_NOT_SET_ASIDE " AND c.group_id OPERATOR(pg_catalog.=) $2"),
+	2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
 static SavedQuery drain_changes_1_1_query = {
@@ -177,7 +186,8 @@ static SavedQuery due_groups_query = {
 	DUE_SQL, 2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
-static SavedQuery due_groups_1_1_query = {
+/* with no group set aside, or on a 1.1 schema, which has no group_failure */
+static SavedQuery due_groups_plain_query = {
 	DUE_FROM(""), 2, {TIMESTAMPTZOID, INT8OID}, false, true
 };
 
@@ -198,8 +208,8 @@ static SavedQuery next_due_query = {
 	1, {TIMESTAMPTZOID}, false, true
 };
 
-/* the same on a 1.1 schema, which sets no group aside */
-static SavedQuery next_due_1_1_query = {
+/* the same with no group set aside, or on a 1.1 schema */
+static SavedQuery next_due_plain_query = {
 	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
 	" WHERE status OPERATOR(pg_catalog.<>) 'completed' AND $1 IS NOT NULL",
 	1, {TIMESTAMPTZOID}, false, true
@@ -250,6 +260,17 @@ static SavedQuery recount_query = {
 static SavedQuery any_failure_query = {
 	"SELECT 1 FROM jobtrack.group_failure LIMIT 1", 0, {InvalidOid}, false
 };
+
+/*
+ * AnyGroupSetAside says whether a group is set aside (a 1.1 schema, not
+ * current, has no group_failure).  Under the evaluator's lock the answer
+ * holds for the pass: only an evaluator sets a group aside.
+ */
+static bool
+AnyGroupSetAside(bool current)
+{
+	return current && RunSavedQuery(&any_failure_query, NULL, NULL) > 0;
+}
 
 static SavedQuery forget_failures_query = {
 	"DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY ($1)",
@@ -397,18 +418,27 @@ BoolColumn(uint64 row, int column)
 	return !isnull && DatumGetBool(value);
 }
 
+/* DrainQuery chooses the statement that drains the changes of a pass. */
+static SavedQuery *
+DrainQuery(const PassRequest *req, int64 only_group)
+{
+	/* a careful pass, the only caller with one group, runs on a current schema only */
+	if (only_group > 0)
+		return &drain_group_query;
+	if (!req->current)
+		return &drain_changes_1_1_query;
+	return req->set_aside ? &drain_changes_query : &drain_changes_plain_query;
+}
+
 /*
  * DrainChanges takes every recorded change; returns the groups they touch,
  * with room for one more (update_status_running()'s group).
  */
 static GroupWork *
-DrainChanges(int *count, TimestampTz now, int64 only_group, bool current)
+DrainChanges(int *count, TimestampTz now, int64 only_group, const PassRequest *req)
 {
 	Datum		values[2] = {TimestampTzGetDatum(now), Int64GetDatum(only_group)};
-	/* a careful pass, the only caller with one group, runs on a current schema only */
-	uint64		n = RunSavedQuery(only_group > 0 ? &drain_group_query :
-								  current ? &drain_changes_query : &drain_changes_1_1_query,
-								  values, NULL);
+	uint64		n = RunSavedQuery(DrainQuery(req, only_group), values, NULL);
 	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + 1));
 	uint64		row;
 	bool		isnull;
@@ -454,7 +484,7 @@ AddDueGroups(GroupWork *work, int *count, TimestampTz now, const PassRequest *re
 	Datum		values[2];
 	int			drained = *count;
 	const char *nulls = DueQueryArgs(values, now, req);
-	uint64		n = RunSavedQuery(req->current ? &due_groups_query : &due_groups_1_1_query,
+	uint64		n = RunSavedQuery(req->set_aside ? &due_groups_query : &due_groups_plain_query,
 								  values, nulls);
 	uint64		row;
 
@@ -806,11 +836,11 @@ AddManualGroup(GroupWork *work, int *count, int64 group_id)
 
 /* ForgetFailures clears the set-aside record of groups that were evaluated. */
 static void
-ForgetFailures(GroupWork *work, int count)
+ForgetFailures(GroupWork *work, int count, const PassRequest *req)
 {
 	Datum		ids;
 
-	if (count == 0 || RunSavedQuery(&any_failure_query, NULL, NULL) == 0)
+	if (count == 0 || !req->set_aside)
 		return;
 	ids = Int64Array(work, count, offsetof(GroupWork, group_id));
 	RunSavedQuery(&forget_failures_query, &ids, NULL);
@@ -829,7 +859,7 @@ DrainAndEvaluate(PassRequest *req, int64 only_group, bool due)
 	int			count;
 	TimestampTz now;
 
-	work = DrainChanges(&count, started, only_group, req->current);
+	work = DrainChanges(&count, started, only_group, req);
 	/* taken after the drain, so no event is stamped before the change it follows */
 	now = GetCurrentTimestamp();
 	if (only_group == 0)
@@ -845,8 +875,7 @@ DrainAndEvaluate(PassRequest *req, int64 only_group, bool due)
 		work[0].manual_start = only_group == req->manual_group;
 	}
 	req->events += EvaluateWork(work, count, now, req);
-	if (req->current)
-		ForgetFailures(work, count);
+	ForgetFailures(work, count, req);
 }
 
 /*
@@ -882,7 +911,7 @@ RecountAndEvaluate(PassRequest *req)
 		}
 	}
 	req->events += EvaluateWork(work, (int) n, GetCurrentTimestamp(), req);
-	ForgetFailures(work, (int) n);
+	ForgetFailures(work, (int) n, req);
 }
 
 /* BatchPass evaluates every changed and due group with one statement each. */
@@ -967,6 +996,8 @@ CarefulPass(PassRequest *req)
 		if (i == count)
 			groups[count++].group_id = req->manual_group;
 	}
+	/* it sets groups aside, and clears the record of each group it evaluates */
+	req->set_aside = true;
 	JobtrackBeginPass();
 	for (i = 0; i < count; i++)
 	{
@@ -1072,6 +1103,7 @@ RunPass(PassRequest *req)
 	EventsBeginPass();
 	SPI_connect();
 	req->current = JobtrackSchemaIsCurrent();
+	req->set_aside = AnyGroupSetAside(req->current);
 	if (!TakeClusterChanges(req))
 	{
 		SPI_finish();
@@ -1112,7 +1144,9 @@ CheckGroups(int due_limit)
 
 /*
  * NextGroupDue returns when the next open group is due for a check or a
- * retry, or 0 if none is; the caller is connected to SPI.
+ * retry, or 0 if none is; the caller is connected to SPI.  Not under the
+ * evaluator's lock: a group that a concurrent pass sets aside meanwhile
+ * may make it answer too early, which costs one pass that finds nothing.
  */
 TimestampTz
 NextGroupDue(void)
@@ -1121,7 +1155,8 @@ NextGroupDue(void)
 	bool		isnull;
 	Datum		value;
 
-	RunSavedQuery(JobtrackSchemaIsCurrent() ? &next_due_query : &next_due_1_1_query, &now, NULL);
+	RunSavedQuery(AnyGroupSetAside(JobtrackSchemaIsCurrent()) ? &next_due_query : &next_due_plain_query,
+				  &now, NULL);
 	value = SpiResultDatum(0, 1, &isnull);
 	return isnull ? 0 : DatumGetTimestampTz(value);
 }

@@ -27,6 +27,7 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -127,10 +128,13 @@ CheckGroupExists(int64 group_id)
 {
 	Oid			relid = JobtrackRelid("job_group");
 	Datum		value = Int64GetDatum(group_id);
-	AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+	AclResult	acl;
 	Oid			status;
 	bool		found;
 
+	/* locked first, as a statement would be, so the checks see committed grants and policies */
+	LockRelationOid(relid, AccessShareLock);
+	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 	if (acl != ACLCHECK_OK || check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
 	{
 		if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
