@@ -118,13 +118,13 @@ typedef struct PassRequest
 
 /*
  * A group set aside after its evaluation failed is left alone until its
- * retry time: its changes wait, and it is not due.  The statements that
- * filter these groups out run only while a group is set aside; the others
- * have no filter (the "plain" ones).  Planned once per session, the filter
- * was a join, and the generic plan of a worker whose database had run a
- * while made it a nested loop that scanned the empty group_failure anew
- * for every change drained and every group due, each scan asking the
- * kernel for the table's size.
+ * retry time: its changes wait, and it is not due.  A pass's drain and due
+ * statements filter these groups out only while a group is set aside;
+ * otherwise it runs their "plain" twins, with no filter.  Planned once per
+ * session, the filter was a join, and the generic plan of a worker whose
+ * database had run a while made it a nested loop that scanned the empty
+ * group_failure anew for every change drained and every group due, each
+ * scan asking the kernel for the table's size.
  */
 #define NOT_SET_ASIDE(group_id, at) \
 	" NOT EXISTS (SELECT 1 FROM jobtrack.group_failure f" \
@@ -208,8 +208,8 @@ static SavedQuery next_due_query = {
 	1, {TIMESTAMPTZOID}, false, true
 };
 
-/* the same with no group set aside, or on a 1.1 schema */
-static SavedQuery next_due_plain_query = {
+/* the same on a 1.1 schema, which sets no group aside */
+static SavedQuery next_due_1_1_query = {
 	"SELECT pg_catalog.min(next_check_at) FROM jobtrack.job_group"
 	" WHERE status OPERATOR(pg_catalog.<>) 'completed' AND $1 IS NOT NULL",
 	1, {TIMESTAMPTZOID}, false, true
@@ -1103,12 +1103,12 @@ RunPass(PassRequest *req)
 	EventsBeginPass();
 	SPI_connect();
 	req->current = JobtrackSchemaIsCurrent();
-	req->set_aside = AnyGroupSetAside(req->current);
 	if (!TakeClusterChanges(req))
 	{
 		SPI_finish();
 		return 0;
 	}
+	req->set_aside = AnyGroupSetAside(req->current);
 	if (!RunInSubTransaction(BatchPass, req, &edata))
 	{
 		/* a 1.1 schema has nowhere to set a group aside; a recount reports its error */
@@ -1144,9 +1144,9 @@ CheckGroups(int due_limit)
 
 /*
  * NextGroupDue returns when the next open group is due for a check or a
- * retry, or 0 if none is; the caller is connected to SPI.  Not under the
- * evaluator's lock: a group that a concurrent pass sets aside meanwhile
- * may make it answer too early, which costs one pass that finds nothing.
+ * retry, or 0 if none is; the caller is connected to SPI.  One statement,
+ * whether or not a group is set aside: it reads the due index only up to
+ * the first group that is not.
  */
 TimestampTz
 NextGroupDue(void)
@@ -1155,8 +1155,7 @@ NextGroupDue(void)
 	bool		isnull;
 	Datum		value;
 
-	RunSavedQuery(AnyGroupSetAside(JobtrackSchemaIsCurrent()) ? &next_due_query : &next_due_plain_query,
-				  &now, NULL);
+	RunSavedQuery(JobtrackSchemaIsCurrent() ? &next_due_query : &next_due_1_1_query, &now, NULL);
 	value = SpiResultDatum(0, 1, &isnull);
 	return isnull ? 0 : DatumGetTimestampTz(value);
 }
