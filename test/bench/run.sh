@@ -75,7 +75,10 @@ HOT_CLIENTS=32				# workload 2
 HOT_DURATION=$(( DURATION / 2 > 2 ? DURATION / 2 : 2 ))
 MX_DURATION=$(( DURATION / 4 > 2 ? DURATION / 4 : 2 ))
 GROUP_SIZE=100
-GROUPS_PER_CLIENT=$(( DURATION * 4 + 2 ))	# room for 400 lifecycles/s per client
+# room for 1,500 lifecycles/s per client: a client that runs out of groups
+# goes back to its first ones, completed by then, and each of its jobs then
+# reopens and completes a group (two events), which the plain sides never pay
+GROUPS_PER_CLIENT=$(( DURATION * 15 + 2 ))
 SCALE_GROUPS=$(( JOBS / GROUP_SIZE ))
 
 if [ "$(id -u)" != 0 ]; then
@@ -440,6 +443,9 @@ lifecycle_round()
 		-D n=0 -D gbase="${batches% *}" -D sbase="${batches#* }" -D gslots="$CLIENTS" \
 		-D gpc="$GROUPS_PER_CLIENT" -D per="$GROUP_SIZE") || { [ -n "$perf_pid" ] && kill -INT "$perf_pid" 2>/dev/null && perf_stop; return 1; }
 	cpu1=$(worker_cpu)
+	# pgbench spreads lifecycles evenly over its clients
+	[ "${out#* }" -gt $(( CLIENTS * GROUPS_PER_CLIENT * GROUP_SIZE * 9 / 10 )) ] &&
+		detail "- workload 1, round $r, -M $proto, $(side_name "$side"): ${out#* } lifecycles came near the $(( CLIENTS * GROUPS_PER_CLIENT * GROUP_SIZE )) the round's groups hold; raise GROUPS_PER_CLIENT"
 	wait_clients bench
 	# evaluate every change before the next round, so no side pays for another
 	backlog=$(drain_backlog) || return 1
