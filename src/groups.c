@@ -18,22 +18,14 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/stratnum.h"
 #include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
-#include "executor/tuptable.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -88,29 +80,13 @@ ReportGroupNotFound(int64 group_id)
 bool
 ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
 {
-	Relation	rel = table_open(JobtrackRelid("job_group"), AccessShareLock);
-	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	IndexScanDesc scan;
-	ScanKeyData key;
-	bool		found;
+	Datum		value;
+	bool		isnull;
 
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
-	scan = index_beginscan(rel, index, snapshot, 1, 0);
-	index_rescan(scan, &key, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (found)
-	{
-		bool		isnull;
-		Datum		value = slot_getattr(slot, SPI_fnumber(RelationGetDescr(rel), "status"), &isnull);
-
-		*status = isnull ? InvalidOid : DatumGetObjectId(value);
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(rel, AccessShareLock);
-	return found;
+	if (!ReadByPrimaryKey(JobtrackRelid("job_group"), group_id, "status", snapshot, &value, &isnull))
+		return false;
+	*status = isnull ? InvalidOid : DatumGetObjectId(value);
+	return true;
 }
 
 /*
@@ -128,14 +104,10 @@ CheckGroupExists(int64 group_id)
 {
 	Oid			relid = JobtrackRelid("job_group");
 	Datum		value = Int64GetDatum(group_id);
-	AclResult	acl;
 	Oid			status;
 	bool		found;
 
-	/* locked first, as a statement would be, so the checks see committed grants and policies */
-	LockRelationOid(relid, AccessShareLock);
-	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
-	if (acl != ACLCHECK_OK || check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+	if (!TableOpenToCaller(relid, ACL_SELECT))
 	{
 		if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
 			ReportGroupNotFound(group_id);

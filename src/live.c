@@ -55,7 +55,6 @@
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
-#include "utils/rls.h"
 #include "utils/tuplestore.h"
 
 #include "citus.h"
@@ -225,10 +224,7 @@ LivePathOpen(void)
 bool
 LiveCallerSeesAllJobs(AclMode mode)
 {
-	Oid			relid = JobtrackRelid("job_status");
-
-	return pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK &&
-		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED;
+	return TableOpenToCaller(JobtrackRelid("job_status"), mode);
 }
 
 /*

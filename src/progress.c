@@ -22,6 +22,7 @@
 #include "executor/spi.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
+#include "utils/snapmgr.h"
 
 #include "job_guard.h"
 #include "jobref.h"
@@ -56,6 +57,32 @@ static SavedQuery heartbeat_query = {
 };
 
 /*
+ * ReadJobStatus reads a job's status in the caller's snapshot, as the
+ * read-only statement status_query would, and raises P0002 for a job the
+ * caller cannot see.  These calls are the most frequent of all, so when
+ * the caller may read job_status whole, it reads the primary key itself
+ * rather than running the statement: the executor's start and end were
+ * half of a live set_progress.
+ */
+static JobStatus
+ReadJobStatus(JobRef *job)
+{
+	Oid			relid = JobtrackRelid("job_status");
+	Datum		value = Int64GetDatum(job->id);
+	bool		isnull;
+
+	if (ActiveSnapshotSet() && TableOpenToCaller(relid, ACL_SELECT))
+	{
+		if (!ReadByPrimaryKey(relid, job->id, "status", GetActiveSnapshot(), &value, &isnull))
+			ReportJobNotFound(job);
+		return JobStatusFromDatum(value);
+	}
+	if (RunSavedQuery(&status_query, &value, NULL) == 0)
+		ReportJobNotFound(job);
+	return JobStatusFromDatum(SpiResultDatum(0, 1, &isnull));
+}
+
+/*
  * LiveWriteAllowed says whether a write may go to the job's live slot: the
  * live path is open and the caller sees the job started.  A job the caller
  * cannot see is reported as the table path would report it.
@@ -63,14 +90,7 @@ static SavedQuery heartbeat_query = {
 static bool
 LiveWriteAllowed(JobRef *job)
 {
-	Datum		id = Int64GetDatum(job->id);
-	bool		isnull;
-
-	if (!LivePathOpen())
-		return false;
-	if (RunSavedQuery(&status_query, &id, NULL) == 0)
-		ReportJobNotFound(job);
-	return JobStatusFromDatum(SpiResultDatum(0, 1, &isnull)) == JOB_STARTED;
+	return LivePathOpen() && ReadJobStatus(job) == JOB_STARTED;
 }
 
 /*

@@ -5,7 +5,10 @@
  *
  * Every jobtrack function that touches a table does so through a
  * SavedQuery: parsed and planned once per backend, then executed with
- * parameters, never with values spliced into SQL text.
+ * parameters, never with values spliced into SQL text.  The few reads on
+ * the hottest paths, one row by its primary key, skip the executor
+ * (ReadByPrimaryKey) when the caller may read the whole table
+ * (TableOpenToCaller).
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -16,14 +19,25 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_namespace.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
 #include "spi_util.h"
@@ -307,4 +321,55 @@ bool
 JobtrackTableHasColumn(const char *table, const char *column)
 {
 	return get_attnum(JobtrackRelid(table), column) != InvalidAttrNumber;
+}
+
+/*
+ * TableOpenToCaller locks a table as a statement using it would, and says
+ * whether the current user holds privilege mode on the whole of it: the
+ * privilege on the table, and no row-level security applying to the user.
+ * Where it does not, a caller that reads or writes without a statement
+ * runs the statement instead, which applies column privileges and policies
+ * and raises what a statement raises.  The lock comes first, so the checks
+ * see grants and policies committed before it.
+ */
+bool
+TableOpenToCaller(Oid relid, AclMode mode)
+{
+	LockRelationOid(relid, AccessShareLock);
+	return pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK &&
+		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED;
+}
+
+/*
+ * ReadByPrimaryKey reads a column of the row of a table whose primary key
+ * is the bigint key, as visible in snapshot, with no privilege check; false
+ * when there is none.  The column must be of a type passed by value: the
+ * row is released before the value is returned.
+ */
+bool
+ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
+				 Datum *value, bool *isnull)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan;
+	ScanKeyData scankey;
+	AttrNumber	attno = SPI_fnumber(RelationGetDescr(rel), column);
+	bool		found;
+
+	if (attno <= 0 || !TupleDescAttr(RelationGetDescr(rel), attno - 1)->attbyval)
+		elog(ERROR, "column %s of %s cannot be read by its primary key",
+			 column, RelationGetRelationName(rel));
+	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+		*value = slot_getattr(slot, attno, isnull);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
 }

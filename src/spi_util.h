@@ -16,6 +16,8 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
+#include "utils/snapshot.h"
 
 #define SAVED_QUERY_MAX_ARGS 10
 
@@ -46,5 +48,8 @@ extern bool JobtrackSchemaHasLive(void);
 extern bool JobtrackTableHasColumn(const char *table, const char *column);
 extern bool RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edata);
 extern bool IsDataError(const ErrorData *edata);
+extern bool TableOpenToCaller(Oid relid, AclMode mode);
+extern bool ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
+							 Datum *value, bool *isnull);
 
 #endif							/* JOBTRACK_SPI_UTIL_H */

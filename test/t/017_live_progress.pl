@@ -144,6 +144,29 @@ is(sql("SELECT jobtrack.percentage($x) || ' ' || percentage FROM jobtrack.job_st
 	'the slot is untouched and unflushed');
 sql("ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY");
 
+# --- the started check reads the row as the caller's own statement would
+# A role that may update job_status but not read it gets the statement's
+# error, from the live path as from the row's, and no slot takes its value.
+sql(q{
+	CREATE ROLE blind_writer;
+	GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO blind_writer;
+	GRANT UPDATE ON jobtrack.job_status TO blind_writer;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO blind_writer;
+});
+my $blind = started_job();
+($rc, $out, $err) = $node->psql('postgres', "SET ROLE blind_writer; SELECT jobtrack.set_progress($blind, 44)");
+like($err, qr/permission denied for table job_status/,
+	'a role that may not read job_status cannot write progress, live or not');
+($rc, $out, $err) = $node->psql('postgres', "SET ROLE blind_writer; SELECT jobtrack.heartbeat($blind)");
+like($err, qr/permission denied for table job_status/, 'nor a heartbeat');
+is(sql("SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $blind"), '0', 'and no slot took a value');
+# a job started earlier in the caller's own transaction is seen started
+my $own_tx = sql("SELECT jobtrack.create_job('live')");
+sql("BEGIN; SELECT jobtrack.start_job($own_tx); SELECT jobtrack.set_progress($own_tx, 45); COMMIT;");
+is(sql("SELECT jobtrack.percentage($own_tx) || ' ' || percentage FROM jobtrack.job_status WHERE id = $own_tx"),
+	'45 0', 'a job started earlier in the same transaction takes progress live');
+sql("SELECT jobtrack.succeed_job($_)") foreach ($blind, $own_tx);
+
 # --- a read-only transaction writes no progress, live or not
 ($rc, $out, $err) = $node->psql('postgres', "BEGIN READ ONLY; SELECT jobtrack.set_progress($x, 55); COMMIT;");
 like($err, qr/read-only transaction/, 'set_progress() in a read-only transaction fails as the row would');
