@@ -94,8 +94,9 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(rel, AccessShareLock);
+	/* kept to the end of the transaction, as a statement's are: taken again cheaply */
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
 	return found;
 }
 

@@ -369,7 +369,8 @@ ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
 		*value = slot_getattr(slot, attno, isnull);
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
-	table_close(rel, AccessShareLock);
+	/* kept to the end of the transaction, as a statement's are: taken again cheaply */
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
 	return found;
 }
