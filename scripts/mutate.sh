@@ -30,13 +30,16 @@ cd "$(dirname "$0")/.."
 
 CHECK_ONLY=0
 GUARDS_ONLY=0
-if [ "${1:-}" = --check ]; then
-	CHECK_ONLY=1
-	shift
-elif [ "${1:-}" = --guards ]; then
-	GUARDS_ONLY=1
-	shift
-fi
+WORDS=()
+# the options may stand anywhere among the words
+for arg in "$@"; do
+	case $arg in
+		--check) CHECK_ONLY=1 ;;
+		--guards) GUARDS_ONLY=1 ;;
+		-*) echo "mutate.sh: unknown option $arg (--check, --guards)" >&2; exit 2 ;;
+		*) WORDS+=("$arg") ;;
+	esac
+done
 [ "$CHECK_ONLY" = 1 ] || need_root
 SRC=$(pwd)
 WORK=$(mktemp -d /tmp/jobtrack-mutate.XXXXXX)
@@ -265,7 +268,6 @@ if [ "$CHECK_ONLY" = 1 ]; then
 	exit
 fi
 
-WORDS=("$@")
 if ! check_guards; then
 	echo "no mutation was run: a guard must pass before it can prove anything"
 	exit 1
