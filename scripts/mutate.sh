@@ -121,6 +121,7 @@ check-groups-custom-plans @@ jobtrack.sql @@ s/('jobtrack_check_groups' LANGUAGE
 has-counts-never @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = false;/ @@ tap:026_pass_plans.pl
 has-counts-always @@ src/evaluator.c @@ s/work\[i\].has_counts = !isnull;/work[i].has_counts = true;/ @@ regress:groups
 set-aside-filter-always @@ src/evaluator.c @@ s/return req->set_aside \? &drain_changes_query : &drain_changes_plain_query;/return true ? \&drain_changes_query : \&drain_changes_plain_query;/ @@ tap:026_pass_plans.pl
+restored-skips-jobs @@ src/evaluator.c @@ s/AND \(c.new_status IS NULL"/AND (true OR c.new_status IS NULL"/ @@ tap:013_dump_restore.pl
 set-aside-ignored @@ src/evaluator.c @@ s/req->set_aside = AnyGroupSetAside\(req->current\);/req->set_aside = false && AnyGroupSetAside(req->current);/ @@ regress:set_aside
 group-probe-misses-own-call @@ src/groups.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:groups
 group-probe-skips-privilege @@ src/groups.c @@ s/if \(!TableOpenToCaller\(relid, ACL_SELECT\)\)/if ((void) relid, false)/ @@ regress:groups

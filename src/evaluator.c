@@ -134,11 +134,17 @@ typedef struct PassRequest
  * Changes of a group set aside are left alone until its retry time.  A row
  * restored from a dump (restored) says what moved before the dump was taken:
  * it adds to a group's flags, but not to its counts, which the restored jobs
- * rebuild; it waits until its group's row is restored too.
+ * rebuild.  It waits until its group's row is restored, and, unless it says
+ * a job was deleted, until the group has counts: a dump loads job_group
+ * before job_status, and a pass in between took the flags of a group with
+ * no jobs yet, and raised its events with every count 0.  The jobs of a
+ * group come in one COPY, so the first counts a pass sees are all of them.
  */
 #define DRAIN_SQL(filter) DRAIN_FROM( \
-	"  WHERE (NOT c.restored OR EXISTS (SELECT 1 FROM jobtrack.job_group g" \
-	"    WHERE g.id OPERATOR(pg_catalog.=) c.group_id)) AND" filter, "restored")
+	"  WHERE (NOT c.restored OR (EXISTS (SELECT 1 FROM jobtrack.job_group g" \
+	"    WHERE g.id OPERATOR(pg_catalog.=) c.group_id) AND (c.new_status IS NULL" \
+	"    OR EXISTS (SELECT 1 FROM jobtrack.group_count k" \
+	"     WHERE k.group_id OPERATOR(pg_catalog.=) c.group_id)))) AND" filter, "restored")
 #define DRAIN_NOT_SET_ASIDE NOT_SET_ASIDE("c.group_id", "$1")
 /* the same on a 1.1 schema, which has no group_failure and no restored rows */
 #define DRAIN_SQL_1_1 DRAIN_FROM(" WHERE $1 IS NOT NULL", "false AS restored")

@@ -235,20 +235,36 @@ ok( JobtrackTest::poll_until(
 		}),
 	'the target runs the launcher before the restore (a worker starts with the restored CREATE EXTENSION)');
 $target->safe_psql('postgres', $role_sql);
-# The restore runs in two steps, so that the worker evaluates the restored
-# changes before the sequences are set, as it may in any restore: first
-# everything but the SEQUENCE SET entries, then those.
+# The restore runs in three steps, so that the worker's passes fall where
+# they may in any restore: first everything but the jobs' rows and the
+# SEQUENCE SET entries (the groups and the restored changes are in, the jobs
+# not yet: pg_restore loads job_group before job_status), then the jobs,
+# which the worker evaluates before the sequences are set, then those.
 my $toc = `pg_restore -l $dump`;
-my ($all_but_sequences, $sequences) = ("$dump.list1", "$dump.list2");
-PostgreSQL::Test::Utils::append_to_file($all_but_sequences,
-	join("\n", grep { !/SEQUENCE SET/ } split /\n/, $toc) . "\n");
+my $jobs_data = qr/TABLE DATA jobtrack job_status /;
+my ($first, $jobs, $sequences) = ("$dump.list1", "$dump.list_jobs", "$dump.list2");
+PostgreSQL::Test::Utils::append_to_file($first,
+	join("\n", grep { !/SEQUENCE SET/ && !/$jobs_data/ } split /\n/, $toc) . "\n");
+PostgreSQL::Test::Utils::append_to_file($jobs, join("\n", grep { /$jobs_data/ } split /\n/, $toc) . "\n");
 PostgreSQL::Test::Utils::append_to_file($sequences,
 	join("\n", grep { /SEQUENCE SET/ } split /\n/, $toc) . "\n");
 $target->command_ok(
-	[ 'pg_restore', '--exit-on-error', '-L', $all_but_sequences, '-d', 'postgres', $dump ],
-	'pg_restore into the fresh cluster, all but the sequences');
+	[ 'pg_restore', '--exit-on-error', '-L', $first, '-d', 'postgres', $dump ],
+	'pg_restore into the fresh cluster, all but the jobs and the sequences');
 ok(defined JobtrackTest::wait_for_worker($target),
 	'the restored CREATE EXTENSION started the target\'s worker');
+my $checks_before_jobs = $target->safe_psql('postgres', 'SELECT checks FROM jobtrack.stats');
+ok( JobtrackTest::poll_until(
+		30,
+		sub {
+			(JobtrackTest::query($target, "SELECT checks >= $checks_before_jobs + 2 FROM jobtrack.stats") // '') eq 't';
+		}),
+	'the worker ran passes while the groups were restored and their jobs not yet');
+is($target->safe_psql('postgres', 'SELECT events FROM jobtrack.stats'), '0',
+	'and raised no event: the restored changes wait for their groups\' jobs');
+$target->command_ok(
+	[ 'pg_restore', '--exit-on-error', '-L', $jobs, '-d', 'postgres', $dump ],
+	'pg_restore of the jobs');
 ok(JobtrackTest::wait_settled($target), 'the target worker evaluated the restored changes before the sequences were set');
 $target->command_ok(
 	[ 'pg_restore', '--exit-on-error', '-L', $sequences, '-d', 'postgres', $dump ],
