@@ -124,10 +124,12 @@ set-aside-filter-always @@ src/evaluator.c @@ s/return req->set_aside \? &drain_
 restored-skips-jobs @@ src/evaluator.c @@ s/AND \(c.new_status IS NULL"/AND (true OR c.new_status IS NULL"/ @@ tap:013_dump_restore.pl
 set-aside-ignored @@ src/evaluator.c @@ s/req->set_aside = AnyGroupSetAside\(req->current\);/req->set_aside = false && AnyGroupSetAside(req->current);/ @@ regress:set_aside
 group-probe-misses-own-call @@ src/groups.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:groups
-group-probe-skips-privilege @@ src/groups.c @@ s/if \(!TableOpenToCaller\(relid, ACL_SELECT\)\)/if ((void) relid, false)/ @@ regress:groups
+group-probe-skips-privilege @@ src/groups.c @@ s/if \(!DirectReadAllowed\(relid\)\)/if ((void) relid, false)/ @@ regress:groups
 open-table-skips-policies @@ src/spi_util.c @@ s/\t\tcheck_enable_rls\(relid, InvalidOid, true\) != RLS_ENABLED;/\t\ttrue;/ @@ regress:groups
 open-table-skips-privilege @@ src/spi_util.c @@ s/pg_class_aclcheck\(relid, GetUserId\(\), mode\) == ACLCHECK_OK &&/true \&\&/ @@ tap:017_live_progress.pl
-job-probe-skips-privilege @@ src/progress.c @@ s/ActiveSnapshotSet\(\) && TableOpenToCaller\(relid, ACL_SELECT\)/ActiveSnapshotSet()/ @@ tap:017_live_progress.pl
+job-probe-skips-privilege @@ src/progress.c @@ s/ActiveSnapshotSet\(\) && DirectReadAllowed\(relid\)/ActiveSnapshotSet()/ @@ tap:017_live_progress.pl
+job-probe-latest-snapshot @@ src/progress.c @@ s/"status", GetActiveSnapshot\(\)/"status", GetLatestSnapshot()/ @@ tap:017_live_progress.pl
+live-write-needs-select-only @@ src/live.c @@ s/return LiveCallerSeesAllJobs\(ACL_UPDATE\);/return LiveCallerSeesAllJobs(ACL_SELECT);/ @@ tap:017_live_progress.pl
 EOF
 )
 

@@ -107,7 +107,7 @@ CheckGroupExists(int64 group_id)
 	Oid			status;
 	bool		found;
 
-	if (!TableOpenToCaller(relid, ACL_SELECT))
+	if (!DirectReadAllowed(relid))
 	{
 		if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
 			ReportGroupNotFound(group_id);

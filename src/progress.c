@@ -71,7 +71,7 @@ ReadJobStatus(JobRef *job)
 	Datum		value = Int64GetDatum(job->id);
 	bool		isnull;
 
-	if (ActiveSnapshotSet() && TableOpenToCaller(relid, ACL_SELECT))
+	if (ActiveSnapshotSet() && DirectReadAllowed(relid))
 	{
 		if (!ReadByPrimaryKey(relid, job->id, "status", GetActiveSnapshot(), &value, &isnull))
 			ReportJobNotFound(job);

@@ -8,7 +8,7 @@
  * parameters, never with values spliced into SQL text.  The few reads on
  * the hottest paths, one row by its primary key, skip the executor
  * (ReadByPrimaryKey) when the caller may read the whole table
- * (TableOpenToCaller).
+ * (DirectReadAllowed).
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -26,6 +26,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_namespace.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "catalog/namespace.h"
@@ -338,6 +339,19 @@ TableOpenToCaller(Oid relid, AclMode mode)
 	LockRelationOid(relid, AccessShareLock);
 	return pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK &&
 		check_enable_rls(relid, InvalidOid, true) != RLS_ENABLED;
+}
+
+/*
+ * DirectReadAllowed says whether a read of a table may skip its statement:
+ * TableOpenToCaller for SELECT, the USAGE privilege on the table's schema,
+ * which the statement's parse checks, and no executor permission hook
+ * (sepgsql, an audit extension), which must see the read.
+ */
+bool
+DirectReadAllowed(Oid relid)
+{
+	return TableOpenToCaller(relid, ACL_SELECT) && ExecutorCheckPerms_hook == NULL &&
+		pg_namespace_aclcheck(get_rel_namespace(relid), GetUserId(), ACL_USAGE) == ACLCHECK_OK;
 }
 
 /*

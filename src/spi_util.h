@@ -49,6 +49,7 @@ extern bool JobtrackTableHasColumn(const char *table, const char *column);
 extern bool RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edata);
 extern bool IsDataError(const ErrorData *edata);
 extern bool TableOpenToCaller(Oid relid, AclMode mode);
+extern bool DirectReadAllowed(Oid relid);
 extern bool ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
 							 Datum *value, bool *isnull);
 

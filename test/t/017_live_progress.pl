@@ -160,12 +160,28 @@ like($err, qr/permission denied for table job_status/,
 ($rc, $out, $err) = $node->psql('postgres', "SET ROLE blind_writer; SELECT jobtrack.heartbeat($blind)");
 like($err, qr/permission denied for table job_status/, 'nor a heartbeat');
 is(sql("SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $blind"), '0', 'and no slot took a value');
+# a role that may read job_status but not update it writes no progress either
+sql(q{
+	CREATE ROLE peek_reader;
+	GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO peek_reader;
+	GRANT SELECT ON jobtrack.job_status TO peek_reader;
+	GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal TO peek_reader;
+});
+($rc, $out, $err) = $node->psql('postgres', "SET ROLE peek_reader; SELECT jobtrack.set_progress($blind, 45)");
+like($err, qr/permission denied for table job_status/, 'a role that may only read job_status cannot write progress');
+is(sql("SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $blind"), '0', 'and no slot took that value');
+# a job started by the same statement is not seen started (the statement's
+# snapshot is older): its progress goes to the row, as it always did
+my $same_stmt = sql("SELECT jobtrack.create_job('live')");
+sql("SELECT jobtrack.start_job($same_stmt), jobtrack.set_progress($same_stmt, 5)");
+is(sql("SELECT percentage || ' ' || (SELECT count(*) FROM jobtrack.live_progress WHERE job_id = $same_stmt) FROM jobtrack.job_status WHERE id = $same_stmt"),
+	'5 0', 'progress set in the statement that started the job goes to the row');
 # a job started earlier in the caller's own transaction is seen started
 my $own_tx = sql("SELECT jobtrack.create_job('live')");
 sql("BEGIN; SELECT jobtrack.start_job($own_tx); SELECT jobtrack.set_progress($own_tx, 45); COMMIT;");
 is(sql("SELECT jobtrack.percentage($own_tx) || ' ' || percentage FROM jobtrack.job_status WHERE id = $own_tx"),
 	'45 0', 'a job started earlier in the same transaction takes progress live');
-sql("SELECT jobtrack.succeed_job($_)") foreach ($blind, $own_tx);
+sql("SELECT jobtrack.succeed_job($_)") foreach ($blind, $own_tx, $same_stmt);
 
 # --- a read-only transaction writes no progress, live or not
 ($rc, $out, $err) = $node->psql('postgres', "BEGIN READ ONLY; SELECT jobtrack.set_progress($x, 55); COMMIT;");
