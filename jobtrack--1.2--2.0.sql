@@ -38,6 +38,10 @@ ALTER FUNCTION jobtrack.job_status_guard() SET SCHEMA jobtrack_internal;
 ALTER FUNCTION jobtrack.job_status_record() SET SCHEMA jobtrack_internal;
 ALTER FUNCTION jobtrack.job_status_truncated() SET SCHEMA jobtrack_internal;
 ALTER FUNCTION jobtrack.group_change_restored() SET SCHEMA jobtrack_internal;
+-- in C: it also has the worker's next pass read the whole change log
+CREATE OR REPLACE FUNCTION jobtrack_internal.group_change_restored() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'jobtrack_group_change_restored'
+	LANGUAGE C;
 ALTER FUNCTION jobtrack.job_status_deleted() SET SCHEMA jobtrack_internal;
 ALTER FUNCTION jobtrack.check_event_horizon(pg_catalog.int8) SET SCHEMA jobtrack_internal;
 ALTER FUNCTION jobtrack.check_scope_argument(pg_catalog.text, pg_catalog.text) SET SCHEMA jobtrack_internal;

@@ -340,15 +340,12 @@ CREATE TRIGGER job_status_truncated
  * The evaluator writes group_change rows straight into the heap, so this
  * trigger fires only for rows loaded by SQL: a restore.  Such a row says
  * what moved before the dump; the evaluator takes its flags, not its counts.
+ * The trigger marks it restored and has the worker's next pass read the
+ * whole change log, as no commit tells where such a row went.
  */
 CREATE FUNCTION jobtrack_internal.group_change_restored() RETURNS trigger
-	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-	AS $$
-BEGIN
-	NEW.restored := true;
-	RETURN NEW;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'jobtrack_group_change_restored'
+	LANGUAGE C;
 COMMENT ON FUNCTION jobtrack_internal.group_change_restored() IS 'internal: marks group changes loaded by a restore';
 CREATE TRIGGER group_change_restored
 	BEFORE INSERT ON jobtrack.group_change

@@ -180,7 +180,7 @@ RecordShardGroupChange(Relation job_shard, int64 group_id, int64 job_id, int old
 {
 	Relation	rel = table_open(OutboxShard(RelationGetRelid(job_shard)), RowExclusiveLock);
 
-	InsertChangeRow(rel, group_id, job_id, old_status, new_status, GetCurrentTimestamp());
+	(void) InsertChangeRow(rel, group_id, job_id, old_status, new_status, GetCurrentTimestamp());
 	table_close(rel, NoLock);
 }
 
@@ -230,8 +230,8 @@ MoveOutboxChanges(void)
 		int64		job_id = DatumGetInt64(SPI_getbinval(table->vals[row], table->tupdesc, 2, &isnull));
 		TimestampTz at = DatumGetTimestampTz(SPI_getbinval(table->vals[row], table->tupdesc, 5, &isnull));
 
-		InsertChangeRow(rel, group_id, job_id, StatusArgument(table, row, 3),
-						StatusArgument(table, row, 4), at);
+		(void) InsertChangeRow(rel, group_id, job_id, StatusArgument(table, row, 3),
+							   StatusArgument(table, row, 4), at);
 	}
 	table_close(rel, NoLock);
 	/* the rows inserted above are seen by the statements that follow */

@@ -65,6 +65,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "citus.h"
@@ -114,6 +115,10 @@ typedef struct PassRequest
 	int64		recount_group;	/* the group to recount, or 0 for all */
 	int			due_limit;		/* the most groups checked on schedule; 0: all due */
 	bool		set_aside;		/* a group is set aside: filter such groups out */
+	bool		incremental;	/* the worker's: drain from its change block */
+	BlockNumber drain_from;		/* the block of group_change the drain reads from */
+	Snapshot	drain_snapshot; /* the snapshot it reads, or InvalidSnapshot */
+	TransactionId drain_xmin;	/* that snapshot's xmin, after the pass */
 } PassRequest;
 
 /*
@@ -171,6 +176,16 @@ static SavedQuery drain_changes_query = {
 /* $1 is unused, so that both drains take the same arguments */
 static SavedQuery drain_changes_plain_query = {
 	DRAIN_SQL(" $1 IS NOT NULL"), 1, {TIMESTAMPTZOID}, false, true
+};
+
+/*
+ * The worker's drain reads group_change from the lowest block written by a
+ * commit that its snapshot may see (wakeup.c), a TID range scan.  $2 is
+ * that block's first TID.
+ */
+static SavedQuery drain_changes_from_query = {
+	DRAIN_SQL(" c.ctid OPERATOR(pg_catalog.>=) $2 AND $1 IS NOT NULL"),
+	2, {TIMESTAMPTZOID, TIDOID}, false, true
 };
 
 static SavedQuery drain_group_query = {
@@ -433,7 +448,9 @@ DrainQuery(const PassRequest *req, int64 only_group)
 		return &drain_group_query;
 	if (!req->current)
 		return &drain_changes_1_1_query;
-	return req->set_aside ? &drain_changes_query : &drain_changes_plain_query;
+	if (req->set_aside)
+		return &drain_changes_query;
+	return req->drain_from == 0 ? &drain_changes_plain_query : &drain_changes_from_query;
 }
 
 /*
@@ -443,13 +460,34 @@ DrainQuery(const PassRequest *req, int64 only_group)
 static GroupWork *
 DrainChanges(int *count, TimestampTz now, int64 only_group, const PassRequest *req)
 {
+	SavedQuery *query = DrainQuery(req, only_group);
 	Datum		values[2] = {TimestampTzGetDatum(now), Int64GetDatum(only_group)};
-	uint64		n = RunSavedQuery(DrainQuery(req, only_group), values, NULL);
-	GroupWork  *work = palloc0(sizeof(GroupWork) * (n + 1));
+	ItemPointerData from;
+	uint64		n;
+	GroupWork  *work;
 	uint64		row;
 	bool		isnull;
 	int			i;
 
+	if (query == &drain_changes_from_query)
+	{
+		int			nest = NewGUCNestLevel();
+
+		/*
+		 * Planned once, often while the table is empty: a seq scan would
+		 * then look as cheap as the range, and read every block for good.
+		 */
+		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		ItemPointerSet(&from, req->drain_from, 0);
+		values[1] = PointerGetDatum(&from);
+		n = RunSavedQueryInSnapshot(query, values, NULL, req->drain_snapshot);
+		AtEOXact_GUC(true, nest);
+	}
+	else
+		n = RunSavedQueryInSnapshot(query, values, NULL,
+									only_group > 0 ? InvalidSnapshot : req->drain_snapshot);
+	work = palloc0(sizeof(GroupWork) * (n + 1));
 	for (row = 0; row < n; row++)
 	{
 		GroupWork  *w = &work[row];
@@ -1079,6 +1117,8 @@ TakeClusterChanges(PassRequest *req)
 		case JOBTRACK_LOCAL:
 			return true;
 		case JOBTRACK_COORDINATOR:
+			/* the rows moved in below lower no block: the drain reads them all */
+			req->incremental = false;
 			if (req->recount)
 				(void) SPI_execute("LOCK TABLE jobtrack.job_status IN SHARE MODE", false, 0);
 			(void) MoveOutboxChanges();
@@ -1115,6 +1155,12 @@ RunPass(PassRequest *req)
 		return 0;
 	}
 	req->set_aside = AnyGroupSetAside(req->current);
+	if (req->incremental && req->current && !req->set_aside)
+	{
+		/* the drain's snapshot first, then the block (wakeup.c) */
+		req->drain_snapshot = RegisterSnapshot(GetTransactionSnapshot());
+		req->drain_from = WorkerDrainFrom();
+	}
 	if (!RunInSubTransaction(BatchPass, req, &edata))
 	{
 		/* a 1.1 schema has nowhere to set a group aside; a recount reports its error */
@@ -1127,6 +1173,12 @@ RunPass(PassRequest *req)
 	if (req->current)
 		ShrinkDrainedChanges();
 	SPI_finish();
+	if (req->drain_snapshot != InvalidSnapshot)
+	{
+		req->drain_xmin = req->drain_snapshot->xmin;
+		UnregisterSnapshot(req->drain_snapshot);
+		req->drain_snapshot = InvalidSnapshot;
+	}
 
 	/* an event is visible to listeners at commit: make that commit durable */
 	if (req->events > 0)
@@ -1146,6 +1198,24 @@ CheckGroups(int due_limit)
 	PassRequest req = {.manual_status = (GroupStatus) -1, .due_limit = due_limit};
 
 	return RunPass(&req);
+}
+
+/*
+ * WorkerCheckGroups is the worker's CheckGroups: its drain reads
+ * group_change from the lowest block that commits its snapshot may see
+ * wrote to (wakeup.c).  *drain_xmin is that snapshot's xmin, for
+ * WorkerDrainDone once the pass has committed; InvalidTransactionId when
+ * the pass drained otherwise.
+ */
+int
+WorkerCheckGroups(int due_limit, TransactionId *drain_xmin)
+{
+	PassRequest req = {.manual_status = (GroupStatus) -1, .due_limit = due_limit,
+					   .incremental = true, .drain_xmin = InvalidTransactionId};
+	int			events = RunPass(&req);
+
+	*drain_xmin = req.drain_xmin;
+	return events;
 }
 
 /*

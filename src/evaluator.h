@@ -41,6 +41,7 @@ typedef enum GroupStatus
 
 extern void LockEvaluatorTag(void);
 extern int	CheckGroups(int due_limit);
+extern int	WorkerCheckGroups(int due_limit, TransactionId *drain_xmin);
 extern TimestampTz NextGroupDue(void);
 extern int	RecountGroups(int64 group_id);
 extern bool StartGroup(int64 group_id, GroupStatus *status);

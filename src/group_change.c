@@ -38,6 +38,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "utils/builtins.h"
@@ -120,9 +121,10 @@ MayRaiseEventNow(int64 group_id, int64 job_id, int old_status, int new_status)
  * InsertChangeRow inserts one change into rel, jobtrack.group_change or a
  * shard of jobtrack.group_change_outbox (which has no restored column),
  * straight into the heap: the writer needs no privilege on it, and the
- * table's INSERT trigger is kept for rows a restore loads.
+ * table's INSERT trigger is kept for rows a restore loads.  Returns the
+ * block the row went to.
  */
-void
+BlockNumber
 InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status, int new_status,
 				TimestampTz at)
 {
@@ -130,6 +132,7 @@ InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status, int 
 	Datum		values[GROUP_CHANGE_COLUMNS];
 	bool		nulls[GROUP_CHANGE_COLUMNS] = {false};
 	HeapTuple	tuple;
+	BlockNumber block;
 
 	/* a 1.1 schema, before ALTER EXTENSION UPDATE, and the outbox lack the last column */
 	if (natts != GROUP_CHANGE_COLUMNS && natts != GROUP_CHANGE_COLUMNS - 1)
@@ -147,21 +150,54 @@ InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status, int 
 
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	simple_heap_insert(rel, tuple);
+	block = ItemPointerGetBlockNumber(&tuple->t_self);
 	heap_freetuple(tuple);
+	return block;
 }
 
 /*
  * RecordGroupChange records that a job of a group moved from old_status to
  * new_status (NO_JOB_STATUS for a row inserted or deleted), and asks for the
- * worker to be woken at commit, at once if the change may raise an event.
+ * worker to be woken at commit, at once if the change may raise an event,
+ * and to drain from the row's block on (wakeup.c).
  */
 void
 RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 {
 	Relation	rel = table_open(JobtrackRelid("group_change"), RowExclusiveLock);
 
-	InsertChangeRow(rel, group_id, job_id, old_status, new_status, GetCurrentTimestamp());
+	NoteChangeBlock(InsertChangeRow(rel, group_id, job_id, old_status, new_status,
+									GetCurrentTimestamp()));
 	table_close(rel, NoLock);
 
 	WakeWorkerAtCommit(MayRaiseEventNow(group_id, job_id, old_status, new_status));
 }
+
+/*
+ * SQL-callable: trigger jobtrack_internal.group_change_restored(), BEFORE
+ * INSERT FOR EACH ROW.  Changes are written straight into the heap, so it
+ * fires only for rows that SQL loads, a restore: it marks them restored,
+ * and makes the worker's next drain read the whole table (wakeup.c), since
+ * no commit tells the block of such a row.
+ */
+PG_FUNCTION_INFO_V1(jobtrack_group_change_restored);
+Datum
+jobtrack_group_change_restored(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	int			column;
+	Datum		value = BoolGetDatum(true);
+	bool		isnull = false;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "jobtrack_internal.group_change_restored() must run as a BEFORE INSERT ROW trigger");
+	column = SPI_fnumber(RelationGetDescr(trigdata->tg_relation), "restored");
+	if (column <= 0)
+		elog(ERROR, "%s has no column restored", RelationGetRelationName(trigdata->tg_relation));
+	NoteChangeBlock(0);
+	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_trigtuple,
+													 RelationGetDescr(trigdata->tg_relation),
+													 1, &column, &value, &isnull));
+}
+

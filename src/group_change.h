@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "storage/block.h"
 #include "utils/relcache.h"
 
 /* group_id, job_id, old_status, new_status, created_at, restored */
@@ -24,7 +25,7 @@
 /* a status argument of RecordGroupChange for "no row" */
 #define NO_JOB_STATUS (-1)
 
-extern void InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status,
+extern BlockNumber InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status,
 							int new_status, TimestampTz at);
 extern void RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status);
 

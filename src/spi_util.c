@@ -73,14 +73,18 @@ StripStatementContext(ErrorData *edata, const char *sql)
 
 /* ExecuteSavedQuery runs a prepared statement, re-raising errors without our SQL. */
 static int
-ExecuteSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
+ExecuteSavedQuery(SavedQuery *query, Datum *values, const char *nulls, Snapshot snapshot)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	int			rc = 0;
 
 	PG_TRY();
 	{
-		rc = SPI_execute_plan(query->plan, values, nulls, query->read_only, 0);
+		if (snapshot == InvalidSnapshot)
+			rc = SPI_execute_plan(query->plan, values, nulls, query->read_only, 0);
+		else
+			rc = SPI_execute_snapshot(query->plan, values, nulls, snapshot, InvalidSnapshot,
+									  query->read_only, true, 0);
 	}
 	PG_CATCH();
 	{
@@ -117,6 +121,17 @@ ExecuteSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 uint64
 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 {
+	return RunSavedQueryInSnapshot(query, values, nulls, InvalidSnapshot);
+}
+
+/*
+ * RunSavedQueryInSnapshot is RunSavedQuery with the snapshot the statement
+ * reads (its command id advanced, as for any statement that writes), or
+ * with a snapshot of its own for InvalidSnapshot.
+ */
+uint64
+RunSavedQueryInSnapshot(SavedQuery *query, Datum *values, const char *nulls, Snapshot snapshot)
+{
 	int			rc;
 
 	if (query->plan == NULL)
@@ -132,7 +147,7 @@ RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls)
 		query->plan = plan;
 	}
 
-	rc = ExecuteSavedQuery(query, values, nulls);
+	rc = ExecuteSavedQuery(query, values, nulls, snapshot);
 	if (rc < 0)
 		elog(ERROR, "could not run \"%s\": %s", query->sql, SPI_result_code_string(rc));
 	return SPI_processed;

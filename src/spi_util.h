@@ -38,6 +38,8 @@ typedef struct SavedQuery
 } SavedQuery;
 
 extern uint64 RunSavedQuery(SavedQuery *query, Datum *values, const char *nulls);
+extern uint64 RunSavedQueryInSnapshot(SavedQuery *query, Datum *values, const char *nulls,
+									  Snapshot snapshot);
 extern Datum SpiResultDatum(uint64 row, int column, bool *isnull);
 extern int64 SpiResultInt64(uint64 row, int column);
 extern Oid	JobtrackOwner(void);

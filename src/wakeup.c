@@ -19,6 +19,22 @@
  * the pass it woke or by the next one.  A commit in one database never
  * wakes another database's worker.
  *
+ * The worker's drain reads group_change from a block on, not whole: the
+ * rows it drained before lie behind as dead rows until autovacuum, and
+ * reading them again at every pass was most of its work under a steady
+ * load.  A transaction that wrote changes lowers its slot's change block
+ * to the lowest block they went to, before its commit record, so a change
+ * that any snapshot sees was published before that snapshot.  A pass takes
+ * its drain's snapshot first and then the block, with the next transaction
+ * id as its horizon: every writer that lowered it has an older id.  The
+ * worker keeps the block until a later pass's snapshot shows all of those
+ * writers ended (its xmin has passed the horizon), and each pass drains
+ * from the lowest block it keeps; so every change a pass sees is at or
+ * after that block, and no pass sees a change without the earlier ones of
+ * the same job.  Rows that SQL inserts (a restore) make the next pass read
+ * the whole table (group_change.c), as do the first pass of a worker and
+ * one each jobtrack.check_interval.
+ *
  * The same block carries what backends tell the launcher: a database where
  * CREATE EXTENSION jobtrack committed (start its worker now), databases a
  * backend is about to drop, rename or copy (keep their workers away until
@@ -39,6 +55,7 @@
 
 #include <signal.h>
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -87,6 +104,8 @@ typedef enum WakeRequest
 } WakeRequest;
 
 static WakeRequest wake_at_commit = WAKE_NONE;
+/* the lowest block of group_change this transaction wrote to, or InvalidBlockNumber */
+static BlockNumber change_block = InvalidBlockNumber;
 /* this transaction created the extension: the launcher looks at this database at commit */
 static bool poke_launcher_at_commit = false;
 /* this transaction keeps a database's worker away until it ends */
@@ -136,6 +155,7 @@ StartupShmem(void)
 			SpinLockInit(&shared->slots[i].mutex);
 			pg_atomic_init_u32(&shared->slots[i].urgent, 0);
 			pg_atomic_init_u32(&shared->slots[i].lazy, 0);
+			shared->slots[i].change_block = 0;
 		}
 	}
 	LiveShmemInit();
@@ -204,6 +224,20 @@ EndPause(void)
 	holds_pause = false;
 }
 
+/* PublishChangeBlock lowers this database's change block to block. */
+static void
+PublishChangeBlock(BlockNumber block)
+{
+	JobtrackSlot *slot = FindSlot(MyDatabaseId);
+
+	if (slot == NULL)
+		return;					/* no worker yet: its first pass drains the whole table */
+	SpinLockAcquire(&slot->mutex);
+	if (slot->database == MyDatabaseId && block < slot->change_block)
+		slot->change_block = block;
+	SpinLockRelease(&slot->mutex);
+}
+
 /* WakeSlot raises a wake-up flag in this database's slot and sets its worker's latch. */
 static void
 WakeSlot(WakeRequest request)
@@ -245,12 +279,24 @@ AtTransactionEnd(XactEvent event, void *arg)
 	WakeRequest request = wake_at_commit;
 	bool		poke = poke_launcher_at_commit;
 
+	/* before the commit (or prepare) record: see the header comment */
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+	{
+		if (shared != NULL && change_block != InvalidBlockNumber)
+			PublishChangeBlock(change_block);
+		change_block = InvalidBlockNumber;
+		return;
+	}
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PREPARE && event != XACT_EVENT_PARALLEL_COMMIT &&
 		event != XACT_EVENT_PARALLEL_ABORT)
 		return;
 	wake_at_commit = WAKE_NONE;
 	poke_launcher_at_commit = false;
+	/* a change written after the pre-commit callbacks: the whole table is drained */
+	if (event == XACT_EVENT_COMMIT && change_block != InvalidBlockNumber && shared != NULL)
+		PublishChangeBlock(0);
+	change_block = InvalidBlockNumber;
 	if (shared == NULL)
 		return;
 	if (holds_pause)
@@ -303,6 +349,14 @@ WakeWorkerAtCommit(bool urgent)
 		wake_at_commit = WAKE_URGENT;
 	else if (wake_at_commit == WAKE_NONE)
 		wake_at_commit = WAKE_LAZY;
+}
+
+/* NoteChangeBlock notes that this transaction wrote a change to a block of group_change. */
+void
+NoteChangeBlock(BlockNumber block)
+{
+	if (block < change_block)
+		change_block = block;
 }
 
 /*
@@ -487,6 +541,7 @@ JobtrackAssignSlot(Oid dbid)
 			memset(slot->state, 0, sizeof(JobtrackSlot) - offsetof(JobtrackSlot, state));
 			strlcpy(slot->state, "starting", JOBTRACK_STATE_LEN);
 			slot->database = dbid;
+			slot->change_block = 0;
 			SpinLockRelease(&slot->mutex);
 			pg_atomic_write_u32(&slot->urgent, 1);
 			pg_atomic_write_u32(&slot->lazy, 0);
@@ -668,6 +723,82 @@ bool
 TakeLazyWake(void)
 {
 	return pg_atomic_exchange_u32(&my_slot->lazy, 0) != 0;
+}
+
+/*
+ * The worker's change blocks: each taken from the slot with the horizon
+ * every writer that lowered it is older than, kept until a pass's snapshot
+ * shows those writers ended.  When the array is full the two oldest merge,
+ * which keeps each block at least as long.
+ */
+#define DRAIN_MARKS 16
+
+typedef struct DrainMark
+{
+	BlockNumber block;
+	TransactionId horizon;
+} DrainMark;
+
+static DrainMark drain_marks[DRAIN_MARKS];
+static int	ndrain_marks = 0;
+static TimestampTz last_whole_drain = 0;
+
+/*
+ * WorkerDrainFrom returns the block the pass's drain reads group_change
+ * from, 0 for the whole table.  The caller has taken the drain's snapshot.
+ */
+BlockNumber
+WorkerDrainFrom(void)
+{
+	BlockNumber block;
+	BlockNumber from = InvalidBlockNumber;
+	TimestampTz now = GetCurrentTimestamp();
+	int			i;
+
+	SpinLockAcquire(&my_slot->mutex);
+	block = my_slot->change_block;
+	my_slot->change_block = InvalidBlockNumber;
+	SpinLockRelease(&my_slot->mutex);
+
+	if (block != InvalidBlockNumber)
+	{
+		if (ndrain_marks == DRAIN_MARKS)
+		{
+			drain_marks[1].block = Min(drain_marks[0].block, drain_marks[1].block);
+			memmove(&drain_marks[0], &drain_marks[1], sizeof(DrainMark) * (DRAIN_MARKS - 1));
+			ndrain_marks--;
+		}
+		/* read after the block: every writer that lowered it has an id below */
+		drain_marks[ndrain_marks].block = block;
+		drain_marks[ndrain_marks].horizon = ReadNextTransactionId();
+		ndrain_marks++;
+	}
+	for (i = 0; i < ndrain_marks; i++)
+		from = Min(from, drain_marks[i].block);
+	/* and with each round of housekeeping, in case a change told no block */
+	if (from == 0 || TimestampDifferenceExceeds(last_whole_drain, now, jobtrack_check_interval))
+	{
+		last_whole_drain = now;
+		return 0;
+	}
+	return from;
+}
+
+/*
+ * WorkerDrainDone forgets the blocks whose writers had all ended before the
+ * snapshot of a pass that committed, xmin being that snapshot's xmin: the
+ * pass drained every row they wrote.
+ */
+void
+WorkerDrainDone(TransactionId xmin)
+{
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < ndrain_marks; i++)
+		if (!TransactionIdPrecedesOrEquals(drain_marks[i].horizon, xmin))
+			drain_marks[kept++] = drain_marks[i];
+	ndrain_marks = kept;
 }
 
 /* JobtrackSetState records what the worker is doing, for jobtrack.stats. */

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "port/atomics.h"
+#include "storage/block.h"
 #include "storage/latch.h"
 #include "storage/spin.h"
 #include "utils/timestamp.h"
@@ -47,6 +48,9 @@ typedef struct JobtrackSlot
 	bool		not_installed;	/* the worker stopped: no extension here */
 	pg_atomic_uint32 urgent;	/* a commit may have raised an event */
 	pg_atomic_uint32 lazy;		/* a commit changed a group's jobs */
+	BlockNumber change_block;	/* the lowest block of group_change written by
+								 * a commit since the worker last took it;
+								 * InvalidBlockNumber: none (under mutex) */
 	char		state[JOBTRACK_STATE_LEN];
 	uint64		checks;
 	uint64		wakeups;
@@ -63,6 +67,7 @@ extern int	JobtrackSlotCount(void);
 
 /* backends */
 extern void WakeWorkerAtCommit(bool urgent);
+extern void NoteChangeBlock(BlockNumber block);
 extern void JobtrackPokeLauncherAtCommit(void);
 extern void JobtrackPauseDatabase(Oid dbid);
 extern bool JobtrackDatabaseServed(Oid dbid);
@@ -84,6 +89,8 @@ extern void JobtrackSetNotServed(const Oid *databases, int count);
 extern bool JobtrackAttachWorker(Oid dbid);
 extern bool TakeUrgentWake(void);
 extern bool TakeLazyWake(void);
+extern BlockNumber WorkerDrainFrom(void);
+extern void WorkerDrainDone(TransactionId xmin);
 extern void JobtrackSetState(const char *state);
 extern void JobtrackSetServing(bool serving);
 extern void JobtrackRecordWakeup(void);

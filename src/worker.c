@@ -172,6 +172,7 @@ static TimestampTz
 WorkerPass(void)
 {
 	TimestampTz next_due = 0;
+	TransactionId drain_xmin = InvalidTransactionId;
 	bool		ready;
 	char	   *database = NULL;
 
@@ -185,7 +186,7 @@ WorkerPass(void)
 	ready = ExtensionReady();
 	if (ready)
 	{
-		(void) CheckGroups(WORKER_DUE_GROUPS);
+		(void) WorkerCheckGroups(WORKER_DUE_GROUPS, &drain_xmin);
 		next_due = NextGroupDue();
 	}
 	else
@@ -194,6 +195,9 @@ WorkerPass(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	/* only now: a pass rolled back would have drained nothing */
+	if (TransactionIdIsValid(drain_xmin))
+		WorkerDrainDone(drain_xmin);
 	if (!ready)
 		StopNotInstalled(database);
 	JobtrackSetServing(true);

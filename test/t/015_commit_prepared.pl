@@ -5,9 +5,11 @@
 #
 # The check interval is five minutes and the group is checked on schedule
 # only hourly, so nothing but a wake-up at commit makes the worker evaluate
-# the group within the test.  A job's last finish is prepared (no event: it
-# is not committed), then committed with COMMIT PREPARED from another
-# session: group.completed follows within seconds.
+# the group within the test, and its drain reads only from the blocks that
+# commits wrote to.  A job's last finish is prepared (no event: it is not
+# committed), passes run for another group, then the finish is committed
+# with COMMIT PREPARED from another session: group.completed follows within
+# seconds.
 
 use strict;
 use warnings;
@@ -39,6 +41,17 @@ $node->safe_psql('postgres',
 	"BEGIN; SELECT jobtrack.succeed_job($job); PREPARE TRANSACTION 'finish';");
 sleep 1;
 is($node->safe_psql('postgres', $events), 'group.started', 'a prepared finish raises nothing');
+
+# Passes run before the COMMIT PREPARED (woken by another group's change):
+# the prepared change was written before them and must still be drained
+# after it, so the worker keeps its block until that transaction ends.
+my $other = $node->safe_psql('postgres', "SELECT jobtrack.create_group('other', NULL, '1 hour')");
+my $other_job = $node->safe_psql('postgres', "SELECT jobtrack.create_job('Part', group_id => $other)");
+$node->safe_psql('postgres', "SELECT jobtrack.start_job($other_job)");
+ok( JobtrackTest::poll_until(10,
+		sub { (JobtrackTest::query($node, "SELECT count(*) FROM jobtrack.group_event WHERE group_id = $other") // '') eq '1' }),
+	'a pass ran for another group meanwhile');
+is($node->safe_psql('postgres', $events), 'group.started', 'and the prepared finish still raises nothing');
 
 # committed from another session: the worker wakes at once
 my $t0 = time;
