@@ -462,7 +462,10 @@ DrainChanges(int *count, TimestampTz now, int64 only_group, const PassRequest *r
 {
 	SavedQuery *query = DrainQuery(req, only_group);
 	Datum		values[2] = {TimestampTzGetDatum(now), Int64GetDatum(only_group)};
+	/* the drain snapshot is the batch's; a careful pass's drains take their own */
+	Snapshot	snapshot = only_group > 0 ? InvalidSnapshot : req->drain_snapshot;
 	ItemPointerData from;
+	int			nest = -1;
 	uint64		n;
 	GroupWork  *work;
 	uint64		row;
@@ -471,22 +474,19 @@ DrainChanges(int *count, TimestampTz now, int64 only_group, const PassRequest *r
 
 	if (query == &drain_changes_from_query)
 	{
-		int			nest = NewGUCNestLevel();
-
 		/*
 		 * Planned once, often while the table is empty: a seq scan would
 		 * then look as cheap as the range, and read every block for good.
 		 */
+		nest = NewGUCNestLevel();
 		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
 		ItemPointerSet(&from, req->drain_from, 0);
 		values[1] = PointerGetDatum(&from);
-		n = RunSavedQueryInSnapshot(query, values, NULL, req->drain_snapshot);
-		AtEOXact_GUC(true, nest);
 	}
-	else
-		n = RunSavedQueryInSnapshot(query, values, NULL,
-									only_group > 0 ? InvalidSnapshot : req->drain_snapshot);
+	n = RunSavedQueryInSnapshot(query, values, NULL, snapshot);
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
 	work = palloc0(sizeof(GroupWork) * (n + 1));
 	for (row = 0; row < n; row++)
 	{

@@ -282,7 +282,7 @@ AtTransactionEnd(XactEvent event, void *arg)
 	/* before the commit (or prepare) record: see the header comment */
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
 	{
-		if (shared != NULL && change_block != InvalidBlockNumber)
+		if (change_block != InvalidBlockNumber)
 			PublishChangeBlock(change_block);
 		change_block = InvalidBlockNumber;
 		return;
@@ -294,7 +294,7 @@ AtTransactionEnd(XactEvent event, void *arg)
 	wake_at_commit = WAKE_NONE;
 	poke_launcher_at_commit = false;
 	/* a change written after the pre-commit callbacks: the whole table is drained */
-	if (event == XACT_EVENT_COMMIT && change_block != InvalidBlockNumber && shared != NULL)
+	if (event == XACT_EVENT_COMMIT && change_block != InvalidBlockNumber)
 		PublishChangeBlock(0);
 	change_block = InvalidBlockNumber;
 	if (shared == NULL)
