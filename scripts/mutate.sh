@@ -133,6 +133,18 @@ open-table-skips-privilege @@ src/spi_util.c @@ s/pg_class_aclcheck\(relid, GetU
 job-probe-skips-privilege @@ src/progress.c @@ s/ActiveSnapshotSet\(\) && DirectReadAllowed\(relid\)/ActiveSnapshotSet()/ @@ tap:017_live_progress.pl
 job-probe-latest-snapshot @@ src/progress.c @@ s/"status", GetActiveSnapshot\(\)/"status", GetLatestSnapshot()/ @@ tap:017_live_progress.pl
 live-write-needs-select-only @@ src/live.c @@ s/return LiveCallerSeesAllJobs\(ACL_UPDATE\);/return LiveCallerSeesAllJobs(ACL_SELECT);/ @@ tap:017_live_progress.pl
+direct-busy-ignored @@ src/direct_update.c @@ s/\*busy = !\(\(\*tuple\)->t_data->t_infomask & HEAP_XMAX_INVALID\) &&/*busy = false \&\& !((*tuple)->t_data->t_infomask \& HEAP_XMAX_INVALID) \&\&/ @@ isolation:status_race
+direct-user-triggers-ignored @@ src/direct_update.c @@ s/\t\telse\n\t\t\treturn false;\n\t\}\n\treturn guards/\t\telse\n\t\t\tcontinue;\n\t}\n\treturn guards/ @@ regress:direct_update
+direct-disabled-guard-applied @@ src/direct_update.c @@ s/if \(trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN \|\|/if (/ @@ regress:direct_update
+direct-rules-ignored @@ src/direct_update.c @@ s/rel->rd_rules == NULL &&/true \&\&/ @@ regress:direct_update
+direct-in-read-only @@ src/direct_update.c @@ s/return !XactReadOnly &&/return/ @@ regress:direct_update
+direct-never-taken @@ src/jobs.c @@ s/\tdirect = DirectChangeStatus\(job.id,/\tdirect = DIRECT_NOT_TAKEN;\n\tif (false)\n\t\tdirect = DirectChangeStatus(job.id,/ @@ regress:direct_update
+direct-no-index-entries @@ src/direct_update.c @@ s/if \(result == TM_Ok && !HeapTupleIsHeapOnly\(newtuple\)\)/if (false)/ @@ regress:direct_update
+direct-change-unrecorded @@ src/direct_update.c @@ s/\t\t\tRecordJobUpdate\(rel, oldtuple, newtuple\);\n// @@ regress:direct_update
+direct-misses-own-call @@ src/direct_update.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:direct_update
+direct-skips-update-privilege @@ src/direct_update.c @@ s/pg_class_aclcheck\(relid, GetUserId\(\), ACL_UPDATE\) == ACLCHECK_OK &&/true \&\&/ @@ pgtap:06_privileges.sql
+direct-skips-policies @@ src/direct_update.c @@ s/\t\tDirectReadAllowed\(relid\) && OnlyJobtrackUpdateTriggers/\t\tOnlyJobtrackUpdateTriggers/ @@ pgtap:07_row_security.sql
+direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )
 

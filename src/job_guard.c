@@ -459,6 +459,18 @@ GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 	return result;
 }
 
+/*
+ * GuardJobUpdate is the guard for a change of a job's status that jobtrack
+ * writes without a statement (direct_update.c): it returns the row to write
+ * in place of newtuple, or raises what the trigger would.
+ */
+HeapTuple
+GuardJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
+{
+	JobStatusColumns(rel);
+	return GuardUpdate(oldtuple, newtuple, RelationGetDescr(rel));
+}
+
 /* SQL-callable: trigger jobtrack_internal.job_status_guard() */
 PG_FUNCTION_INFO_V1(jobtrack_job_status_guard);
 Datum

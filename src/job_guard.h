@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
 #include "status.h"
 #include "utils/relcache.h"
 
@@ -43,6 +44,7 @@ typedef struct JobColumns
 } JobColumns;
 
 extern const JobColumns *JobStatusColumns(Relation rel);
+extern HeapTuple GuardJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple);
 extern void ValidatePercentage(int64 job_id, Datum value);
 extern void ValidateProgressCount(int64 job_id, int64 current, bool cur_null,
 								  int64 total, bool tot_null);

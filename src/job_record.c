@@ -176,6 +176,24 @@ RecordRow(Relation rel, HeapTuple tuple, const JobColumns *cols, bool inserted)
 					 inserted ? (int) status : NO_JOB_STATUS);
 }
 
+/*
+ * RecordJobUpdate records an updated job row: a change of its status, when
+ * the job is in a group.  The AFTER UPDATE trigger calls it, and so does a
+ * status change written without a statement (direct_update.c).
+ */
+void
+RecordJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
+{
+	const JobColumns *cols = JobStatusColumns(rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+	JobStatus	from = StatusColumn(oldtuple, desc, cols);
+	JobStatus	to = StatusColumn(newtuple, desc, cols);
+	int64		group_id = Int64Column(oldtuple, desc, cols->group_id);
+
+	if (from != to && group_id != 0)
+		RecordChange(rel, group_id, Int64Column(oldtuple, desc, cols->id), from, to);
+}
+
 /* SQL-callable: trigger jobtrack_internal.job_status_record(), AFTER ROW */
 PG_FUNCTION_INFO_V1(jobtrack_job_status_record);
 Datum
@@ -183,7 +201,6 @@ jobtrack_job_status_record(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	const JobColumns *cols;
-	TupleDesc	desc;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
@@ -191,23 +208,12 @@ jobtrack_job_status_record(PG_FUNCTION_ARGS)
 		elog(ERROR, "jobtrack_internal.job_status_record() must run as an AFTER ROW trigger");
 
 	cols = JobStatusColumns(trigdata->tg_relation);
-	desc = RelationGetDescr(trigdata->tg_relation);
-
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		RecordRow(trigdata->tg_relation, trigdata->tg_trigtuple, cols, true);
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		RecordRow(trigdata->tg_relation, trigdata->tg_trigtuple, cols, false);
 	else
-	{
-		HeapTuple	oldtuple = trigdata->tg_trigtuple;
-		HeapTuple	newtuple = trigdata->tg_newtuple;
-		JobStatus	from = StatusColumn(oldtuple, desc, cols);
-		JobStatus	to = StatusColumn(newtuple, desc, cols);
-		int64		group_id = Int64Column(oldtuple, desc, cols->group_id);
-
-		if (from != to && group_id != 0)
-			RecordChange(trigdata->tg_relation, group_id, Int64Column(oldtuple, desc, cols->id), from, to);
-	}
+		RecordJobUpdate(trigdata->tg_relation, trigdata->tg_trigtuple, trigdata->tg_newtuple);
 	return PointerGetDatum(NULL);
 }
 

@@ -15,8 +15,12 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "utils/relcache.h"
+
 #include "spi_util.h"
 
+extern void RecordJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple);
 extern uint64 RunAsExtensionOwner(SavedQuery *query, Datum *values, const char *nulls);
 
 #endif							/* JOBTRACK_JOB_RECORD_H */

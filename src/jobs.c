@@ -24,6 +24,7 @@
 #include "utils/timestamp.h"
 
 #include "citus.h"
+#include "direct_update.h"
 #include "groups.h"
 #include "job_guard.h"
 #include "job_record.h"
@@ -222,7 +223,8 @@ CurrentStatus(const JobRef *job)
 /*
  * ChangeStatus moves the job named by argument 0 to a status and returns
  * the job's status afterwards.  With reason_arg >= 0 it is fail_job, which
- * also records the reason.
+ * also records the reason.  The change is written directly where that is
+ * the same as the statement (direct_update.c), by the statement otherwise.
  */
 static Datum
 ChangeStatus(FunctionCallInfo fcinfo, JobStatus target, int reason_arg)
@@ -230,28 +232,27 @@ ChangeStatus(FunctionCallInfo fcinfo, JobStatus target, int reason_arg)
 	JobRef		job;
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
+	bool		reason_null = reason_arg >= 0 && PG_ARGISNULL(reason_arg);
+	DirectResult direct;
+	uint64		updated;
 	Datum		result;
 
 	SPI_connect();
 	job = JobRefArgument(fcinfo, 0);
 	values[0] = Int64GetDatum(job.id);
-	if (reason_arg >= 0)
-	{
-		values[1] = PG_ARGISNULL(reason_arg) ? (Datum) 0 : PG_GETARG_DATUM(reason_arg);
-		nulls[1] = PG_ARGISNULL(reason_arg) ? 'n' : ' ';
-		if (RunSavedQuery(&fail_query, values, nulls) == 0)
-			(void) CurrentStatus(&job);
-		else
-			WakeCoordinatorEvaluator();
-	}
+	values[1] = reason_arg < 0 ? CStringGetTextDatum(JobStatusNames[target]) :
+		reason_null ? (Datum) 0 : PG_GETARG_DATUM(reason_arg);
+	nulls[1] = reason_null ? 'n' : ' ';
+
+	direct = DirectChangeStatus(job.id, target, reason_arg >= 0, values[1], reason_null);
+	if (direct == DIRECT_NOT_TAKEN)
+		updated = RunSavedQuery(reason_arg >= 0 ? &fail_query : &set_status_query, values, nulls);
 	else
-	{
-		values[1] = CStringGetTextDatum(JobStatusNames[target]);
-		if (RunSavedQuery(&set_status_query, values, nulls) == 0)
-			(void) CurrentStatus(&job);
-		else
-			WakeCoordinatorEvaluator();
-	}
+		updated = direct == DIRECT_UPDATED ? 1 : 0;
+	if (updated == 0)
+		(void) CurrentStatus(&job);
+	else
+		WakeCoordinatorEvaluator();
 	result = JobStatusGetDatum(target);
 	SPI_finish();
 	return result;

@@ -1,0 +1,121 @@
+-- A status change that only jobtrack's own triggers would see is written
+-- without running an UPDATE statement, and so without the row lock that
+-- PostgreSQL takes before any BEFORE UPDATE trigger: no lock record goes
+-- into the WAL.  Whenever something else would see the statement (a
+-- trigger or a rule of the user's, a guard that is switched off, a
+-- read-only transaction), the statement runs, with everything it does.
+-- Row-level security and privileges are in row_security and 06_privileges.
+CREATE EXTENSION pg_walinspect;
+CREATE SCHEMA direct;
+-- lock records on job_status in this database since an LSN
+CREATE FUNCTION direct.row_locks(since pg_lsn) RETURNS bigint LANGUAGE sql AS $$
+	SELECT count(*) FROM pg_get_wal_records_info(since, pg_current_wal_flush_lsn())
+	 WHERE resource_manager = 'Heap' AND record_type = 'LOCK'
+	   AND block_ref LIKE '%rel %/' || (SELECT oid FROM pg_database WHERE datname = current_database())
+						  || '/' || pg_relation_filenode('jobtrack.job_status') || ' %'
+$$;
+-- a call's result, or its SQLSTATE and message with job ids masked
+CREATE FUNCTION direct.try(command text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	result text;
+	state text;
+	message text;
+BEGIN
+	EXECUTE command INTO result;
+	RETURN result;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+	RETURN state || ': ' || regexp_replace(message, 'job -?\d+', 'job N', 'g');
+END
+$$;
+CREATE TABLE direct.mark (at pg_lsn);
+CREATE FUNCTION direct.mark() RETURNS void LANGUAGE sql AS $$
+	DELETE FROM direct.mark; INSERT INTO direct.mark VALUES (pg_current_wal_insert_lsn())
+$$;
+CREATE FUNCTION direct.locks() RETURNS bigint LANGUAGE sql AS $$
+	SELECT direct.row_locks(at) FROM direct.mark
+$$;
+SELECT jobtrack.create_job('Direct', group_id => jobtrack.create_group('direct')) AS j \gset
+
+-- the direct write: the row as the guard stamps it, the change recorded, no lock
+SELECT direct.mark();
+SELECT jobtrack.start_job(:j);
+SELECT direct.locks() AS lock_records;
+SELECT status, started_at IS NOT NULL AS started, heartbeat_at IS NULL AS no_heartbeat,
+	   updated_at = started_at AS stamped_together
+  FROM jobtrack.job_status WHERE id = :j;
+SELECT direct.mark();
+SELECT jobtrack.fail_job(:j, 'disk full');
+SELECT direct.locks() AS lock_records;
+SELECT status, failed_reason, finished_at IS NOT NULL AS finished FROM jobtrack.job_status WHERE id = :j;
+SELECT old_status, new_status FROM jobtrack.group_change WHERE job_id = :j ORDER BY created_at, new_status;
+-- the guard still refuses, and nothing changes
+SELECT direct.try(format('SELECT jobtrack.succeed_job(%s)', :j));
+SELECT jobtrack.retry_job(:j);
+SELECT status, attempts, failed_reason IS NULL AS reason_cleared FROM jobtrack.job_status WHERE id = :j;
+-- the same status again is a no-op, and a missing job an error
+SELECT jobtrack.retry_job(:j);
+SELECT direct.try('SELECT jobtrack.start_job(-1)');
+-- an earlier change of the same transaction, even of the same statement, is
+-- seen, and written directly too
+BEGIN;
+SELECT jobtrack.create_job('Direct') AS k \gset
+SELECT direct.mark();
+SELECT jobtrack.start_job(:k), jobtrack.succeed_job(:k);
+SELECT status, percentage FROM jobtrack.job_status WHERE id = :k;
+COMMIT;
+SELECT direct.locks() AS lock_records;
+
+-- a user's trigger on job_status, of a row or of the statement: the statement runs
+CREATE FUNCTION direct.say() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE NOTICE '% % trigger ran', TG_WHEN, TG_LEVEL;
+	RETURN NEW;
+END
+$$;
+CREATE TRIGGER direct_before BEFORE UPDATE ON jobtrack.job_status
+	FOR EACH ROW EXECUTE FUNCTION direct.say();
+SELECT direct.mark();
+SELECT jobtrack.start_job(:j);
+SELECT direct.locks() AS lock_records;
+DROP TRIGGER direct_before ON jobtrack.job_status;
+CREATE TRIGGER direct_after AFTER UPDATE ON jobtrack.job_status
+	FOR EACH STATEMENT EXECUTE FUNCTION direct.say();
+SELECT jobtrack.pause_job(:j);
+DROP TRIGGER direct_after ON jobtrack.job_status;
+-- a rule
+CREATE TABLE direct.seen (job_id bigint, status text);
+CREATE RULE direct_seen AS ON UPDATE TO jobtrack.job_status
+	DO ALSO INSERT INTO direct.seen VALUES (NEW.id, NEW.status::text);
+SELECT jobtrack.start_job(:j);
+SELECT job_id = :j AS same_job, status FROM direct.seen;
+DROP RULE direct_seen ON jobtrack.job_status;
+-- the guard switched off by the table's owner: the change is what the statement
+-- makes of it, no stamps and no refusal
+ALTER TABLE jobtrack.job_status DISABLE TRIGGER job_status_guard;
+SELECT jobtrack.create_job('Direct') AS u \gset
+SELECT jobtrack.succeed_job(:u);
+SELECT status, finished_at IS NULL AS not_stamped FROM jobtrack.job_status WHERE id = :u;
+ALTER TABLE jobtrack.job_status ENABLE TRIGGER job_status_guard;
+-- with both triggers as created again, the write is direct once more
+SELECT direct.mark();
+SELECT jobtrack.succeed_job(:j);
+SELECT direct.locks() AS lock_records;
+
+-- a read-only transaction refuses the change as the statement would
+SELECT jobtrack.create_job('Direct') AS r \gset
+BEGIN READ ONLY;
+SELECT direct.try(format('SELECT jobtrack.start_job(%s)', :r));
+ROLLBACK;
+SELECT status FROM jobtrack.job_status WHERE id = :r;
+
+-- every row written directly has its entries in every B-tree index of job_status
+CREATE EXTENSION amcheck;
+SELECT c.relname, bt_index_check(c.oid, heapallindexed => true)::text = '' AS checked
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid = 'jobtrack.job_status'::regclass AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
+ ORDER BY c.relname;
+
+DROP SCHEMA direct CASCADE;
+DROP EXTENSION amcheck;
+DROP EXTENSION pg_walinspect;

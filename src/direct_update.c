@@ -1,0 +1,289 @@
+/*-------------------------------------------------------------------------
+ *
+ * direct_update.c
+ *		A change of a job's status written without a statement.
+ *
+ * start_job, succeed_job and the other status functions change one row,
+ * found by its primary key.  Run as a statement, that UPDATE costs a second
+ * executor inside the caller's, and its BEFORE trigger makes PostgreSQL
+ * lock the row first, which writes a WAL record of its own.  Where nothing
+ * but jobtrack's own triggers would run, the change is written here
+ * instead: the row is read by its primary key, the guard's checks and
+ * stamps (job_guard.c) are applied, the row is updated in the heap and its
+ * index entries are added, and the change is recorded for the group
+ * evaluator (job_record.c): what the two triggers do, without the lock.
+ *
+ * Everything else runs the statement, which raises what a statement
+ * raises: a caller without the privileges, or whom row-level security
+ * filters; an executor permission hook; a trigger or rule of the user's on
+ * job_status; a read-only transaction; a Citus cluster.  So does a job
+ * whose row another transaction is changing, has changed since this
+ * snapshot, or has locked: there PostgreSQL's UPDATE waits, and applies
+ * the guard to the row as that transaction left it, not as this snapshot
+ * sees it (or, under repeatable read, raises a serialization failure).
+ *
+ * Copyright (c) 2026, jobtrack authors
+ *
+ * IDENTIFICATION
+ *		src/direct_update.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "citus.h"
+#include "direct_update.h"
+#include "job_guard.h"
+#include "job_record.h"
+#include "spi_util.h"
+
+/* the functions of jobtrack's two UPDATE triggers, once recognised */
+static Oid	known_relid = InvalidOid;
+static Oid	guard_function = InvalidOid;
+static Oid	record_function = InvalidOid;
+
+/*
+ * IsJobtrackFunction says whether a function is jobtrack_internal.name,
+ * remembering its oid in *known.
+ */
+static bool
+IsJobtrackFunction(Oid fn, const char *name, Oid *known)
+{
+	char	   *fname;
+	bool		result;
+
+	if (fn == *known)
+		return true;
+	fname = get_func_name(fn);
+	result = fname != NULL && strcmp(fname, name) == 0 &&
+		get_func_namespace(fn) == get_namespace_oid("jobtrack_internal", true);
+	if (result)
+		*known = fn;
+	return result;
+}
+
+/*
+ * OnlyJobtrackUpdateTriggers says whether an UPDATE of job_status would run
+ * jobtrack's guard (BEFORE ROW) and record trigger (AFTER ROW), both enabled
+ * as created, and no trigger besides but foreign keys' checks, which a
+ * change of status (neither the id nor the group) never needs.
+ */
+static bool
+OnlyJobtrackUpdateTriggers(Relation rel)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	int			guards = 0,
+				records = 0,
+				i;
+
+	if (known_relid != RelationGetRelid(rel))
+	{
+		known_relid = RelationGetRelid(rel);
+		guard_function = record_function = InvalidOid;
+	}
+	if (trigdesc == NULL || SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN)
+		return false;
+	for (i = 0; i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *trigger = &trigdesc->triggers[i];
+		int16		type = trigger->tgtype;
+
+		if (!TRIGGER_FOR_UPDATE(type) || RI_FKey_trigger_type(trigger->tgfoid) != RI_TRIGGER_NONE)
+			continue;
+		if (trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN || trigger->tgqual != NULL ||
+			trigger->tgnattr != 0 || !TRIGGER_FOR_ROW(type))
+			return false;
+		if (TRIGGER_FOR_BEFORE(type) &&
+			IsJobtrackFunction(trigger->tgfoid, "job_status_guard", &guard_function))
+			guards++;
+		else if (TRIGGER_FOR_AFTER(type) &&
+				 IsJobtrackFunction(trigger->tgfoid, "job_status_record", &record_function))
+			records++;
+		else
+			return false;
+	}
+	return guards == 1 && records == 1;
+}
+
+/*
+ * DirectUpdateAllowed says whether a status change of job_status may skip
+ * its statement.  It takes the lock the statement would first, so that the
+ * checks see grants, policies and triggers committed before it.
+ */
+static bool
+DirectUpdateAllowed(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == NULL &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
+		DirectReadAllowed(relid) && OnlyJobtrackUpdateTriggers(rel);
+}
+
+/*
+ * TransactionAllowsDirectUpdate: a transaction that may write (a standby's
+ * are read-only too), on a server where job_status is not distributed.
+ */
+static bool
+TransactionAllowsDirectUpdate(void)
+{
+	return !XactReadOnly && JobtrackNodeRole() == JOBTRACK_LOCAL;
+}
+
+/*
+ * FetchJobRow reads the job's row as the active snapshot sees it: a copy
+ * into *tuple, false when there is none.  *busy is set when another
+ * transaction has deleted or updated this version, committed or not (or
+ * did and aborted, before anyone noted it): the statement then decides,
+ * waiting where it must.
+ */
+static bool
+FetchJobRow(Relation rel, int64 job_id, HeapTuple *tuple, bool *busy)
+{
+	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan;
+	ScanKeyData scankey;
+	bool		found;
+
+	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(job_id));
+	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+	{
+		*tuple = ExecCopySlotHeapTuple(slot);
+		/* a lock leaves the row as it is: the update waits for it, if it must */
+		*busy = !((*tuple)->t_data->t_infomask & HEAP_XMAX_INVALID) &&
+			!HEAP_XMAX_IS_LOCKED_ONLY((*tuple)->t_data->t_infomask);
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	return found;
+}
+
+/*
+ * WriteJobRow updates the row in the heap and, unless the update was HOT,
+ * adds its index entries.  False when another transaction changed the row
+ * first: nothing was written.
+ */
+static bool
+WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, AttrNumber status_attno)
+{
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	TupleTableSlot *slot;
+	TM_FailureData tmfd;
+	LockTupleMode lockmode;
+	TM_Result	result;
+
+	/* the range table tells the index AMs which key columns the update sets */
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->updatedCols = bms_make_singleton(status_attno - FirstLowInvalidHeapAttributeNumber);
+	ExecInitRangeTable(estate, list_make1(rte));
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(newtuple, slot, false);
+	ExecConstraints(rri, slot, estate);
+
+	result = heap_update(rel, &oldtuple->t_self, newtuple, estate->es_output_cid,
+						 InvalidSnapshot, true, &tmfd, &lockmode);
+	if (result == TM_Ok && !HeapTupleIsHeapOnly(newtuple))
+	{
+		ExecOpenIndices(rri, false);
+		ExecStoreHeapTuple(newtuple, slot, false);
+		(void) ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL);
+		ExecCloseIndices(rri);
+	}
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	if (result == TM_Invisible)
+		elog(ERROR, "attempted to update invisible tuple");
+	return result == TM_Ok;
+}
+
+/*
+ * DirectChangeStatus changes the status of a job, as the statement
+ * "UPDATE jobtrack.job_status SET status = target [, failed_reason = reason]
+ * WHERE id = job_id AND status <> target" and its triggers would.  It
+ * returns DIRECT_UPDATED or DIRECT_UNCHANGED (no such job, or it has the
+ * status already: the caller tells which), or DIRECT_NOT_TAKEN when the
+ * statement must run instead; then nothing was written.
+ */
+DirectResult
+DirectChangeStatus(int64 job_id, JobStatus target, bool set_reason, Datum reason, bool reason_null)
+{
+	Relation	rel;
+	const JobColumns *cols;
+	HeapTuple	oldtuple,
+				newtuple;
+	bool		busy = false,
+				isnull;
+	DirectResult result = DIRECT_NOT_TAKEN;
+
+	if (!TransactionAllowsDirectUpdate())
+		return DIRECT_NOT_TAKEN;
+	rel = table_open(JobtrackRelid("job_status"), RowExclusiveLock);
+	if (!DirectUpdateAllowed(rel))
+	{
+		table_close(rel, NoLock);
+		return DIRECT_NOT_TAKEN;
+	}
+	cols = JobStatusColumns(rel);
+
+	/* as a statement of its own: it sees what this transaction did before */
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (!FetchJobRow(rel, job_id, &oldtuple, &busy))
+		result = DIRECT_UNCHANGED;
+	else if (JobStatusFromDatum(heap_getattr(oldtuple, cols->status,
+											 RelationGetDescr(rel), &isnull)) == target)
+		result = DIRECT_UNCHANGED;
+	else if (!busy)
+	{
+		int			columns[2] = {cols->status, cols->failed_reason};
+		Datum		values[2] = {JobStatusGetDatum(target), reason};
+		bool		nulls[2] = {false, reason_null};
+
+		newtuple = heap_modify_tuple_by_cols(oldtuple, RelationGetDescr(rel), set_reason ? 2 : 1,
+											 columns, values, nulls);
+		newtuple = GuardJobUpdate(rel, oldtuple, newtuple);
+		if (WriteJobRow(rel, oldtuple, newtuple, cols->status))
+		{
+			RecordJobUpdate(rel, oldtuple, newtuple);
+			result = DIRECT_UPDATED;
+		}
+	}
+	PopActiveSnapshot();
+	table_close(rel, NoLock);
+	return result;
+}
