@@ -138,12 +138,15 @@ direct-user-triggers-ignored @@ src/direct_update.c @@ s/\t\telse\n\t\t\treturn 
 direct-disabled-guard-applied @@ src/direct_update.c @@ s/if \(trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN \|\|/if (/ @@ regress:direct_update
 direct-rules-ignored @@ src/direct_update.c @@ s/rel->rd_rules == NULL &&/true \&\&/ @@ regress:direct_update
 direct-in-read-only @@ src/direct_update.c @@ s/return !XactReadOnly &&/return/ @@ regress:direct_update
-direct-never-taken @@ src/jobs.c @@ s/\tdirect = DirectChangeStatus\(job.id,/\tdirect = DIRECT_NOT_TAKEN;\n\tif (false)\n\t\tdirect = DirectChangeStatus(job.id,/ @@ regress:direct_update
+direct-never-taken @@ src/jobs.c @@ s/\tdirect = DirectUpdateJob\(job.id, /\tdirect = DIRECT_NOT_TAKEN;\n\tif (false)\n\t\tdirect = DirectUpdateJob(job.id, / @@ regress:direct_update
 direct-no-index-entries @@ src/direct_update.c @@ s/if \(result == TM_Ok && !HeapTupleIsHeapOnly\(newtuple\)\)/if (false)/ @@ regress:direct_update
 direct-change-unrecorded @@ src/direct_update.c @@ s/\t\t\tRecordJobUpdate\(rel, oldtuple, newtuple\);\n// @@ regress:direct_update
 direct-misses-own-call @@ src/direct_update.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:direct_update
 direct-skips-update-privilege @@ src/direct_update.c @@ s/pg_class_aclcheck\(relid, GetUserId\(\), ACL_UPDATE\) == ACLCHECK_OK &&/true \&\&/ @@ pgtap:06_privileges.sql
 direct-skips-policies @@ src/direct_update.c @@ s/\t\tDirectReadAllowed\(relid\) && OnlyJobtrackUpdateTriggers/\t\tOnlyJobtrackUpdateTriggers/ @@ pgtap:07_row_security.sql
+direct-stuck-left-stuck @@ src/direct_update.c @@ s/if \(set->resume_stuck && status == JOB_STUCK\)/if (false \&\& set->resume_stuck \&\& status == JOB_STUCK)/ @@ regress:direct_update
+direct-progress-by-statement @@ src/progress.c @@ s/\tswitch \(DirectUpdateJob\(job->id, set\)\)/\tswitch (DIRECT_NOT_TAKEN)/ @@ regress:direct_update
+direct-in-replica-role @@ src/direct_update.c @@ s/ \|\| SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN\)/)/ @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

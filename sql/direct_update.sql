@@ -66,6 +66,31 @@ SELECT status, percentage FROM jobtrack.job_status WHERE id = :k;
 COMMIT;
 SELECT direct.locks() AS lock_records;
 
+-- progress and heartbeats that go to the row (live progress is off here) are
+-- written directly too, checked by the guard
+SET jobtrack.live_progress = off;
+SELECT jobtrack.create_job('Direct', group_id => jobtrack.create_group('direct-progress')) AS p \gset
+SELECT jobtrack.start_job(:p);
+SELECT direct.mark();
+SELECT jobtrack.set_progress(:p, 40);
+SELECT percentage FROM jobtrack.job_status WHERE id = :p;
+SELECT jobtrack.set_progress(:p, 3, 4);
+SELECT jobtrack.heartbeat(:p);
+SELECT direct.locks() AS lock_records;
+SELECT percentage, progress_current, progress_total, heartbeat_at IS NOT NULL AS beat
+  FROM jobtrack.job_status WHERE id = :p;
+SELECT direct.try(format('SELECT jobtrack.set_progress(%s, 101)', :p));
+SELECT direct.try(format('SELECT jobtrack.set_progress(%s, 5, 4)', :p));
+SELECT direct.try('SELECT jobtrack.heartbeat(-1)');
+SELECT percentage, progress_current, progress_total FROM jobtrack.job_status WHERE id = :p;
+-- a heartbeat starts a stuck job again, and the change is recorded
+SELECT jobtrack.set_status(:p, 'stuck');
+SELECT jobtrack.heartbeat(:p);
+SELECT status FROM jobtrack.job_status WHERE id = :p;
+SELECT old_status, new_status FROM jobtrack.group_change WHERE job_id = :p
+ ORDER BY created_at, old_status NULLS FIRST;
+RESET jobtrack.live_progress;
+
 -- a user's trigger on job_status, of a row or of the statement: the statement runs
 CREATE FUNCTION direct.say() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -97,6 +122,14 @@ SELECT jobtrack.create_job('Direct') AS u \gset
 SELECT jobtrack.succeed_job(:u);
 SELECT status, finished_at IS NULL AS not_stamped FROM jobtrack.job_status WHERE id = :u;
 ALTER TABLE jobtrack.job_status ENABLE TRIGGER job_status_guard;
+-- under session_replication_role = replica no ordinary trigger fires, and the
+-- statement runs as such: the guard does not stamp, and nothing is recorded
+SELECT jobtrack.create_job('Direct', group_id => jobtrack.create_group('direct-replica')) AS q \gset
+SET session_replication_role = replica;
+SELECT jobtrack.start_job(:q);
+RESET session_replication_role;
+SELECT status, started_at IS NULL AS not_stamped FROM jobtrack.job_status WHERE id = :q;
+SELECT old_status, new_status FROM jobtrack.group_change WHERE job_id = :q;
 -- with both triggers as created again, the write is direct once more
 SELECT direct.mark();
 SELECT jobtrack.succeed_job(:j);

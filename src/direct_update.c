@@ -1,11 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * direct_update.c
- *		A change of a job's status written without a statement.
+ *		A change of a job's row written without a statement.
  *
- * start_job, succeed_job and the other status functions change one row,
- * found by its primary key.  Run as a statement, that UPDATE costs a second
- * executor inside the caller's, and its BEFORE trigger makes PostgreSQL
+ * start_job, succeed_job and the other status functions, and set_progress
+ * and heartbeat where they write the row, change one row found by its
+ * primary key.  Run as a statement, that UPDATE costs a second executor
+ * inside the caller's, and its BEFORE trigger makes PostgreSQL
  * lock the row first, which writes a WAL record of its own.  Where nothing
  * but jobtrack's own triggers would run, the change is written here
  * instead: the row is read by its primary key, the guard's checks and
@@ -17,8 +18,8 @@
  * raises: a caller without the privileges, or whom row-level security
  * filters; an executor permission hook; a trigger or rule of the user's on
  * job_status; a read-only transaction; a Citus cluster.  So does a job
- * whose row another transaction is changing, has changed since this
- * snapshot, or has locked: there PostgreSQL's UPDATE waits, and applies
+ * whose row another transaction is changing or has changed since this
+ * snapshot: there PostgreSQL's UPDATE waits, and applies
  * the guard to the row as that transaction left it, not as this snapshot
  * sees it (or, under repeatable read, raises a serialization failure).
  *
@@ -129,8 +130,8 @@ OnlyJobtrackUpdateTriggers(Relation rel)
 }
 
 /*
- * DirectUpdateAllowed says whether a status change of job_status may skip
- * its statement.  It takes the lock the statement would first, so that the
+ * DirectUpdateAllowed says whether jobtrack's functions may update a row
+ * of job_status without a statement.  It takes the lock the statement would first, so that the
  * checks see grants, policies and triggers committed before it.
  */
 static bool
@@ -188,11 +189,12 @@ FetchJobRow(Relation rel, int64 job_id, HeapTuple *tuple, bool *busy)
 
 /*
  * WriteJobRow updates the row in the heap and, unless the update was HOT,
- * adds its index entries.  False when another transaction changed the row
- * first: nothing was written.
+ * adds its index entries.  updated holds the columns the caller set, which
+ * tell the index AMs whether a key changed.  False when another transaction
+ * changed the row first: nothing was written.
  */
 static bool
-WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, AttrNumber status_attno)
+WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, Bitmapset *updated)
 {
 	EState	   *estate = CreateExecutorState();
 	ResultRelInfo *rri = makeNode(ResultRelInfo);
@@ -202,12 +204,11 @@ WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, AttrNumber sta
 	LockTupleMode lockmode;
 	TM_Result	result;
 
-	/* the range table tells the index AMs which key columns the update sets */
 	rte->rtekind = RTE_RELATION;
 	rte->relid = RelationGetRelid(rel);
 	rte->relkind = rel->rd_rel->relkind;
 	rte->rellockmode = RowExclusiveLock;
-	rte->updatedCols = bms_make_singleton(status_attno - FirstLowInvalidHeapAttributeNumber);
+	rte->updatedCols = updated;
 	ExecInitRangeTable(estate, list_make1(rte));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	estate->es_output_cid = GetCurrentCommandId(true);
@@ -231,23 +232,92 @@ WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, AttrNumber sta
 	return result == TM_Ok;
 }
 
+/* ColumnOf returns the attribute number of a column a DirectSet names. */
+static AttrNumber
+ColumnOf(const JobColumns *cols, DirectColumn column)
+{
+	switch (column)
+	{
+		case DIRECT_STATUS:
+			return cols->status;
+		case DIRECT_FAILED_REASON:
+			return cols->failed_reason;
+		case DIRECT_PERCENTAGE:
+			return cols->percentage;
+		case DIRECT_PROGRESS_CURRENT:
+			return cols->progress_current;
+		case DIRECT_PROGRESS_TOTAL:
+			return cols->progress_total;
+		case DIRECT_HEARTBEAT_AT:
+			return cols->heartbeat_at;
+	}
+	elog(ERROR, "unknown job column %d", (int) column);
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
 /*
- * DirectChangeStatus changes the status of a job, as the statement
- * "UPDATE jobtrack.job_status SET status = target [, failed_reason = reason]
- * WHERE id = job_id AND status <> target" and its triggers would.  It
- * returns DIRECT_UPDATED or DIRECT_UNCHANGED (no such job, or it has the
- * status already: the caller tells which), or DIRECT_NOT_TAKEN when the
- * statement must run instead; then nothing was written.
+ * ApplySet returns the job's row with the columns of set replaced, and a
+ * stuck job started if set says so; the columns replaced go to *updated.
+ */
+static HeapTuple
+ApplySet(Relation rel, const JobColumns *cols, HeapTuple oldtuple, const DirectSet *set,
+		 JobStatus status, Bitmapset **updated)
+{
+	int			columns[DIRECT_MAX_COLUMNS + 1];
+	Datum		values[DIRECT_MAX_COLUMNS + 1];
+	bool		nulls[DIRECT_MAX_COLUMNS + 1];
+	int			n = 0,
+				i;
+
+	Assert(set->count <= DIRECT_MAX_COLUMNS);
+	for (i = 0; i < set->count; i++, n++)
+	{
+		columns[n] = ColumnOf(cols, set->columns[i]);
+		values[n] = set->values[i];
+		nulls[n] = set->nulls[i];
+	}
+	if (set->resume_stuck && status == JOB_STUCK)
+	{
+		columns[n] = cols->status;
+		values[n] = JobStatusGetDatum(JOB_STARTED);
+		nulls[n++] = false;
+	}
+	for (i = 0; i < n; i++)
+		*updated = bms_add_member(*updated, columns[i] - FirstLowInvalidHeapAttributeNumber);
+	return heap_modify_tuple_by_cols(oldtuple, RelationGetDescr(rel), n, columns, values, nulls);
+}
+
+/* SetStatus returns the status a DirectSet sets, or -1 when it sets none. */
+static int
+SetStatus(const DirectSet *set)
+{
+	int			i;
+
+	for (i = 0; i < set->count; i++)
+		if (set->columns[i] == DIRECT_STATUS)
+			return (int) JobStatusFromDatum(set->values[i]);
+	return -1;
+}
+
+/*
+ * DirectUpdateJob updates the job's row as the statement
+ * "UPDATE jobtrack.job_status SET <set> WHERE id = job_id" and its triggers
+ * would; with set->skip_same_status, "AND status <> <the status set>".  It
+ * returns DIRECT_UPDATED, DIRECT_NOT_FOUND, DIRECT_UNCHANGED (the job has
+ * the status already), or DIRECT_NOT_TAKEN when the statement must run
+ * instead; then nothing was written.
  */
 DirectResult
-DirectChangeStatus(int64 job_id, JobStatus target, bool set_reason, Datum reason, bool reason_null)
+DirectUpdateJob(int64 job_id, const DirectSet *set)
 {
 	Relation	rel;
 	const JobColumns *cols;
 	HeapTuple	oldtuple,
 				newtuple;
+	Bitmapset  *updated = NULL;
 	bool		busy = false,
 				isnull;
+	JobStatus	status;
 	DirectResult result = DIRECT_NOT_TAKEN;
 
 	if (!TransactionAllowsDirectUpdate())
@@ -264,23 +334,22 @@ DirectChangeStatus(int64 job_id, JobStatus target, bool set_reason, Datum reason
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (!FetchJobRow(rel, job_id, &oldtuple, &busy))
-		result = DIRECT_UNCHANGED;
-	else if (JobStatusFromDatum(heap_getattr(oldtuple, cols->status,
-											 RelationGetDescr(rel), &isnull)) == target)
-		result = DIRECT_UNCHANGED;
-	else if (!busy)
+		result = DIRECT_NOT_FOUND;
+	else
 	{
-		int			columns[2] = {cols->status, cols->failed_reason};
-		Datum		values[2] = {JobStatusGetDatum(target), reason};
-		bool		nulls[2] = {false, reason_null};
-
-		newtuple = heap_modify_tuple_by_cols(oldtuple, RelationGetDescr(rel), set_reason ? 2 : 1,
-											 columns, values, nulls);
-		newtuple = GuardJobUpdate(rel, oldtuple, newtuple);
-		if (WriteJobRow(rel, oldtuple, newtuple, cols->status))
+		status = JobStatusFromDatum(heap_getattr(oldtuple, cols->status,
+												 RelationGetDescr(rel), &isnull));
+		if (set->skip_same_status && (int) status == SetStatus(set))
+			result = DIRECT_UNCHANGED;
+		else if (!busy)
 		{
-			RecordJobUpdate(rel, oldtuple, newtuple);
-			result = DIRECT_UPDATED;
+			newtuple = ApplySet(rel, cols, oldtuple, set, status, &updated);
+			newtuple = GuardJobUpdate(rel, oldtuple, newtuple);
+			if (WriteJobRow(rel, oldtuple, newtuple, updated))
+			{
+				RecordJobUpdate(rel, oldtuple, newtuple);
+				result = DIRECT_UPDATED;
+			}
 		}
 	}
 	PopActiveSnapshot();

@@ -221,6 +221,25 @@ CurrentStatus(const JobRef *job)
 }
 
 /*
+ * StatusSet fills set with what a status change sets: the status, and for
+ * fail_job the reason.  The same status again is left alone.
+ */
+static DirectSet *
+StatusSet(DirectSet *set, JobStatus target, bool has_reason, Datum reason, bool reason_null)
+{
+	set->columns[set->count] = DIRECT_STATUS;
+	set->values[set->count++] = JobStatusGetDatum(target);
+	if (has_reason)
+	{
+		set->columns[set->count] = DIRECT_FAILED_REASON;
+		set->values[set->count] = reason;
+		set->nulls[set->count++] = reason_null;
+	}
+	set->skip_same_status = true;
+	return set;
+}
+
+/*
  * ChangeStatus moves the job named by argument 0 to a status and returns
  * the job's status afterwards.  With reason_arg >= 0 it is fail_job, which
  * also records the reason.  The change is written directly where that is
@@ -233,6 +252,7 @@ ChangeStatus(FunctionCallInfo fcinfo, JobStatus target, int reason_arg)
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
 	bool		reason_null = reason_arg >= 0 && PG_ARGISNULL(reason_arg);
+	DirectSet	set = {0};
 	DirectResult direct;
 	uint64		updated;
 	Datum		result;
@@ -244,7 +264,7 @@ ChangeStatus(FunctionCallInfo fcinfo, JobStatus target, int reason_arg)
 		reason_null ? (Datum) 0 : PG_GETARG_DATUM(reason_arg);
 	nulls[1] = reason_null ? 'n' : ' ';
 
-	direct = DirectChangeStatus(job.id, target, reason_arg >= 0, values[1], reason_null);
+	direct = DirectUpdateJob(job.id, StatusSet(&set, target, reason_arg >= 0, values[1], reason_null));
 	if (direct == DIRECT_NOT_TAKEN)
 		updated = RunSavedQuery(reason_arg >= 0 ? &fail_query : &set_status_query, values, nulls);
 	else

@@ -5,9 +5,10 @@
  *
  * These are the most frequent writes.  For a started job they go to its
  * live slot when the live path is open (live.c), checked here by the same
- * rules the guard applies; otherwise each is one prepared UPDATE that
- * touches no indexed column and stays a HOT update, checked by the
- * job_status_guard trigger.
+ * rules the guard applies; otherwise each updates the row, which touches
+ * no indexed column and stays a HOT update, checked by the guard: directly
+ * where that is the same as a statement (direct_update.c), by a prepared
+ * UPDATE and the job_status_guard trigger otherwise.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -18,12 +19,15 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
+#include "direct_update.h"
 #include "job_guard.h"
 #include "jobref.h"
 #include "live.h"
@@ -94,20 +98,40 @@ LiveWriteAllowed(JobRef *job)
 }
 
 /*
- * UpdateJob runs a one-row UPDATE of the job with the further arguments,
- * whose names are given for the NULL check.
+ * UpdateJob writes the job's row with what set sets: directly where that is
+ * the same as the statement (direct_update.c), otherwise by query, a
+ * one-row UPDATE of the job with the function's further arguments.
  */
 static void
-UpdateJob(FunctionCallInfo fcinfo, JobRef *job, SavedQuery *query)
+UpdateJob(FunctionCallInfo fcinfo, JobRef *job, SavedQuery *query, const DirectSet *set)
 {
 	Datum		values[3];
 	int			i;
 
+	switch (DirectUpdateJob(job->id, set))
+	{
+		case DIRECT_UPDATED:
+			return;
+		case DIRECT_NOT_FOUND:
+			ReportJobNotFound(job);
+		default:
+			break;
+	}
 	values[0] = Int64GetDatum(job->id);
 	for (i = 1; i < query->nargs; i++)
 		values[i] = PG_GETARG_DATUM(i);
 	if (RunSavedQuery(query, values, NULL) == 0)
 		ReportJobNotFound(job);
+}
+
+/* SetColumn adds a column and its value to what a direct update sets. */
+static void
+SetColumn(DirectSet *set, DirectColumn column, Datum value)
+{
+	Assert(set->count < DIRECT_MAX_COLUMNS);
+	set->columns[set->count] = column;
+	set->values[set->count] = value;
+	set->nulls[set->count++] = false;
 }
 
 /* CountPercentage is round(100 * current / total, 2), or 0 unless 0 <= current <= total, total > 0. */
@@ -131,6 +155,7 @@ Datum
 jobtrack_set_progress(PG_FUNCTION_ARGS)
 {
 	JobRef		job;
+	DirectSet	set = {0};
 
 	RequireArgument(fcinfo, 1, "percentage");
 	SPI_connect();
@@ -144,7 +169,8 @@ jobtrack_set_progress(PG_FUNCTION_ARGS)
 			PG_RETURN_VOID();
 		}
 	}
-	UpdateJob(fcinfo, &job, &percentage_query);
+	SetColumn(&set, DIRECT_PERCENTAGE, PG_GETARG_DATUM(1));
+	UpdateJob(fcinfo, &job, &percentage_query, &set);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -155,6 +181,7 @@ Datum
 jobtrack_set_progress_count(PG_FUNCTION_ARGS)
 {
 	JobRef		job;
+	DirectSet	set = {0};
 
 	RequireArgument(fcinfo, 1, "current");
 	RequireArgument(fcinfo, 2, "total");
@@ -172,7 +199,11 @@ jobtrack_set_progress_count(PG_FUNCTION_ARGS)
 			PG_RETURN_VOID();
 		}
 	}
-	UpdateJob(fcinfo, &job, &count_query);
+	SetColumn(&set, DIRECT_PROGRESS_CURRENT, PG_GETARG_DATUM(1));
+	SetColumn(&set, DIRECT_PROGRESS_TOTAL, PG_GETARG_DATUM(2));
+	SetColumn(&set, DIRECT_PERCENTAGE,
+			  NumericGetDatum(CountPercentage(PG_GETARG_INT64(1), PG_GETARG_INT64(2))));
+	UpdateJob(fcinfo, &job, &count_query, &set);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -183,11 +214,16 @@ Datum
 jobtrack_heartbeat(PG_FUNCTION_ARGS)
 {
 	JobRef		job;
+	DirectSet	set = {0};
 
 	SPI_connect();
 	job = JobRefArgument(fcinfo, 0);
 	if (!LiveWriteAllowed(&job) || !LiveHeartbeat(job.id))
-		UpdateJob(fcinfo, &job, &heartbeat_query);
+	{
+		SetColumn(&set, DIRECT_HEARTBEAT_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+		set.resume_stuck = true;
+		UpdateJob(fcinfo, &job, &heartbeat_query, &set);
+	}
 	SPI_finish();
 	PG_RETURN_VOID();
 }

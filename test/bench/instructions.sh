@@ -139,11 +139,11 @@ echo "|---|---|---:|"
 while IFS='|' read -r what fn; do
 	echo "| $what | \`$fn\` | $(inclusive "$fn") |"
 done <<'EOF'
-the AFTER triggers: group_change rows, the wake-up's probes, their queue|AfterTriggerEndQuery
-the group_change row and the probes that choose an urgent or a lazy wake-up|RecordGroupChange
-the BEFORE trigger: the row lock PostgreSQL takes for it, and the guard|ExecBRUpdateTriggersNew
-the guard itself (both events)|jobtrack_job_status_guard
-the inner statements, all they do (the rest is the outer SELECT, its parse and the commit)|SPI_execute_plan
-the executor's start of both the outer SELECT and the inner statement|ExecutorStart
+the direct writes of start and succeed: the row read, guarded, updated with its index entries, the change recorded|DirectUpdateJob
+the guard, applied by the direct writes|GuardJobUpdate
+the AFTER trigger queue of create_job's insert|AfterTriggerEndQuery
+the group_change rows and the probes that choose an urgent or a lazy wake-up|RecordGroupChange
+the inner statements: create_job's insert and its checks (the rest is the outer SELECT, its parse and the commit)|SPI_execute_plan
+the executor's start of the outer SELECTs and create_job's insert|ExecutorStart
 index entries (six indexes; the GIN one has no pending list and skips jobs without tags)|ExecInsertIndexTuples
 EOF
