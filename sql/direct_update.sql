@@ -142,12 +142,67 @@ SELECT direct.try(format('SELECT jobtrack.start_job(%s)', :r));
 ROLLBACK;
 SELECT status FROM jobtrack.job_status WHERE id = :r;
 
+-- a table published for updates without a replica identity refuses them, as the
+-- executor refuses the statement
+ALTER TABLE jobtrack.job_status REPLICA IDENTITY NOTHING;
+SET client_min_messages = error;
+CREATE PUBLICATION direct_pub FOR TABLE jobtrack.job_status;
+RESET client_min_messages;
+SELECT direct.try(format('SELECT jobtrack.start_job(%s)', :r));
+DROP PUBLICATION direct_pub;
+ALTER TABLE jobtrack.job_status REPLICA IDENTITY DEFAULT;
+SELECT status FROM jobtrack.job_status WHERE id = :r;
+
+-- a CHECK constraint of the user's is checked, as the executor checks it
+ALTER TABLE jobtrack.job_status ADD CONSTRAINT direct_reason CHECK (failed_reason IS DISTINCT FROM 'forbidden');
+SELECT jobtrack.create_job('Direct') AS c \gset
+SELECT jobtrack.start_job(:c);
+SELECT direct.try(format($$SELECT jobtrack.fail_job(%s, 'forbidden')$$, :c));
+ALTER TABLE jobtrack.job_status DROP CONSTRAINT direct_reason;
+-- a foreign key of job_status's own column: the statement runs and checks it
+CREATE TABLE direct.reason (code text PRIMARY KEY);
+ALTER TABLE jobtrack.job_status ADD CONSTRAINT direct_reason_fk FOREIGN KEY (failed_reason) REFERENCES direct.reason NOT VALID;
+SELECT direct.try(format($$SELECT jobtrack.fail_job(%s, 'bogus')$$, :c));
+ALTER TABLE jobtrack.job_status DROP CONSTRAINT direct_reason_fk;
+-- a foreign key that references job ids needs no check when the id stays: direct
+CREATE TABLE direct.job_ref (job_id bigint REFERENCES jobtrack.job_status (id));
+INSERT INTO direct.job_ref VALUES (:c);
+SELECT direct.mark();
+SELECT jobtrack.fail_job(:c, 'referenced');
+SELECT direct.locks() AS lock_records;
+DROP TABLE direct.job_ref;
+-- a stored generated column is computed again: the statement runs
+ALTER TABLE jobtrack.job_status ADD COLUMN direct_done boolean
+	GENERATED ALWAYS AS (status OPERATOR(pg_catalog.=) 'succeeded'::jobtrack.status) STORED;
+SELECT jobtrack.retry_job(:c);
+SELECT jobtrack.start_job(:c), jobtrack.succeed_job(:c);
+SELECT status, direct_done FROM jobtrack.job_status WHERE id = :c;
+ALTER TABLE jobtrack.job_status DROP COLUMN direct_done;
+-- a job with an alias and tags: its entries in the partial and the GIN index
+SELECT jobtrack.create_job('Direct', alias => 'direct-alias', tags => '{"direct": "yes"}') AS t \gset
+SELECT jobtrack.start_job(:t), jobtrack.succeed_job(:t);
+SET enable_seqscan = off;
+SET enable_bitmapscan = on;
+SELECT id = :t AS found, status FROM jobtrack.where_tag('direct', '=', 'yes');
+SELECT id = :t AS found, status FROM jobtrack.job_status
+ WHERE alias = 'direct-alias' AND status = 'succeeded';
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+
 -- every row written directly has its entries in every B-tree index of job_status
 CREATE EXTENSION amcheck;
 SELECT c.relname, bt_index_check(c.oid, heapallindexed => true)::text = '' AS checked
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
  WHERE i.indrelid = 'jobtrack.job_status'::regclass AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
  ORDER BY c.relname;
+
+-- a child table inherits job_status: an UPDATE reaches its rows too, so the
+-- statement runs (last here: the parent keeps its mark of a child until ANALYZE)
+CREATE TABLE direct.child () INHERITS (jobtrack.job_status);
+INSERT INTO direct.child (id, job_type) VALUES (-7, 'Child');
+SELECT jobtrack.start_job(-7);
+SELECT status FROM ONLY direct.child;
+DROP TABLE direct.child;
 
 DROP SCHEMA direct CASCADE;
 DROP EXTENSION amcheck;

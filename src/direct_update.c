@@ -34,6 +34,7 @@
 
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/multixact.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/table.h"
@@ -41,6 +42,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -48,12 +50,14 @@
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "storage/lmgr.h"
+#include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "citus.h"
 #include "direct_update.h"
@@ -87,10 +91,35 @@ IsJobtrackFunction(Oid fn, const char *name, Oid *known)
 }
 
 /*
+ * KeyOnlyReferenced says whether a foreign key's trigger on job_status, as
+ * the referenced table, concerns only the primary key: an update that
+ * keeps the id never needs it.
+ */
+static bool
+KeyOnlyReferenced(Relation rel, const Trigger *trigger)
+{
+	HeapTuple	tuple;
+	Form_pg_constraint con;
+	bool		result = false;
+
+	if (RI_FKey_trigger_type(trigger->tgfoid) != RI_TRIGGER_PK)
+		return false;
+	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(trigger->tgconstraint));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	con = (Form_pg_constraint) GETSTRUCT(tuple);
+	result = con->conindid == RelationGetPrimaryKeyIndex(rel);
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
  * OnlyJobtrackUpdateTriggers says whether an UPDATE of job_status would run
  * jobtrack's guard (BEFORE ROW) and record trigger (AFTER ROW), both enabled
- * as created, and no trigger besides but foreign keys' checks, which a
- * change of status (neither the id nor the group) never needs.
+ * as created, and no trigger besides but those of foreign keys that
+ * reference the primary key, which an update that keeps the id never
+ * needs.  A foreign key of job_status's own columns is checked by the
+ * statement.
  */
 static bool
 OnlyJobtrackUpdateTriggers(Relation rel)
@@ -112,7 +141,7 @@ OnlyJobtrackUpdateTriggers(Relation rel)
 		Trigger    *trigger = &trigdesc->triggers[i];
 		int16		type = trigger->tgtype;
 
-		if (!TRIGGER_FOR_UPDATE(type) || RI_FKey_trigger_type(trigger->tgfoid) != RI_TRIGGER_NONE)
+		if (!TRIGGER_FOR_UPDATE(type) || KeyOnlyReferenced(rel, trigger))
 			continue;
 		if (trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN || trigger->tgqual != NULL ||
 			trigger->tgnattr != 0 || !TRIGGER_FOR_ROW(type))
@@ -139,7 +168,12 @@ DirectUpdateAllowed(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+	/* no rules, no stored generated columns, no partition or child tables */
 	return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == NULL &&
+		!(constr && constr->has_generated_stored) &&
+		!rel->rd_rel->relispartition && !rel->rd_rel->relhassubclass &&
 		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
 		DirectReadAllowed(relid) && OnlyJobtrackUpdateTriggers(rel);
 }
@@ -155,11 +189,31 @@ TransactionAllowsDirectUpdate(void)
 }
 
 /*
+ * RowIsBusy says whether another transaction has deleted or updated this
+ * version of a row, committed or not (or did and aborted, before anyone
+ * noted it), or holds a lock on it.  A lock of a transaction that has ended
+ * leaves the row as it was and stays in its header until the next update:
+ * that row is not busy.
+ */
+static bool
+RowIsBusy(HeapTupleHeader header)
+{
+	TransactionId xmax = HeapTupleHeaderGetRawXmax(header);
+
+	if (header->t_infomask & HEAP_XMAX_INVALID)
+		return false;
+	if (!HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask))
+		return true;
+	if (header->t_infomask & HEAP_XMAX_IS_MULTI)
+		return MultiXactIdIsRunning(xmax, true);
+	return !TransactionIdIsCurrentTransactionId(xmax) && TransactionIdIsInProgress(xmax);
+}
+
+/*
  * FetchJobRow reads the job's row as the active snapshot sees it: a copy
- * into *tuple, false when there is none.  *busy is set when another
- * transaction has deleted or updated this version, committed or not (or
- * did and aborted, before anyone noted it): the statement then decides,
- * waiting where it must.
+ * into *tuple, false when there is none, and whether the row is busy: the
+ * statement then decides, waiting for the other transaction where it must
+ * and judging the row as that transaction left it.
  */
 static bool
 FetchJobRow(Relation rel, int64 job_id, HeapTuple *tuple, bool *busy)
@@ -177,9 +231,7 @@ FetchJobRow(Relation rel, int64 job_id, HeapTuple *tuple, bool *busy)
 	if (found)
 	{
 		*tuple = ExecCopySlotHeapTuple(slot);
-		/* a lock leaves the row as it is: the update waits for it, if it must */
-		*busy = !((*tuple)->t_data->t_infomask & HEAP_XMAX_INVALID) &&
-			!HEAP_XMAX_IS_LOCKED_ONLY((*tuple)->t_data->t_infomask);
+		*busy = RowIsBusy((*tuple)->t_data);
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
@@ -218,6 +270,12 @@ WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, Bitmapset *upd
 
 	result = heap_update(rel, &oldtuple->t_self, newtuple, estate->es_output_cid,
 						 InvalidSnapshot, true, &tmfd, &lockmode);
+	/*
+	 * Unlike the executor, which locks every index at its start, this opens
+	 * the indexes only for an update that needs their entries: the table's
+	 * RowExclusiveLock already keeps out whatever would conflict (REINDEX
+	 * and DROP INDEX lock the table first).
+	 */
 	if (result == TM_Ok && !HeapTupleIsHeapOnly(newtuple))
 	{
 		ExecOpenIndices(rri, false);
@@ -329,6 +387,8 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 		return DIRECT_NOT_TAKEN;
 	}
 	cols = JobStatusColumns(rel);
+	/* what the executor checks of a table published without a replica identity */
+	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
 
 	/* as a statement of its own: it sees what this transaction did before */
 	CommandCounterIncrement();
