@@ -32,13 +32,10 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/heapam.h"
-#include "access/multixact.h"
 #include "access/htup_details.h"
-#include "access/relscan.h"
+#include "access/multixact.h"
 #include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -49,11 +46,8 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
-#include "storage/lmgr.h"
 #include "storage/procarray.h"
 #include "utils/acl.h"
-#include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -218,25 +212,11 @@ RowIsBusy(HeapTupleHeader header)
 static bool
 FetchJobRow(Relation rel, int64 job_id, HeapTuple *tuple, bool *busy)
 {
-	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	IndexScanDesc scan;
-	ScanKeyData scankey;
-	bool		found;
-
-	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(job_id));
-	scan = index_beginscan(rel, index, GetActiveSnapshot(), 1, 0);
-	index_rescan(scan, &scankey, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (found)
-	{
-		*tuple = ExecCopySlotHeapTuple(slot);
-		*busy = RowIsBusy((*tuple)->t_data);
-	}
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, NoLock);
-	return found;
+	*tuple = FetchByPrimaryKey(rel, job_id, GetActiveSnapshot(), RowExclusiveLock);
+	if (*tuple == NULL)
+		return false;
+	*busy = RowIsBusy((*tuple)->t_data);
+	return true;
 }
 
 /*

@@ -370,6 +370,32 @@ DirectReadAllowed(Oid relid)
 }
 
 /*
+ * FetchByPrimaryKey returns a copy of the row of an open table whose
+ * primary key is the bigint key, as visible in snapshot, or NULL when there
+ * is none.  The index is locked in lockmode, kept to the end of the
+ * transaction, as a statement's locks are: taken again cheaply.
+ */
+HeapTuple
+FetchByPrimaryKey(Relation rel, int64 key, Snapshot snapshot, LOCKMODE lockmode)
+{
+	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), lockmode);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan;
+	ScanKeyData scankey;
+	HeapTuple	tuple = NULL;
+
+	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &scankey, 1, NULL, 0);
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+		tuple = ExecCopySlotHeapTuple(slot);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, NoLock);
+	return tuple;
+}
+
+/*
  * ReadByPrimaryKey reads a column of the row of a table whose primary key
  * is the bigint key, as visible in snapshot, with no privilege check; false
  * when there is none.  The column must be of a type passed by value: the
@@ -380,26 +406,18 @@ ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
 				 Datum *value, bool *isnull)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
-	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	IndexScanDesc scan;
-	ScanKeyData scankey;
 	AttrNumber	attno = SPI_fnumber(RelationGetDescr(rel), column);
-	bool		found;
+	HeapTuple	tuple;
 
 	if (attno <= 0 || !TupleDescAttr(RelationGetDescr(rel), attno - 1)->attbyval)
 		elog(ERROR, "column %s of %s cannot be read by its primary key",
 			 column, RelationGetRelationName(rel));
-	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
-	scan = index_beginscan(rel, index, snapshot, 1, 0);
-	index_rescan(scan, &scankey, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (found)
-		*value = slot_getattr(slot, attno, isnull);
-	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
-	/* kept to the end of the transaction, as a statement's are: taken again cheaply */
-	index_close(index, NoLock);
+	tuple = FetchByPrimaryKey(rel, key, snapshot, AccessShareLock);
+	if (tuple != NULL)
+	{
+		*value = heap_getattr(tuple, attno, RelationGetDescr(rel), isnull);
+		heap_freetuple(tuple);
+	}
 	table_close(rel, NoLock);
-	return found;
+	return tuple != NULL;
 }
