@@ -34,8 +34,14 @@ command -v valgrind > /dev/null || { echo "instructions.sh: valgrind is not inst
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/jobtrack-instructions.XXXXXX)
 chown postgres "$WORK"
-trap 'rm -rf "$WORK"' EXIT
 as_pg() { runuser -u postgres -- "$@"; }
+# a setup that fails half way must not leave its server running
+cleanup()
+{
+	[ -f "$WORK/template/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$WORK/template" -m immediate stop > /dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 # a database with jobtrack, the plain table of the benchmark and one group
 # that stays open (its first job never finishes)
