@@ -133,7 +133,6 @@ open-table-skips-privilege @@ src/spi_util.c @@ s/pg_class_aclcheck\(relid, GetU
 job-probe-skips-privilege @@ src/progress.c @@ s/ActiveSnapshotSet\(\) && DirectReadAllowed\(relid\)/ActiveSnapshotSet()/ @@ tap:017_live_progress.pl
 job-probe-latest-snapshot @@ src/progress.c @@ s/"status", GetActiveSnapshot\(\)/"status", GetLatestSnapshot()/ @@ tap:017_live_progress.pl
 live-write-needs-select-only @@ src/live.c @@ s/return LiveCallerSeesAllJobs\(ACL_UPDATE\);/return LiveCallerSeesAllJobs(ACL_SELECT);/ @@ tap:017_live_progress.pl
-direct-busy-ignored @@ src/direct_update.c @@ s/\*busy = RowIsBusy\(/*busy = false \&\& RowIsBusy(/ @@ isolation:status_race
 direct-user-triggers-ignored @@ src/direct_update.c @@ s/\t\telse\n\t\t\treturn false;\n\t\}\n\treturn guards/\t\telse\n\t\t\tcontinue;\n\t}\n\treturn guards/ @@ regress:direct_update
 direct-disabled-guard-applied @@ src/direct_update.c @@ s/if \(trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN \|\|/if (/ @@ regress:direct_update
 direct-rules-ignored @@ src/direct_update.c @@ s/rel->rd_rules == NULL &&/true \&\&/ @@ regress:direct_update
@@ -148,12 +147,13 @@ direct-stuck-left-stuck @@ src/direct_update.c @@ s/if \(set->resume_stuck && st
 direct-progress-by-statement @@ src/progress.c @@ s/\tswitch \(DirectUpdateJob\(job->id, set\)\)/\tswitch (DIRECT_NOT_TAKEN)/ @@ regress:direct_update
 direct-in-replica-role @@ src/direct_update.c @@ s/ \|\| SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN\)/)/ @@ regress:direct_update
 direct-ignores-replica-identity @@ src/direct_update.c @@ s/\tCheckCmdReplicaIdentity\(rel, CMD_UPDATE\);\n// @@ regress:direct_update
-direct-lock-holder-ignored @@ src/direct_update.c @@ s/return !TransactionIdIsCurrentTransactionId\(xmax\) && TransactionIdIsInProgress\(xmax\);/return false;/ @@ isolation:status_race
 direct-constraints-skipped @@ src/direct_update.c @@ s/\tExecConstraints\(rri, slot, estate\);\n// @@ regress:direct_update
 direct-own-foreign-key-skipped @@ src/direct_update.c @@ s/\tif \(RI_FKey_trigger_type\(trigger->tgfoid\) != RI_TRIGGER_PK\)\n\t\treturn false;/\tif (RI_FKey_trigger_type(trigger->tgfoid) != RI_TRIGGER_PK)\n\t\treturn RI_FKey_trigger_type(trigger->tgfoid) == RI_TRIGGER_FK;/ @@ regress:direct_update
 direct-referenced-key-falls-back @@ src/direct_update.c @@ s/\tresult = con->conindid == RelationGetPrimaryKeyIndex\(rel\);/\tresult = con->conindid == InvalidOid;/ @@ regress:direct_update
 direct-generated-ignored @@ src/direct_update.c @@ s/\t\t!\(constr && constr->has_generated_stored\) &&/\t\t(constr || true) \&\&/ @@ regress:direct_update
 direct-children-ignored @@ src/direct_update.c @@ s/ && !rel->rd_rel->relhassubclass &&/ \&\&/ @@ regress:direct_update
+direct-refusal-not-left @@ src/direct_update.c @@ s/else if \(!Refused\(set, status\)\)/else if (true || !Refused(set, status))/ @@ regress:direct_update
+direct-conflict-taken-as-written @@ src/direct_update.c @@ s/\treturn result == TM_Ok;/\treturn result == TM_Ok || result == TM_Updated;/ @@ isolation:status_race
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

@@ -49,9 +49,13 @@ SELECT jobtrack.fail_job(:j, 'disk full');
 SELECT direct.locks() AS lock_records;
 SELECT status, failed_reason, finished_at IS NOT NULL AS finished FROM jobtrack.job_status WHERE id = :j;
 SELECT old_status, new_status FROM jobtrack.group_change WHERE job_id = :j ORDER BY created_at, new_status;
--- the guard still refuses, and nothing changes
+-- the guard still refuses, and nothing changes; a refused change is left to the
+-- statement, which judges the row as it is by then (its lock record shows, once the
+-- next change commits)
+SELECT direct.mark();
 SELECT direct.try(format('SELECT jobtrack.succeed_job(%s)', :j));
 SELECT jobtrack.retry_job(:j);
+SELECT direct.locks() AS lock_records;
 SELECT status, attempts, failed_reason IS NULL AS reason_cleared FROM jobtrack.job_status WHERE id = :j;
 -- the same status again is a no-op, and a missing job an error
 SELECT jobtrack.retry_job(:j);

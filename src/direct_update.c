@@ -17,11 +17,18 @@
  * Everything else runs the statement, which raises what a statement
  * raises: a caller without the privileges, or whom row-level security
  * filters; an executor permission hook; a trigger or rule of the user's on
- * job_status; a read-only transaction; a Citus cluster.  So does a job
- * whose row another transaction is changing or has changed since this
- * snapshot: there PostgreSQL's UPDATE waits, and applies
- * the guard to the row as that transaction left it, not as this snapshot
- * sees it (or, under repeatable read, raises a serialization failure).
+ * job_status; a read-only transaction; a Citus cluster.
+ *
+ * The row is read in the caller's snapshot, without a lock, and may have
+ * changed since.  So the statement also runs where the direct write would
+ * act on a version that is not the latest: when heap_update finds the row
+ * updated or deleted by another transaction (having waited for it, if it
+ * was still running), and when the guard would refuse the change, which a
+ * transaction changing the row may be about to make allowed.  There
+ * PostgreSQL's UPDATE waits, and applies the guard to the row as that
+ * transaction left it (or, under repeatable read, raises a serialization
+ * failure).  A lock another transaction holds, which leaves the row as it
+ * is, makes heap_update wait and nothing more.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -34,7 +41,6 @@
 
 #include "access/heapam.h"
 #include "access/htup_details.h"
-#include "access/multixact.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -46,7 +52,6 @@
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
-#include "storage/procarray.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -183,40 +188,13 @@ TransactionAllowsDirectUpdate(void)
 }
 
 /*
- * RowIsBusy says whether another transaction has deleted or updated this
- * version of a row, committed or not (or did and aborted, before anyone
- * noted it), or holds a lock on it.  A lock of a transaction that has ended
- * leaves the row as it was and stays in its header until the next update:
- * that row is not busy.
+ * FetchJobRow returns a copy of the job's row as the active snapshot sees
+ * it, or NULL when there is none.
  */
-static bool
-RowIsBusy(HeapTupleHeader header)
+static HeapTuple
+FetchJobRow(Relation rel, int64 job_id)
 {
-	TransactionId xmax = HeapTupleHeaderGetRawXmax(header);
-
-	if (header->t_infomask & HEAP_XMAX_INVALID)
-		return false;
-	if (!HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask))
-		return true;
-	if (header->t_infomask & HEAP_XMAX_IS_MULTI)
-		return MultiXactIdIsRunning(xmax, true);
-	return !TransactionIdIsCurrentTransactionId(xmax) && TransactionIdIsInProgress(xmax);
-}
-
-/*
- * FetchJobRow reads the job's row as the active snapshot sees it: a copy
- * into *tuple, false when there is none, and whether the row is busy: the
- * statement then decides, waiting for the other transaction where it must
- * and judging the row as that transaction left it.
- */
-static bool
-FetchJobRow(Relation rel, int64 job_id, HeapTuple *tuple, bool *busy)
-{
-	*tuple = FetchByPrimaryKey(rel, job_id, GetActiveSnapshot(), RowExclusiveLock);
-	if (*tuple == NULL)
-		return false;
-	*busy = RowIsBusy((*tuple)->t_data);
-	return true;
+	return FetchByPrimaryKey(rel, job_id, GetActiveSnapshot(), RowExclusiveLock);
 }
 
 /*
@@ -338,6 +316,20 @@ SetStatus(const DirectSet *set)
 }
 
 /*
+ * Refused says whether the guard would refuse the status a DirectSet sets.
+ * Such a change is left to the statement: the row may have changed since
+ * it was read, by a transaction that locked it after, and the statement
+ * judges the row as that transaction leaves it.
+ */
+static bool
+Refused(const DirectSet *set, JobStatus from)
+{
+	int			to = SetStatus(set);
+
+	return to >= 0 && (JobStatus) to != from && !TransitionAllowed(from, (JobStatus) to);
+}
+
+/*
  * DirectUpdateJob updates the job's row as the statement
  * "UPDATE jobtrack.job_status SET <set> WHERE id = job_id" and its triggers
  * would; with set->skip_same_status, "AND status <> <the status set>".  It
@@ -353,8 +345,7 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 	HeapTuple	oldtuple,
 				newtuple;
 	Bitmapset  *updated = NULL;
-	bool		busy = false,
-				isnull;
+	bool		isnull;
 	JobStatus	status;
 	DirectResult result = DIRECT_NOT_TAKEN;
 
@@ -373,7 +364,8 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 	/* as a statement of its own: it sees what this transaction did before */
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (!FetchJobRow(rel, job_id, &oldtuple, &busy))
+	oldtuple = FetchJobRow(rel, job_id);
+	if (oldtuple == NULL)
 		result = DIRECT_NOT_FOUND;
 	else
 	{
@@ -381,7 +373,7 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 												 RelationGetDescr(rel), &isnull));
 		if (set->skip_same_status && (int) status == SetStatus(set))
 			result = DIRECT_UNCHANGED;
-		else if (!busy)
+		else if (!Refused(set, status))
 		{
 			newtuple = ApplySet(rel, cols, oldtuple, set, status, &updated);
 			newtuple = GuardJobUpdate(rel, oldtuple, newtuple);
