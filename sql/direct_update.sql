@@ -120,11 +120,13 @@ SELECT jobtrack.start_job(:j);
 SELECT job_id = :j AS same_job, status FROM direct.seen;
 DROP RULE direct_seen ON jobtrack.job_status;
 -- the guard switched off by the table's owner: the change is what the statement
--- makes of it, no stamps and no refusal
+-- makes of it, an allowed one without stamps and a forbidden one without refusal
 ALTER TABLE jobtrack.job_status DISABLE TRIGGER job_status_guard;
 SELECT jobtrack.create_job('Direct') AS u \gset
-SELECT jobtrack.succeed_job(:u);
-SELECT status, finished_at IS NULL AS not_stamped FROM jobtrack.job_status WHERE id = :u;
+SELECT jobtrack.start_job(:u);
+SELECT status, started_at IS NULL AS not_stamped FROM jobtrack.job_status WHERE id = :u;
+SELECT jobtrack.retry_job(:u);
+SELECT status, attempts FROM jobtrack.job_status WHERE id = :u;
 ALTER TABLE jobtrack.job_status ENABLE TRIGGER job_status_guard;
 -- under session_replication_role = replica no ordinary trigger fires, and the
 -- statement runs as such: the guard does not stamp, and nothing is recorded
