@@ -152,7 +152,7 @@ direct-own-foreign-key-skipped @@ src/direct_update.c @@ s/\tif \(RI_FKey_trigge
 direct-referenced-key-falls-back @@ src/direct_update.c @@ s/\tresult = con->conindid == RelationGetPrimaryKeyIndex\(rel\);/\tresult = con->conindid == InvalidOid;/ @@ regress:direct_update
 direct-generated-ignored @@ src/direct_update.c @@ s/\t\t!\(constr && constr->has_generated_stored\) &&/\t\t(constr || true) \&\&/ @@ regress:direct_update
 direct-children-ignored @@ src/direct_update.c @@ s/ && !rel->rd_rel->relhassubclass &&/ \&\&/ @@ regress:direct_update
-direct-refusal-not-left @@ src/direct_update.c @@ s/else if \(!Refused\(set, status\)\)/else if (true || !Refused(set, status))/ @@ regress:direct_update
+direct-refusal-not-left @@ src/direct_update.c @@ s/else if \(!Refused\(to, status\)\)/else if (true || !Refused(to, status))/ @@ regress:direct_update
 direct-conflict-taken-as-written @@ src/direct_update.c @@ s/\treturn result == TM_Ok;/\treturn result == TM_Ok || result == TM_Updated;/ @@ isolation:status_race
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF

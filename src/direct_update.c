@@ -159,14 +159,14 @@ OnlyJobtrackUpdateTriggers(Relation rel)
 
 /*
  * DirectUpdateAllowed says whether jobtrack's functions may update a row
- * of job_status without a statement.  It takes the lock the statement would first, so that the
- * checks see grants, policies and triggers committed before it.
+ * of job_status without a statement.  The caller holds the lock the
+ * statement would take, so the checks see grants, policies and triggers
+ * committed before it.
  */
 static bool
 DirectUpdateAllowed(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
-
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
 
 	/* no rules, no stored generated columns, no partition or child tables */
@@ -189,12 +189,19 @@ TransactionAllowsDirectUpdate(void)
 
 /*
  * FetchJobRow returns a copy of the job's row as the active snapshot sees
- * it, or NULL when there is none.
+ * it, or NULL when there is none: heap_update takes the row to replace by
+ * its TID, and the guard reads the old values after the buffer is let go.
  */
 static HeapTuple
 FetchJobRow(Relation rel, int64 job_id)
 {
-	return FetchByPrimaryKey(rel, job_id, GetActiveSnapshot(), RowExclusiveLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	HeapTuple	tuple = NULL;
+
+	if (FetchByPrimaryKey(rel, job_id, GetActiveSnapshot(), RowExclusiveLock, slot))
+		tuple = ExecCopySlotHeapTuple(slot);
+	ExecDropSingleTupleTableSlot(slot);
+	return tuple;
 }
 
 /*
@@ -303,6 +310,16 @@ ApplySet(Relation rel, const JobColumns *cols, HeapTuple oldtuple, const DirectS
 	return heap_modify_tuple_by_cols(oldtuple, RelationGetDescr(rel), n, columns, values, nulls);
 }
 
+/* DirectSetColumn adds a column and its value to what a direct update sets. */
+void
+DirectSetColumn(DirectSet *set, DirectColumn column, Datum value, bool isnull)
+{
+	Assert(set->count < DIRECT_MAX_COLUMNS);
+	set->columns[set->count] = column;
+	set->values[set->count] = value;
+	set->nulls[set->count++] = isnull;
+}
+
 /* SetStatus returns the status a DirectSet sets, or -1 when it sets none. */
 static int
 SetStatus(const DirectSet *set)
@@ -316,16 +333,15 @@ SetStatus(const DirectSet *set)
 }
 
 /*
- * Refused says whether the guard would refuse the status a DirectSet sets.
+ * Refused says whether the guard would refuse a change from one status to
+ * another, to (-1: the status stays).
  * Such a change is left to the statement: the row may have changed since
  * it was read, by a transaction that locked it after, and the statement
  * judges the row as that transaction leaves it.
  */
 static bool
-Refused(const DirectSet *set, JobStatus from)
+Refused(int to, JobStatus from)
 {
-	int			to = SetStatus(set);
-
 	return to >= 0 && (JobStatus) to != from && !TransitionAllowed(from, (JobStatus) to);
 }
 
@@ -347,6 +363,7 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 	Bitmapset  *updated = NULL;
 	bool		isnull;
 	JobStatus	status;
+	int			to = SetStatus(set);
 	DirectResult result = DIRECT_NOT_TAKEN;
 
 	if (!TransactionAllowsDirectUpdate())
@@ -371,9 +388,9 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 	{
 		status = JobStatusFromDatum(heap_getattr(oldtuple, cols->status,
 												 RelationGetDescr(rel), &isnull));
-		if (set->skip_same_status && (int) status == SetStatus(set))
+		if (set->skip_same_status && (int) status == to)
 			result = DIRECT_UNCHANGED;
-		else if (!Refused(set, status))
+		else if (!Refused(to, status))
 		{
 			newtuple = ApplySet(rel, cols, oldtuple, set, status, &updated);
 			newtuple = GuardJobUpdate(rel, oldtuple, newtuple);

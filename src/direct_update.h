@@ -49,6 +49,7 @@ typedef struct DirectSet
 	bool		resume_stuck;	/* a stuck job is started again */
 } DirectSet;
 
+extern void DirectSetColumn(DirectSet *set, DirectColumn column, Datum value, bool isnull);
 extern DirectResult DirectUpdateJob(int64 job_id, const DirectSet *set);
 
 #endif							/* JOBTRACK_DIRECT_UPDATE_H */

@@ -227,14 +227,9 @@ CurrentStatus(const JobRef *job)
 static DirectSet *
 StatusSet(DirectSet *set, JobStatus target, bool has_reason, Datum reason, bool reason_null)
 {
-	set->columns[set->count] = DIRECT_STATUS;
-	set->values[set->count++] = JobStatusGetDatum(target);
+	DirectSetColumn(set, DIRECT_STATUS, JobStatusGetDatum(target), false);
 	if (has_reason)
-	{
-		set->columns[set->count] = DIRECT_FAILED_REASON;
-		set->values[set->count] = reason;
-		set->nulls[set->count++] = reason_null;
-	}
+		DirectSetColumn(set, DIRECT_FAILED_REASON, reason, reason_null);
 	set->skip_same_status = true;
 	return set;
 }

@@ -124,16 +124,6 @@ UpdateJob(FunctionCallInfo fcinfo, JobRef *job, SavedQuery *query, const DirectS
 		ReportJobNotFound(job);
 }
 
-/* SetColumn adds a column and its value to what a direct update sets. */
-static void
-SetColumn(DirectSet *set, DirectColumn column, Datum value)
-{
-	Assert(set->count < DIRECT_MAX_COLUMNS);
-	set->columns[set->count] = column;
-	set->values[set->count] = value;
-	set->nulls[set->count++] = false;
-}
-
 /* CountPercentage is round(100 * current / total, 2), or 0 unless 0 <= current <= total, total > 0. */
 static Numeric
 CountPercentage(int64 current, int64 total)
@@ -169,7 +159,7 @@ jobtrack_set_progress(PG_FUNCTION_ARGS)
 			PG_RETURN_VOID();
 		}
 	}
-	SetColumn(&set, DIRECT_PERCENTAGE, PG_GETARG_DATUM(1));
+	DirectSetColumn(&set, DIRECT_PERCENTAGE, PG_GETARG_DATUM(1), false);
 	UpdateJob(fcinfo, &job, &percentage_query, &set);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -199,10 +189,10 @@ jobtrack_set_progress_count(PG_FUNCTION_ARGS)
 			PG_RETURN_VOID();
 		}
 	}
-	SetColumn(&set, DIRECT_PROGRESS_CURRENT, PG_GETARG_DATUM(1));
-	SetColumn(&set, DIRECT_PROGRESS_TOTAL, PG_GETARG_DATUM(2));
-	SetColumn(&set, DIRECT_PERCENTAGE,
-			  NumericGetDatum(CountPercentage(PG_GETARG_INT64(1), PG_GETARG_INT64(2))));
+	DirectSetColumn(&set, DIRECT_PROGRESS_CURRENT, PG_GETARG_DATUM(1), false);
+	DirectSetColumn(&set, DIRECT_PROGRESS_TOTAL, PG_GETARG_DATUM(2), false);
+	DirectSetColumn(&set, DIRECT_PERCENTAGE,
+					NumericGetDatum(CountPercentage(PG_GETARG_INT64(1), PG_GETARG_INT64(2))), false);
 	UpdateJob(fcinfo, &job, &count_query, &set);
 	SPI_finish();
 	PG_RETURN_VOID();
@@ -220,7 +210,8 @@ jobtrack_heartbeat(PG_FUNCTION_ARGS)
 	job = JobRefArgument(fcinfo, 0);
 	if (!LiveWriteAllowed(&job) || !LiveHeartbeat(job.id))
 	{
-		SetColumn(&set, DIRECT_HEARTBEAT_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+		DirectSetColumn(&set, DIRECT_HEARTBEAT_AT,
+						TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()), false);
 		set.resume_stuck = true;
 		UpdateJob(fcinfo, &job, &heartbeat_query, &set);
 	}

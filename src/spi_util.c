@@ -370,29 +370,28 @@ DirectReadAllowed(Oid relid)
 }
 
 /*
- * FetchByPrimaryKey returns a copy of the row of an open table whose
- * primary key is the bigint key, as visible in snapshot, or NULL when there
- * is none.  The index is locked in lockmode, kept to the end of the
- * transaction, as a statement's locks are: taken again cheaply.
+ * FetchByPrimaryKey stores in slot the row of an open table whose primary
+ * key is the bigint key, as visible in snapshot; false when there is none.
+ * The index is locked in lockmode and kept to the end of the transaction,
+ * as a statement's locks are: taken again cheaply.
  */
-HeapTuple
-FetchByPrimaryKey(Relation rel, int64 key, Snapshot snapshot, LOCKMODE lockmode)
+bool
+FetchByPrimaryKey(Relation rel, int64 key, Snapshot snapshot, LOCKMODE lockmode,
+				  TupleTableSlot *slot)
 {
 	Relation	index = index_open(RelationGetPrimaryKeyIndex(rel), lockmode);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	IndexScanDesc scan;
 	ScanKeyData scankey;
-	HeapTuple	tuple = NULL;
+	bool		found;
 
 	ScanKeyInit(&scankey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(key));
 	scan = index_beginscan(rel, index, snapshot, 1, 0);
 	index_rescan(scan, &scankey, 1, NULL, 0);
-	if (index_getnext_slot(scan, ForwardScanDirection, slot))
-		tuple = ExecCopySlotHeapTuple(slot);
+	/* the slot keeps its own pin on the row's buffer past the scan's end */
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
 	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);
-	return tuple;
+	return found;
 }
 
 /*
@@ -406,18 +405,17 @@ ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
 				 Datum *value, bool *isnull)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	AttrNumber	attno = SPI_fnumber(RelationGetDescr(rel), column);
-	HeapTuple	tuple;
+	bool		found;
 
 	if (attno <= 0 || !TupleDescAttr(RelationGetDescr(rel), attno - 1)->attbyval)
 		elog(ERROR, "column %s of %s cannot be read by its primary key",
 			 column, RelationGetRelationName(rel));
-	tuple = FetchByPrimaryKey(rel, key, snapshot, AccessShareLock);
-	if (tuple != NULL)
-	{
-		*value = heap_getattr(tuple, attno, RelationGetDescr(rel), isnull);
-		heap_freetuple(tuple);
-	}
+	found = FetchByPrimaryKey(rel, key, snapshot, AccessShareLock, slot);
+	if (found)
+		*value = slot_getattr(slot, attno, isnull);
+	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
-	return tuple != NULL;
+	return found;
 }

@@ -52,7 +52,8 @@ extern bool RunInSubTransaction(void (*fn) (void *), void *arg, ErrorData **edat
 extern bool IsDataError(const ErrorData *edata);
 extern bool TableOpenToCaller(Oid relid, AclMode mode);
 extern bool DirectReadAllowed(Oid relid);
-extern HeapTuple FetchByPrimaryKey(Relation rel, int64 key, Snapshot snapshot, LOCKMODE lockmode);
+extern bool FetchByPrimaryKey(Relation rel, int64 key, Snapshot snapshot, LOCKMODE lockmode,
+							  TupleTableSlot *slot);
 extern bool ReadByPrimaryKey(Oid relid, int64 key, const char *column, Snapshot snapshot,
 							 Datum *value, bool *isnull);
 
