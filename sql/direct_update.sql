@@ -69,6 +69,14 @@ SELECT jobtrack.start_job(:k), jobtrack.succeed_job(:k);
 SELECT status, percentage FROM jobtrack.job_status WHERE id = :k;
 COMMIT;
 SELECT direct.locks() AS lock_records;
+-- so is a change SQL made earlier in the same statement: the one lock record is
+-- the plain UPDATE's, and succeed_job writes directly
+SELECT jobtrack.create_job('Direct') AS m \gset
+SELECT direct.mark();
+WITH s AS (UPDATE jobtrack.job_status SET status = 'started' WHERE id = :m RETURNING id)
+SELECT jobtrack.succeed_job(id) FROM s;
+SELECT direct.locks() AS lock_records;
+SELECT status FROM jobtrack.job_status WHERE id = :m;
 
 -- progress and heartbeats that go to the row (live progress is off here) are
 -- written directly too, checked by the guard

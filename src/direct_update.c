@@ -401,6 +401,8 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 			}
 		}
 	}
+	/* and, as SPI does after a statement, what it wrote is seen by what follows */
+	CommandCounterIncrement();
 	PopActiveSnapshot();
 	table_close(rel, NoLock);
 	return result;
