@@ -2,7 +2,7 @@ EXTENSION   = jobtrack
 EXTVERSION  = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 
 MODULE_big  = jobtrack
-OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/direct_update.o src/group_change.o \
+OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/direct_update.o src/direct_insert.o src/group_change.o \
               src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
               src/scopes.o src/aggregates.o src/groups.o src/evaluator.o src/events.o src/maintenance.o \
               src/launcher.o src/worker.o src/wakeup.o src/utility.o src/stats.o src/live.o src/live_readers.o \

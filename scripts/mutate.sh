@@ -141,8 +141,9 @@ direct-never-taken @@ src/jobs.c @@ s/\tdirect = DirectUpdateJob\(job.id, /\tdir
 direct-no-index-entries @@ src/direct_update.c @@ s/if \(result == TM_Ok && !HeapTupleIsHeapOnly\(newtuple\)\)/if (false)/ @@ regress:direct_update
 direct-change-unrecorded @@ src/direct_update.c @@ s/\t\t\tRecordJobUpdate\(rel, oldtuple, newtuple\);\n// @@ regress:direct_update
 direct-misses-own-call @@ src/direct_update.c @@ s/\tCommandCounterIncrement\(\);\n\tPushActiveSnapshot/\tPushActiveSnapshot/ @@ regress:direct_update
-direct-skips-update-privilege @@ src/direct_update.c @@ s/pg_class_aclcheck\(relid, GetUserId\(\), ACL_UPDATE\) == ACLCHECK_OK &&/true \&\&/ @@ pgtap:06_privileges.sql
-direct-skips-policies @@ src/direct_update.c @@ s/\t\tDirectReadAllowed\(relid\) && OnlyJobtrackUpdateTriggers/\t\tOnlyJobtrackUpdateTriggers/ @@ pgtap:07_row_security.sql
+direct-skips-update-privilege @@ src/direct_update.c @@ s/cmd == CMD_INSERT \? ACL_INSERT : ACL_UPDATE/cmd == CMD_INSERT ? ACL_INSERT : ACL_SELECT/ @@ pgtap:06_privileges.sql
+direct-skips-insert-privilege @@ src/direct_update.c @@ s/cmd == CMD_INSERT \? ACL_INSERT : ACL_UPDATE/cmd == CMD_INSERT ? ACL_SELECT : ACL_UPDATE/ @@ pgtap:06_privileges.sql
+direct-skips-policies @@ src/direct_update.c @@ s/\t\tDirectReadAllowed\(relid\) && OnlyJobtrackTriggers/\t\tOnlyJobtrackTriggers/ @@ pgtap:07_row_security.sql
 direct-stuck-left-stuck @@ src/direct_update.c @@ s/if \(set->resume_stuck && status == JOB_STUCK\)/if (false \&\& set->resume_stuck \&\& status == JOB_STUCK)/ @@ regress:direct_update
 direct-progress-by-statement @@ src/progress.c @@ s/\tswitch \(DirectUpdateJob\(job->id, set\)\)/\tswitch (DIRECT_NOT_TAKEN)/ @@ regress:direct_update
 direct-in-replica-role @@ src/direct_update.c @@ s/ \|\| SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN\)/)/ @@ regress:direct_update
@@ -154,6 +155,15 @@ direct-generated-ignored @@ src/direct_update.c @@ s/\t\t!\(constr && constr->ha
 direct-children-ignored @@ src/direct_update.c @@ s/ && !rel->rd_rel->relhassubclass &&/ \&\&/ @@ regress:direct_update
 direct-refusal-not-left @@ src/direct_update.c @@ s/else if \(!Refused\(to, status\)\)/else if (true || !Refused(to, status))/ @@ regress:direct_update
 direct-conflict-taken-as-written @@ src/direct_update.c @@ s/\treturn result == TM_Ok;/\treturn result == TM_Ok || result == TM_Updated;/ @@ isolation:status_race
+direct-insert-never-taken @@ src/direct_insert.c @@ s/\tif \(!TransactionAllowsDirectWrite\(\)\)\n\t\treturn false;/\tif (true)\n\t\treturn false;/ @@ regress:direct_update
+direct-insert-user-triggers-ignored @@ src/direct_update.c @@ s/if \(cmd == CMD_INSERT \? !TRIGGER_FOR_INSERT\(type\) :/if (cmd == CMD_INSERT ? (!TRIGGER_FOR_INSERT(type) || !TRIGGER_FOR_BEFORE(type)) :/ @@ regress:direct_update
+direct-insert-defaults-kept @@ src/direct_insert.c @@ s/\t\tdefault_cache.relid = InvalidOid;\n\}/\t\t(void) 0;\n}/ @@ regress:direct_update
+direct-insert-domain-ignored @@ src/direct_insert.c @@ s/else if \(get_typtype\(att->atttypid\) == TYPTYPE_DOMAIN\)/else if (false)/ @@ regress:direct_update
+direct-insert-type-ignored @@ src/direct_insert.c @@ s/if \(att->atttypid != types\[i\] \|\| att->atttypmod != -1\)/if (false \&\& (att->atttypid != types[i] || att->atttypmod != -1))/ @@ regress:direct_update
+direct-insert-constraints-skipped @@ src/direct_insert.c @@ s/\tExecConstraints\(rri, slot, estate\);\n// @@ regress:direct_update
+direct-insert-no-index-entries @@ src/direct_insert.c @@ s/\t\(void\) ExecInsertIndexTuples\(rri, slot, estate, false, false, NULL, NIL\);\n// @@ regress:direct_update
+direct-insert-unrecorded @@ src/direct_insert.c @@ s/\tRecordJobInsert\(rel, tuple\);\n// @@ regress:direct_update
+direct-insert-unguarded @@ src/direct_insert.c @@ s/\ttuple = GuardJobInsert\(rel, tuple\);\n// @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

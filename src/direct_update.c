@@ -113,15 +113,15 @@ KeyOnlyReferenced(Relation rel, const Trigger *trigger)
 }
 
 /*
- * OnlyJobtrackUpdateTriggers says whether an UPDATE of job_status would run
- * jobtrack's guard (BEFORE ROW) and record trigger (AFTER ROW), both enabled
- * as created, and no trigger besides but those of foreign keys that
- * reference the primary key, which an update that keeps the id never
- * needs.  A foreign key of job_status's own columns is checked by the
- * statement.
+ * OnlyJobtrackTriggers says whether an INSERT or UPDATE (cmd) of job_status
+ * would run jobtrack's guard (BEFORE ROW) and record trigger (AFTER ROW),
+ * both enabled as created, and no trigger besides but those of foreign
+ * keys that reference the primary key, which an update that keeps the id
+ * never needs (and an insert never fires).  A foreign key of job_status's
+ * own columns is checked by the statement.
  */
 static bool
-OnlyJobtrackUpdateTriggers(Relation rel)
+OnlyJobtrackTriggers(Relation rel, CmdType cmd)
 {
 	TriggerDesc *trigdesc = rel->trigdesc;
 	int			guards = 0,
@@ -140,7 +140,8 @@ OnlyJobtrackUpdateTriggers(Relation rel)
 		Trigger    *trigger = &trigdesc->triggers[i];
 		int16		type = trigger->tgtype;
 
-		if (!TRIGGER_FOR_UPDATE(type) || KeyOnlyReferenced(rel, trigger))
+		if (cmd == CMD_INSERT ? !TRIGGER_FOR_INSERT(type) :
+			(!TRIGGER_FOR_UPDATE(type) || KeyOnlyReferenced(rel, trigger)))
 			continue;
 		if (trigger->tgenabled != TRIGGER_FIRES_ON_ORIGIN || trigger->tgqual != NULL ||
 			trigger->tgnattr != 0 || !TRIGGER_FOR_ROW(type))
@@ -158,13 +159,13 @@ OnlyJobtrackUpdateTriggers(Relation rel)
 }
 
 /*
- * DirectUpdateAllowed says whether jobtrack's functions may update a row
- * of job_status without a statement.  The caller holds the lock the
- * statement would take, so the checks see grants, policies and triggers
- * committed before it.
+ * DirectWriteAllowed says whether jobtrack's functions may insert (cmd
+ * CMD_INSERT) or update (CMD_UPDATE) a row of job_status without a
+ * statement.  The caller holds the lock the statement would take, so the
+ * checks see grants, policies and triggers committed before it.
  */
-static bool
-DirectUpdateAllowed(Relation rel)
+bool
+DirectWriteAllowed(Relation rel, CmdType cmd)
 {
 	Oid			relid = RelationGetRelid(rel);
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
@@ -173,16 +174,16 @@ DirectUpdateAllowed(Relation rel)
 	return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == NULL &&
 		!(constr && constr->has_generated_stored) &&
 		!rel->rd_rel->relispartition && !rel->rd_rel->relhassubclass &&
-		pg_class_aclcheck(relid, GetUserId(), ACL_UPDATE) == ACLCHECK_OK &&
-		DirectReadAllowed(relid) && OnlyJobtrackUpdateTriggers(rel);
+		pg_class_aclcheck(relid, GetUserId(), cmd == CMD_INSERT ? ACL_INSERT : ACL_UPDATE) == ACLCHECK_OK &&
+		DirectReadAllowed(relid) && OnlyJobtrackTriggers(rel, cmd);
 }
 
 /*
- * TransactionAllowsDirectUpdate: a transaction that may write (a standby's
+ * TransactionAllowsDirectWrite: a transaction that may write (a standby's
  * are read-only too), on a server where job_status is not distributed.
  */
-static bool
-TransactionAllowsDirectUpdate(void)
+bool
+TransactionAllowsDirectWrite(void)
 {
 	return !XactReadOnly && JobtrackNodeRole() == JOBTRACK_LOCAL;
 }
@@ -366,10 +367,10 @@ DirectUpdateJob(int64 job_id, const DirectSet *set)
 	int			to = SetStatus(set);
 	DirectResult result = DIRECT_NOT_TAKEN;
 
-	if (!TransactionAllowsDirectUpdate())
+	if (!TransactionAllowsDirectWrite())
 		return DIRECT_NOT_TAKEN;
 	rel = table_open(JobtrackRelid("job_status"), RowExclusiveLock);
-	if (!DirectUpdateAllowed(rel))
+	if (!DirectWriteAllowed(rel, CMD_UPDATE))
 	{
 		table_close(rel, NoLock);
 		return DIRECT_NOT_TAKEN;

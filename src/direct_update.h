@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * direct_update.h
- *		A change of a job's row written without a statement.
+ *		A job's row written without a statement: changed, or inserted.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -14,6 +14,9 @@
 #define JOBTRACK_DIRECT_UPDATE_H
 
 #include "postgres.h"
+
+#include "nodes/nodes.h"
+#include "utils/relcache.h"
 
 #include "status.h"
 
@@ -49,7 +52,37 @@ typedef struct DirectSet
 	bool		resume_stuck;	/* a stuck job is started again */
 } DirectSet;
 
+/*
+ * What create_job gives a new job, in the order of its statement's
+ * parameters.  A NULL id takes the next from the sequence; a delay, NULL
+ * or greater than zero, makes the job delayed until now() plus the delay.
+ */
+typedef enum DirectNewJobField
+{
+	NEW_JOB_ID,
+	NEW_JOB_TYPE,
+	NEW_JOB_ALIAS,
+	NEW_JOB_TAGS,
+	NEW_JOB_GROUP_ID,
+	NEW_JOB_DATA,
+	NEW_JOB_EXTERNAL_ID,
+	NEW_JOB_DELAY
+} DirectNewJobField;
+
+#define DIRECT_NEW_JOB_FIELDS 8
+/* the columns those fields set: all but the delay, and status and available_at */
+#define DIRECT_NEW_JOB_COLUMNS 9
+
+typedef struct DirectNewJob
+{
+	Datum		values[DIRECT_NEW_JOB_FIELDS];
+	bool		nulls[DIRECT_NEW_JOB_FIELDS];
+} DirectNewJob;
+
+extern bool DirectWriteAllowed(Relation rel, CmdType cmd);
+extern bool TransactionAllowsDirectWrite(void);
 extern void DirectSetColumn(DirectSet *set, DirectColumn column, Datum value, bool isnull);
 extern DirectResult DirectUpdateJob(int64 job_id, const DirectSet *set);
+extern bool DirectInsertJob(const DirectNewJob *job, int64 *job_id);
 
 #endif							/* JOBTRACK_DIRECT_UPDATE_H */

@@ -102,6 +102,7 @@ JobStatusColumns(Relation rel)
 	columns.heartbeat_at = ColumnNumber(desc, "heartbeat_at");
 	columns.updated_at = ColumnNumber(desc, "updated_at");
 	columns.available_at = ColumnNumber(desc, "available_at");
+	columns.data = ColumnNumber(desc, "data");
 	columns.relid = RelationGetRelid(rel);
 	columns.natts = desc->natts;
 	return &columns;
@@ -457,6 +458,19 @@ GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 									   changes.columns, changes.values, changes.nulls);
 	ValidateRow(job_id, result, desc);
 	return result;
+}
+
+/*
+ * GuardJobInsert is the guard for a new job that jobtrack writes without a
+ * statement (direct_insert.c): it returns the row to write in place of
+ * tuple, or raises what the trigger would.
+ */
+HeapTuple
+GuardJobInsert(Relation rel, HeapTuple tuple)
+{
+	JobStatusColumns(rel);
+	return StatusIsNull(tuple, RelationGetDescr(rel)) ? tuple :
+		GuardInsert(tuple, RelationGetDescr(rel));
 }
 
 /*

@@ -41,9 +41,11 @@ typedef struct JobColumns
 	AttrNumber	finished_at;
 	AttrNumber	heartbeat_at;
 	AttrNumber	updated_at;
+	AttrNumber	data;
 } JobColumns;
 
 extern const JobColumns *JobStatusColumns(Relation rel);
+extern HeapTuple GuardJobInsert(Relation rel, HeapTuple tuple);
 extern HeapTuple GuardJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple);
 extern void ValidatePercentage(int64 job_id, Datum value);
 extern void ValidateProgressCount(int64 job_id, int64 current, bool cur_null,

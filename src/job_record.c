@@ -177,6 +177,16 @@ RecordRow(Relation rel, HeapTuple tuple, const JobColumns *cols, bool inserted)
 }
 
 /*
+ * RecordJobInsert records an inserted job row: the AFTER INSERT trigger's
+ * work, for a row written without a statement (direct_insert.c).
+ */
+void
+RecordJobInsert(Relation rel, HeapTuple tuple)
+{
+	RecordRow(rel, tuple, JobStatusColumns(rel), true);
+}
+
+/*
  * RecordJobUpdate records an updated job row: a change of its status, when
  * the job is in a group.  The AFTER UPDATE trigger calls it, and so does a
  * status change written without a statement (direct_update.c).

@@ -20,6 +20,7 @@
 
 #include "spi_util.h"
 
+extern void RecordJobInsert(Relation rel, HeapTuple tuple);
 extern void RecordJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple);
 extern uint64 RunAsExtensionOwner(SavedQuery *query, Datum *values, const char *nulls);
 

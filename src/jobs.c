@@ -52,7 +52,8 @@ static SavedQuery existing_external_id_query = {
  * group inserts no row and takes no id.  Checked inside this statement (an
  * INSERT ... SELECT ... WHERE EXISTS) it cost more: the executor builds a
  * subquery scan for the SELECT at every call, more instructions than the
- * separate statement takes.
+ * separate statement takes.  The statement runs only where the row cannot
+ * be written without it (direct_insert.c).
  */
 static SavedQuery insert_job_query = {
 	"INSERT INTO jobtrack.job_status (id, job_type, alias, tags, group_id, data, external_id,"
@@ -168,8 +169,8 @@ PG_FUNCTION_INFO_V1(jobtrack_create_job);
 Datum
 jobtrack_create_job(PG_FUNCTION_ARGS)
 {
-	Datum		values[8];
-	char		nulls[8];
+	DirectNewJob job;
+	char		nulls[DIRECT_NEW_JOB_FIELDS];
 	int64		job_id = 0;
 	int			i;
 
@@ -185,18 +186,23 @@ jobtrack_create_job(PG_FUNCTION_ARGS)
 		PG_RETURN_INT64(job_id);
 	}
 
-	values[0] = Int64GetDatum(job_id);
-	nulls[0] = PG_ARGISNULL(5) ? 'n' : ' ';
+	job.values[NEW_JOB_ID] = Int64GetDatum(job_id);
+	job.nulls[NEW_JOB_ID] = PG_ARGISNULL(5);
 	for (i = 0; i < 6; i++)
 	{
-		values[i + 1] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
-		nulls[i + 1] = PG_ARGISNULL(i) ? 'n' : ' ';
+		job.values[i + 1] = PG_ARGISNULL(i) ? (Datum) 0 : PG_GETARG_DATUM(i);
+		job.nulls[i + 1] = PG_ARGISNULL(i);
 	}
-	values[7] = IsPositiveDelay(fcinfo) ? PG_GETARG_DATUM(6) : (Datum) 0;
-	nulls[7] = IsPositiveDelay(fcinfo) ? ' ' : 'n';
+	job.values[NEW_JOB_DELAY] = IsPositiveDelay(fcinfo) ? PG_GETARG_DATUM(6) : (Datum) 0;
+	job.nulls[NEW_JOB_DELAY] = !IsPositiveDelay(fcinfo);
 
-	(void) RunSavedQuery(&insert_job_query, values, nulls);
-	job_id = SpiResultInt64(0, 1);
+	if (!DirectInsertJob(&job, &job_id))
+	{
+		for (i = 0; i < DIRECT_NEW_JOB_FIELDS; i++)
+			nulls[i] = job.nulls[i] ? 'n' : ' ';
+		(void) RunSavedQuery(&insert_job_query, job.values, nulls);
+		job_id = SpiResultInt64(0, 1);
+	}
 	if (!PG_ARGISNULL(5))
 		JobtrackCommitAcrossNodes();
 	if (!PG_ARGISNULL(3))

@@ -147,9 +147,9 @@ while IFS='|' read -r what fn; do
 done <<'EOF'
 the direct writes of start and succeed: the row read, guarded, updated with its index entries, the change recorded|DirectUpdateJob
 the guard, applied by the direct writes|GuardJobUpdate
-the AFTER trigger queue of create_job's insert|AfterTriggerEndQuery
+create_job's direct insert: the defaults, the guard, the row and its index entries, the change recorded|DirectInsertJob
 the group_change rows and the probes that choose an urgent or a lazy wake-up|RecordGroupChange
-the inner statements: create_job's insert and its checks (the rest is the outer SELECT, its parse and the commit)|SPI_execute_plan
-the executor's start of the outer SELECTs and create_job's insert|ExecutorStart
+the check that a new job's group exists|CheckGroupExists
+the executor's start of the outer SELECTs|ExecutorStart
 index entries (six indexes; the GIN one has no pending list and skips jobs without tags)|ExecInsertIndexTuples
 EOF

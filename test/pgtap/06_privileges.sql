@@ -223,7 +223,7 @@ SELECT is((SELECT count(*) FROM jobtrack.group_events(0) WHERE group_id IN (:g, 
 SELECT lives_ok($$SELECT count(*) FROM jobtrack.job_message, jobtrack.job_signal, jobtrack.job_group, jobtrack.group_event$$,
 	'reader: selects messages, signals, groups and events');
 SELECT lives_ok($$SELECT * FROM jobtrack.stats$$, 'reader: selects jobtrack.stats');
-SELECT throws_ok($$SELECT jobtrack.create_job('Nope')$$, '42501', NULL, 'reader: cannot create_job');
+SELECT throws_ok($$SELECT jobtrack.create_job('Nope')$$, '42501', 'permission denied for table job_status', 'reader: cannot create_job (no INSERT on job_status)');
 SELECT throws_ok($$SELECT jobtrack.start_job(jobtrack.job('mx-1'))$$, '42501', NULL, 'reader: cannot start_job');
 SELECT throws_ok($$SELECT jobtrack.set_status(jobtrack.job('mx-1'), 'succeeded')$$, '42501', NULL, 'reader: cannot set_status');
 SELECT throws_ok($$SELECT jobtrack.set_progress(jobtrack.job('mx-1'), 5)$$, '42501', NULL, 'reader: cannot set_progress');
