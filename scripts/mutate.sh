@@ -164,6 +164,10 @@ direct-insert-constraints-skipped @@ src/direct_insert.c @@ s/\tExecConstraints\
 direct-insert-no-index-entries @@ src/direct_insert.c @@ s/\t\(void\) ExecInsertIndexTuples\(rri, slot, estate, false, false, NULL, NIL\);\n// @@ regress:direct_update
 direct-insert-unrecorded @@ src/direct_insert.c @@ s/\tRecordJobInsert\(rel, tuple\);\n// @@ regress:direct_update
 direct-insert-unguarded @@ src/direct_insert.c @@ s/\ttuple = GuardJobInsert\(rel, tuple\);\n// @@ regress:direct_update
+wake-witness-trusted @@ src/group_change.c @@ s/\t\tIsUnfinishedJobOf\(rel, slot, witness->job_id, group_id\);/\t\t(IsUnfinishedJobOf(rel, slot, witness->job_id, group_id) || true);/ @@ tap:027_wake_at_once.pl
+wake-last-finish-lazy @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& !(OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
+wake-every-finish-urgent @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& (OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
+wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(group_id\);/\t\treturn false \&\& !GroupIsRunning(group_id);/ @@ tap:027_wake_at_once.pl
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

@@ -69,34 +69,103 @@ GroupIsRunning(int64 group_id)
 }
 
 /*
- * OtherUnfinishedJob says whether the group has an unfinished job other
- * than job_id in the current snapshot, through the (group_id, status) index.
+ * The job that last showed, in this backend, that a group had an unfinished
+ * job, one per slot of a small table the group's id picks.  A group's jobs
+ * mostly finish one after another while some other job of it stays
+ * unfinished (a batch not yet dispatched, a job still running), so reading
+ * that job again by its primary key usually answers OtherUnfinishedJob; the
+ * index probe reads every entry of the group's unfinished jobs on its leaf
+ * page, the dead versions of finished jobs included, several times the work.
+ */
+#define WITNESS_SLOTS 64
+
+typedef struct UnfinishedWitness
+{
+	int64		group_id;
+	int64		job_id;
+} UnfinishedWitness;
+
+static UnfinishedWitness witnesses[WITNESS_SLOTS];
+
+/*
+ * IsUnfinishedJobOf says whether job_id is, in the current snapshot, an
+ * unfinished job of the group.
  */
 static bool
-OtherUnfinishedJob(int64 group_id, int64 job_id)
+IsUnfinishedJobOf(Relation rel, TupleTableSlot *slot, int64 job_id, int64 group_id)
 {
-	Relation	rel = table_open(JobtrackRelid("job_status"), AccessShareLock);
+	const JobColumns *cols = JobStatusColumns(rel);
+	bool		isnull;
+	Datum		value;
+
+	if (!FetchByPrimaryKey(rel, job_id, GetActiveSnapshot(), AccessShareLock, slot))
+		return false;
+	value = slot_getattr(slot, cols->group_id, &isnull);
+	if (isnull || DatumGetInt64(value) != group_id)
+		return false;
+	value = slot_getattr(slot, cols->status, &isnull);
+	return !isnull && !JobStatusIsFinished(JobStatusFromDatum(value));
+}
+
+/*
+ * FindUnfinishedJob returns an unfinished job of the group other than
+ * job_id in the current snapshot, through the (group_id, status) index,
+ * or 0 when there is none.
+ */
+static int64
+FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_id)
+{
 	Relation	index = index_open(JobtrackRelid("job_status_group_idx"), AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	AttrNumber	id_attno = JobStatusColumns(rel)->id;
 	IndexScanDesc scan;
 	ScanKeyData keys[2];
-	bool		found = false;
+	int64		found = 0;
 
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
 	ScanKeyInit(&keys[1], 2, BTLessStrategyNumber, F_ENUM_LT, JobStatusGetDatum(JOB_SUCCEEDED));
 	scan = index_beginscan(rel, index, GetActiveSnapshot(), 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
-	while (!found && index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (found == 0 && index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
+		int64		id = DatumGetInt64(slot_getattr(slot, id_attno, &isnull));
 
-		found = DatumGetInt64(slot_getattr(slot, id_attno, &isnull)) != job_id;
+		if (id != job_id)
+			found = id;
 	}
 	index_endscan(scan);
-	ExecDropSingleTupleTableSlot(slot);
 	/* kept to the end of the transaction, as a statement's are: taken again cheaply */
 	index_close(index, NoLock);
+	return found;
+}
+
+/*
+ * OtherUnfinishedJob says whether the group has an unfinished job other
+ * than job_id in the current snapshot: the group's witness if it still is
+ * one, else whatever job the index finds, which becomes the witness.
+ */
+static bool
+OtherUnfinishedJob(int64 group_id, int64 job_id)
+{
+	Relation	rel = table_open(JobtrackRelid("job_status"), AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	UnfinishedWitness *witness = &witnesses[(uint64) group_id % WITNESS_SLOTS];
+	bool		found;
+
+	found = witness->group_id == group_id && witness->job_id != job_id &&
+		IsUnfinishedJobOf(rel, slot, witness->job_id, group_id);
+	if (!found)
+	{
+		int64		other = FindUnfinishedJob(rel, slot, group_id, job_id);
+
+		found = other != 0;
+		if (found)
+		{
+			witness->group_id = group_id;
+			witness->job_id = other;
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	return found;
 }

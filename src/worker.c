@@ -347,6 +347,8 @@ JobtrackWorkerMain(Datum main_arg)
 		now = GetCurrentTimestamp();
 		maintenance = now >= next_maintenance;
 		urgent = TakeUrgentWake();
+		if (urgent)
+			elog(DEBUG1, "jobtrack worker woken at once: a committed change may raise an event");
 
 		/* the first lazy request starts a short wait; later ones join it quietly */
 		if (lazy_deadline == 0 && TakeLazyWake())

@@ -1,0 +1,79 @@
+
+# Copyright (c) 2026, jobtrack authors
+
+# Which commits wake the worker at once.  A change that may raise an event
+# now (the first job of a group starting, the last unfinished one
+# finishing) wakes it at once; any other change wakes it within a few
+# milliseconds, gathered with others into one pass.  The worker logs each
+# wake-up at once at DEBUG1, which this test counts.
+#
+# A writer remembers, per group, the unfinished job that last answered
+# "is another job of the group unfinished?", and reads that job again
+# before it asks the index.  Two sessions here make the remembered job
+# finish in the other session, so the first must notice that it has.
+
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use JobtrackTest;
+
+my $node = JobtrackTest::new_node('wake',
+	extra_conf => "jobtrack.check_interval = '1h'\nlog_min_messages = debug1\n");
+ok(defined JobtrackTest::wait_for_worker($node), 'the worker runs');
+
+sub sql { return $node->safe_psql('postgres', $_[0]); }
+
+sub group_status
+{
+	return sql("SELECT status FROM jobtrack.job_group WHERE id = $_[0]");
+}
+
+sub drained
+{
+	return defined JobtrackTest::wait_for(30,
+		sub { sql("SELECT count(*) FROM jobtrack.group_change") eq '0' });
+}
+
+sub wakes_since
+{
+	my ($offset) = @_;
+	return scalar grep { /jobtrack worker woken at once/ } JobtrackTest::log_lines($node, $offset);
+}
+
+my $g = sql("SELECT jobtrack.create_group('wake', time_to_check => '1 hour')");
+my ($a, $b, $c) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g) FROM generate_series(1, 3)");
+ok(drained(), 'the new jobs are drained');
+
+my $offset = JobtrackTest::log_size($node);
+my $first = $node->background_psql('postgres');
+my $second = $node->background_psql('postgres');
+
+$first->query_safe("SELECT jobtrack.start_job($a)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g) eq 'running' }),
+	'the first start makes the group running');
+is(wakes_since($offset), 1, 'the first start woke the worker at once');
+
+# the first session finds job b unfinished, and remembers it
+$first->query_safe("SELECT jobtrack.succeed_job($a)");
+# the second finishes b, and finds c unfinished
+$second->query_safe("SELECT jobtrack.cancel_job($b)");
+ok(drained(), 'the two finishes are drained');
+is(group_status($g), 'running', 'with job c unfinished the group still runs');
+is(wakes_since($offset), 1, 'finishing a job while others are unfinished woke the worker lazily');
+
+# the first session finishes c: b, which it remembered, has finished meanwhile
+$first->query_safe("SELECT jobtrack.cancel_job($c)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g) eq 'completed' }),
+	'the last finish completes the group');
+is(wakes_since($offset), 2, 'the last unfinished job finishing woke the worker at once');
+
+$first->quit;
+$second->quit;
+$node->stop;
+done_testing();
