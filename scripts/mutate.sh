@@ -159,7 +159,7 @@ direct-insert-never-taken @@ src/direct_insert.c @@ s/\tif \(!TransactionAllowsD
 direct-insert-user-triggers-ignored @@ src/direct_update.c @@ s/if \(cmd == CMD_INSERT \? !TRIGGER_FOR_INSERT\(type\) :/if (cmd == CMD_INSERT ? (!TRIGGER_FOR_INSERT(type) || !TRIGGER_FOR_BEFORE(type)) :/ @@ regress:direct_update
 direct-insert-defaults-kept @@ src/direct_insert.c @@ s/\t\tdefault_cache.relid = InvalidOid;\n\}/\t\t(void) 0;\n}/ @@ regress:direct_update
 direct-insert-domain-ignored @@ src/direct_insert.c @@ s/else if \(get_typtype\(att->atttypid\) == TYPTYPE_DOMAIN\)/else if (false)/ @@ regress:direct_update
-direct-insert-type-ignored @@ src/direct_insert.c @@ s/if \(att->atttypid != types\[i\] \|\| att->atttypmod != -1\)/if (false \&\& (att->atttypid != types[i] || att->atttypmod != -1))/ @@ regress:direct_update
+direct-insert-type-ignored @@ src/direct_insert.c @@ s/if \(att->atttypid != types\[i\] \|\| att->atttypmod != -1 \|\|/if ((false \&\& (att->atttypid != types[i] || att->atttypmod != -1)) ||/ @@ regress:direct_update
 direct-insert-constraints-skipped @@ src/direct_insert.c @@ s/\tExecConstraints\(rri, slot, estate\);\n// @@ regress:direct_update
 direct-insert-no-index-entries @@ src/direct_insert.c @@ s/\t\(void\) ExecInsertIndexTuples\(rri, slot, estate, false, false, NULL, NIL\);\n// @@ regress:direct_update
 direct-insert-unrecorded @@ src/direct_insert.c @@ s/\tRecordJobInsert\(rel, tuple\);\n// @@ regress:direct_update
@@ -168,6 +168,9 @@ wake-witness-trusted @@ src/group_change.c @@ s/\t\tIsUnfinishedJobOf\(rel, slot
 wake-last-finish-lazy @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& !(OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
 wake-every-finish-urgent @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& (OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
 wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(group_id\);/\t\treturn false \&\& !GroupIsRunning(group_id);/ @@ tap:027_wake_at_once.pl
+direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscacheCallback\(PROCOID, ForgetDefaultsOfObjects, \(Datum\) 0\);\n// @@ regress:direct_update
+direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
+direct-insert-tableoid-unset @@ src/direct_insert.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -66,7 +67,14 @@ typedef struct DefaultCache
 } DefaultCache;
 
 static DefaultCache default_cache;
-static bool default_callback_registered = false;
+static bool default_callbacks_registered = false;
+
+/*
+ * Calls evaluating the cached defaults right now.  A default's function may
+ * itself call create_job after an invalidation: that inner call must not
+ * refill the cache the outer one is reading, and takes the statement.
+ */
+static int	default_cache_users = 0;
 
 /* ForgetDefaults drops the cache when job_status's definition may have changed. */
 static void
@@ -74,6 +82,18 @@ ForgetDefaults(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == default_cache.relid)
 		default_cache.relid = InvalidOid;
+}
+
+/*
+ * ForgetDefaultsOfObjects drops the cache when a function or a type
+ * changes: planning inlines SQL functions and folds immutable ones into
+ * the defaults, and a domain's own default stands for a column's, so a
+ * redefined function or domain changes what the statement would store.
+ */
+static void
+ForgetDefaultsOfObjects(Datum arg, int cacheid, uint32 hashvalue)
+{
+	default_cache.relid = InvalidOid;
 }
 
 /*
@@ -100,7 +120,9 @@ NamedColumns(Relation rel, bool *named)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, attnos[i] - 1);
 
-		if (att->atttypid != types[i] || att->atttypmod != -1)
+		/* an identity column that refuses values: the statement raises */
+		if (att->atttypid != types[i] || att->atttypmod != -1 ||
+			att->attidentity == ATTRIBUTE_IDENTITY_ALWAYS)
 			return false;
 		named[attnos[i] - 1] = true;
 	}
@@ -112,7 +134,8 @@ NamedColumns(Relation rel, bool *named)
  * out (an identity column's is its sequence's next value), or marks the
  * cache unusable where the statement would do more than store a value: a
  * column of a domain type without a default (the statement checks the
- * domain's constraints on its NULL), or a named column of another type.
+ * domain's constraints on its NULL), or a named column of another type or
+ * that refuses values.
  */
 static void
 FillDefaultCache(Relation rel)
@@ -122,10 +145,12 @@ FillDefaultCache(Relation rel)
 	MemoryContext old;
 	int			i;
 
-	if (!default_callback_registered)
+	if (!default_callbacks_registered)
 	{
 		CacheRegisterRelcacheCallback(ForgetDefaults, (Datum) 0);
-		default_callback_registered = true;
+		CacheRegisterSyscacheCallback(PROCOID, ForgetDefaultsOfObjects, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, ForgetDefaultsOfObjects, (Datum) 0);
+		default_callbacks_registered = true;
 	}
 	if (default_cache.context == NULL)
 		default_cache.context = AllocSetContextCreate(CacheMemoryContext,
@@ -162,10 +187,39 @@ DefaultsUsable(Relation rel)
 	if (default_cache.relid != RelationGetRelid(rel) ||
 		default_cache.natts != RelationGetDescr(rel)->natts)
 	{
+		if (default_cache_users > 0)
+			return false;
 		default_cache.relid = InvalidOid;
 		FillDefaultCache(rel);
 	}
 	return default_cache.usable;
+}
+
+/* EvaluateDefaults fills values and nulls with every cached default, NULL elsewhere. */
+static void
+EvaluateDefaults(int natts, Datum *values, bool *nulls, ExprContext *econtext)
+{
+	int			i;
+
+	default_cache_users++;
+	PG_TRY();
+	{
+		for (i = 0; i < natts; i++)
+		{
+			nulls[i] = true;
+			if (default_cache.defaults[i] != NULL)
+			{
+				ExprState  *state = ExecInitExpr(default_cache.defaults[i], NULL);
+
+				values[i] = ExecEvalExprSwitchContext(state, econtext, &nulls[i]);
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		default_cache_users--;
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -183,18 +237,8 @@ NewJobTuple(Relation rel, const DirectNewJob *job, EState *estate)
 	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
 	ExprContext *econtext = GetPerTupleExprContext(estate);
 	bool		delayed = !job->nulls[NEW_JOB_DELAY];
-	int			i;
 
-	for (i = 0; i < desc->natts; i++)
-	{
-		nulls[i] = true;
-		if (default_cache.defaults[i] != NULL)
-		{
-			ExprState  *state = ExecInitExpr(default_cache.defaults[i], NULL);
-
-			values[i] = ExecEvalExprSwitchContext(state, econtext, &nulls[i]);
-		}
-	}
+	EvaluateDefaults(desc->natts, values, nulls, econtext);
 #define SET_COLUMN(attno, value, isnull) \
 	(values[(attno) - 1] = (value), nulls[(attno) - 1] = (isnull))
 	SET_COLUMN(cols->id, job->nulls[NEW_JOB_ID] ?
@@ -235,6 +279,8 @@ WriteNewJob(Relation rel, HeapTuple tuple, EState *estate)
 	ExecInitRangeTable(estate, list_make1(rte));
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
+	/* a CHECK constraint may read tableoid */
+	tuple->t_tableOid = RelationGetRelid(rel);
 	ExecStoreHeapTuple(tuple, slot, false);
 	ExecConstraints(rri, slot, estate);
 

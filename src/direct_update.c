@@ -17,7 +17,8 @@
  * Everything else runs the statement, which raises what a statement
  * raises: a caller without the privileges, or whom row-level security
  * filters; an executor permission hook; a trigger or rule of the user's on
- * job_status; a read-only transaction; a Citus cluster.
+ * job_status; a read-only transaction; a Citus cluster; a table stored by
+ * another access method than heap.
  *
  * The row is read in the caller's snapshot, without a lock, and may have
  * changed since.  So the statement also runs where the direct write would
@@ -44,6 +45,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
@@ -170,8 +172,12 @@ DirectWriteAllowed(Relation rel, CmdType cmd)
 	Oid			relid = RelationGetRelid(rel);
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
 
-	/* no rules, no stored generated columns, no partition or child tables */
-	return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rules == NULL &&
+	/*
+	 * A heap (the writes are heap_insert and heap_update); no rules, no
+	 * stored generated columns, no partition or child tables.
+	 */
+	return rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&
+		rel->rd_rules == NULL &&
 		!(constr && constr->has_generated_stored) &&
 		!rel->rd_rel->relispartition && !rel->rd_rel->relhassubclass &&
 		pg_class_aclcheck(relid, GetUserId(), cmd == CMD_INSERT ? ACL_INSERT : ACL_UPDATE) == ACLCHECK_OK &&
