@@ -171,6 +171,7 @@ wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(gro
 direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscacheCallback\(PROCOID, ForgetDefaultsOfObjects, \(Datum\) 0\);\n// @@ regress:direct_update
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
 direct-insert-tableoid-unset @@ src/direct_insert.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update
+direct-any-access-method @@ src/direct_update.c @@ s/ && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&/ \&\&/ @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

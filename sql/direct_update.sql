@@ -213,6 +213,18 @@ SET session_replication_role = replica;
 SELECT jobtrack.create_job('DirectReplica', group_id => :ig) AS rj \gset
 RESET session_replication_role;
 SELECT count(*) AS recorded FROM jobtrack.group_change WHERE job_id = :rj;
+-- a table stored by another access method: the statement runs (this one only
+-- wraps heap's handler under another name, so both paths could write it)
+CREATE ACCESS METHOD direct_heap TYPE TABLE HANDLER heap_tableam_handler;
+ALTER TABLE jobtrack.job_status SET ACCESS METHOD direct_heap;
+BEGIN;
+SELECT direct.calls_mark();
+SELECT jobtrack.create_job('DirectOtherAm') AS am \gset
+SELECT jobtrack.start_job(:am);
+SELECT direct.trigger_calls() AS trigger_calls;
+COMMIT;
+ALTER TABLE jobtrack.job_status SET ACCESS METHOD heap;
+DROP ACCESS METHOD direct_heap;
 RESET track_functions;
 
 -- progress and heartbeats that go to the row (live progress is off here) are
