@@ -5,7 +5,8 @@
  *
  * create_job inserts one row.  Run as a prepared statement, that INSERT
  * costs a second executor inside the caller's and a pass through the
- * AFTER trigger queue; together about a fifth of a job's durable life.
+ * AFTER trigger queue; together about a quarter of the instructions of a
+ * job's durable life.
  * Where nothing but jobtrack's own triggers would run, and the statement
  * would store its values as they are, the row is written here instead: the
  * columns create_job names take its values, every other column its
@@ -15,8 +16,11 @@
  * row is recorded for the group evaluator and the external ids
  * (job_record.c).  Everywhere direct_update.c runs the statement, this
  * does too (direct_update.c says where); and also where a column that
- * create_job names has another type than jobtrack's, or a column left to
- * its default is of a domain type, whose constraints the statement checks.
+ * create_job names has another type than jobtrack's or refuses values (an
+ * identity column GENERATED ALWAYS), or a column left to its default is
+ * of a domain type, whose constraints the statement checks.  The defaults
+ * are planned once and kept until the table, or any function or type,
+ * changes.
  *
  * Copyright (c) 2026, jobtrack authors
  *
