@@ -148,7 +148,7 @@ direct-stuck-left-stuck @@ src/direct_update.c @@ s/if \(set->resume_stuck && st
 direct-progress-by-statement @@ src/progress.c @@ s/\tswitch \(DirectUpdateJob\(job->id, set\)\)/\tswitch (DIRECT_NOT_TAKEN)/ @@ regress:direct_update
 direct-in-replica-role @@ src/direct_update.c @@ s/ \|\| SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN\)/)/ @@ regress:direct_update
 direct-ignores-replica-identity @@ src/direct_update.c @@ s/\tCheckCmdReplicaIdentity\(rel, CMD_UPDATE\);\n// @@ regress:direct_update
-direct-constraints-skipped @@ src/direct_update.c @@ s/\tExecConstraints\(rri, slot, estate\);\n// @@ regress:direct_update
+direct-constraints-skipped @@ src/direct_update.c @@ s/\tExecConstraints\(rri, \*slot, estate\);\n// @@ regress:direct_update
 direct-own-foreign-key-skipped @@ src/direct_update.c @@ s/\tif \(RI_FKey_trigger_type\(trigger->tgfoid\) != RI_TRIGGER_PK\)\n\t\treturn false;/\tif (RI_FKey_trigger_type(trigger->tgfoid) != RI_TRIGGER_PK)\n\t\treturn RI_FKey_trigger_type(trigger->tgfoid) == RI_TRIGGER_FK;/ @@ regress:direct_update
 direct-referenced-key-falls-back @@ src/direct_update.c @@ s/\tresult = con->conindid == RelationGetPrimaryKeyIndex\(rel\);/\tresult = con->conindid == InvalidOid;/ @@ regress:direct_update
 direct-generated-ignored @@ src/direct_update.c @@ s/\t\t!\(constr && constr->has_generated_stored\) &&/\t\t(constr || true) \&\&/ @@ regress:direct_update
@@ -160,8 +160,7 @@ direct-insert-user-triggers-ignored @@ src/direct_update.c @@ s/if \(cmd == CMD_
 direct-insert-defaults-kept @@ src/direct_insert.c @@ s/\t\tdefault_cache.relid = InvalidOid;\n\}/\t\t(void) 0;\n}/ @@ regress:direct_update
 direct-insert-domain-ignored @@ src/direct_insert.c @@ s/else if \(get_typtype\(att->atttypid\) == TYPTYPE_DOMAIN\)/else if (false)/ @@ regress:direct_update
 direct-insert-type-ignored @@ src/direct_insert.c @@ s/if \(att->atttypid != types\[i\] \|\| att->atttypmod != -1 \|\|/if ((false \&\& (att->atttypid != types[i] || att->atttypmod != -1)) ||/ @@ regress:direct_update
-direct-insert-constraints-skipped @@ src/direct_insert.c @@ s/\tExecConstraints\(rri, slot, estate\);\n// @@ regress:direct_update
-direct-insert-no-index-entries @@ src/direct_insert.c @@ s/\t\(void\) ExecInsertIndexTuples\(rri, slot, estate, false, false, NULL, NIL\);\n// @@ regress:direct_update
+direct-insert-no-index-entries @@ src/direct_insert.c @@ s/\tDirectIndexEntries\(rri, slot, tuple, estate, false\);\n/\t(void) rri;\n/ @@ regress:direct_update
 direct-insert-unrecorded @@ src/direct_insert.c @@ s/\tRecordJobInsert\(rel, tuple\);\n// @@ regress:direct_update
 direct-insert-unguarded @@ src/direct_insert.c @@ s/\ttuple = GuardJobInsert\(rel, tuple\);\n// @@ regress:direct_update
 wake-witness-trusted @@ src/group_change.c @@ s/\t\tIsUnfinishedJobOf\(rel, slot, witness->job_id, group_id\);/\t\t(IsUnfinishedJobOf(rel, slot, witness->job_id, group_id) || true);/ @@ tap:027_wake_at_once.pl
@@ -170,7 +169,7 @@ wake-every-finish-urgent @@ src/group_change.c @@ s/return finishes && !OtherUnf
 wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(group_id\);/\t\treturn false \&\& !GroupIsRunning(group_id);/ @@ tap:027_wake_at_once.pl
 direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscacheCallback\(PROCOID, ForgetDefaultsOfObjects, \(Datum\) 0\);\n// @@ regress:direct_update
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
-direct-insert-tableoid-unset @@ src/direct_insert.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update
+direct-insert-tableoid-unset @@ src/direct_update.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update
 direct-any-access-method @@ src/direct_update.c @@ s/ && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&/ \&\&/ @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF

@@ -38,7 +38,6 @@
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
-#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
@@ -272,28 +271,11 @@ NewJobTuple(Relation rel, const DirectNewJob *job, EState *estate)
 static void
 WriteNewJob(Relation rel, HeapTuple tuple, EState *estate)
 {
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
 	TupleTableSlot *slot;
-
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	ExecInitRangeTable(estate, list_make1(rte));
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
-	/* a CHECK constraint may read tableoid */
-	tuple->t_tableOid = RelationGetRelid(rel);
-	ExecStoreHeapTuple(tuple, slot, false);
-	ExecConstraints(rri, slot, estate);
+	ResultRelInfo *rri = DirectResultRel(estate, rel, NULL, tuple, &slot);
 
 	heap_insert(rel, tuple, estate->es_output_cid, 0, NULL);
-	/* stored again: the slot takes the row's new TID for the index entries */
-	ExecStoreHeapTuple(tuple, slot, false);
-	ExecOpenIndices(rri, false);
-	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-	ExecCloseIndices(rri);
+	DirectIndexEntries(rri, slot, tuple, estate, false);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 }
 

@@ -212,6 +212,50 @@ FetchJobRow(Relation rel, int64 job_id)
 }
 
 /*
+ * DirectResultRel sets estate up as the executor would for a write of tuple
+ * into rel (updated: the columns an update sets; NULL for an insert), and
+ * checks the table's NOT NULL and CHECK constraints on the row.  Returns
+ * the result relation; *slot holds the row.
+ */
+ResultRelInfo *
+DirectResultRel(EState *estate, Relation rel, Bitmapset *updated, HeapTuple tuple,
+				TupleTableSlot **slot)
+{
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+	/* the range table tells the index AMs which columns an update changed */
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->updatedCols = updated;
+	ExecInitRangeTable(estate, list_make1(rte));
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	*slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
+	/* a CHECK constraint may read tableoid */
+	tuple->t_tableOid = RelationGetRelid(rel);
+	ExecStoreHeapTuple(tuple, *slot, false);
+	ExecConstraints(rri, *slot, estate);
+	return rri;
+}
+
+/*
+ * DirectIndexEntries adds the index entries of a row just written to the
+ * heap (its new TID taken into the slot), checking unique indexes as the
+ * executor does; update says whether it replaced an older version.
+ */
+void
+DirectIndexEntries(ResultRelInfo *rri, TupleTableSlot *slot, HeapTuple tuple, EState *estate,
+				   bool update)
+{
+	ExecOpenIndices(rri, false);
+	ExecStoreHeapTuple(tuple, slot, false);
+	(void) ExecInsertIndexTuples(rri, slot, estate, update, false, NULL, NIL);
+	ExecCloseIndices(rri);
+}
+
+/*
  * WriteJobRow updates the row in the heap and, unless the update was HOT,
  * adds its index entries.  updated holds the columns the caller set, which
  * tell the index AMs whether a key changed.  False when another transaction
@@ -221,25 +265,14 @@ static bool
 WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, Bitmapset *updated)
 {
 	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	ResultRelInfo *rri;
 	TupleTableSlot *slot;
 	TM_FailureData tmfd;
 	LockTupleMode lockmode;
 	TM_Result	result;
 
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(rel);
-	rte->relkind = rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	rte->updatedCols = updated;
-	ExecInitRangeTable(estate, list_make1(rte));
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	estate->es_output_cid = GetCurrentCommandId(true);
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsHeapTuple);
-	ExecStoreHeapTuple(newtuple, slot, false);
-	ExecConstraints(rri, slot, estate);
-
+	rri = DirectResultRel(estate, rel, updated, newtuple, &slot);
 	result = heap_update(rel, &oldtuple->t_self, newtuple, estate->es_output_cid,
 						 InvalidSnapshot, true, &tmfd, &lockmode);
 	/*
@@ -249,12 +282,7 @@ WriteJobRow(Relation rel, HeapTuple oldtuple, HeapTuple newtuple, Bitmapset *upd
 	 * and DROP INDEX lock the table first).
 	 */
 	if (result == TM_Ok && !HeapTupleIsHeapOnly(newtuple))
-	{
-		ExecOpenIndices(rri, false);
-		ExecStoreHeapTuple(newtuple, slot, false);
-		(void) ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL);
-		ExecCloseIndices(rri);
-	}
+		DirectIndexEntries(rri, slot, newtuple, estate, true);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
 	if (result == TM_Invisible)

@@ -15,6 +15,9 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "executor/tuptable.h"
+#include "nodes/execnodes.h"
 #include "nodes/nodes.h"
 #include "utils/relcache.h"
 
@@ -81,6 +84,10 @@ typedef struct DirectNewJob
 
 extern bool DirectWriteAllowed(Relation rel, CmdType cmd);
 extern bool TransactionAllowsDirectWrite(void);
+extern ResultRelInfo *DirectResultRel(EState *estate, Relation rel, Bitmapset *updated,
+										HeapTuple tuple, TupleTableSlot **slot);
+extern void DirectIndexEntries(ResultRelInfo *rri, TupleTableSlot *slot, HeapTuple tuple,
+							   EState *estate, bool update);
 extern void DirectSetColumn(DirectSet *set, DirectColumn column, Datum value, bool isnull);
 extern DirectResult DirectUpdateJob(int64 job_id, const DirectSet *set);
 extern bool DirectInsertJob(const DirectNewJob *job, int64 *job_id);

@@ -461,9 +461,9 @@ GuardUpdate(HeapTuple oldtuple, HeapTuple newtuple, TupleDesc desc)
 }
 
 /*
- * GuardJobInsert is the guard for a new job that jobtrack writes without a
- * statement (direct_insert.c): it returns the row to write in place of
- * tuple, or raises what the trigger would.
+ * GuardJobInsert is the guard for a new job, for the trigger and for a row
+ * jobtrack writes without a statement (direct_insert.c): it returns the
+ * row to write in place of tuple, or raises.
  */
 HeapTuple
 GuardJobInsert(Relation rel, HeapTuple tuple)
@@ -503,8 +503,7 @@ jobtrack_job_status_guard(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		return PointerGetDatum(StatusIsNull(trigdata->tg_trigtuple, desc) ? trigdata->tg_trigtuple :
-							   GuardInsert(trigdata->tg_trigtuple, desc));
+		return PointerGetDatum(GuardJobInsert(trigdata->tg_relation, trigdata->tg_trigtuple));
 	return PointerGetDatum(StatusIsNull(trigdata->tg_newtuple, desc) ? trigdata->tg_newtuple :
 						   GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
 }
