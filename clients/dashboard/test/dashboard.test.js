@@ -83,6 +83,7 @@ test('group progress and completion appear without a reload within 1 s', async (
   await sql(`SELECT jobtrack.start_job($1::bigint)`, [ids[0]]);
   await page.waitForFunction((g) => document.querySelector(`tr[data-group="${g}"]`).dataset.status === 'running', { timeout: 1000 }, g);
   const startedMs = Date.now() - t0;
+  assert.equal(await page.$eval(`tr[data-group="${g}"] .gstatus`, (e) => e.textContent), 'running');
 
   // every job finishes: the bar reaches 100 % and the group shows completed
   t0 = Date.now();
@@ -94,6 +95,7 @@ test('group progress and completion appear without a reload within 1 s', async (
     return tr.dataset.status === 'completed' && tr.querySelector('.pct').textContent === '100%';
   }, { timeout: 1000 }, g);
   const completedMs = Date.now() - t0;
+  assert.equal(await page.$eval(`tr[data-group="${g}"] .gstatus`, (e) => e.textContent), 'completed');
   const widths = await page.$eval(`tr[data-group="${g}"] .bar`, (b) => [...b.children].map((s) => s.style.width));
   assert.deepEqual(widths.slice(0, 2), ['75%', '25%']);
   assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the page was reloaded');
@@ -119,8 +121,12 @@ test('job progress bars follow the rows shown (low-rate refresh of visible rows)
   await sql(`SELECT jobtrack.start_job($1::bigint)`, [id]);
   const page = await newPage(reader.url, '#/jobs?alias=bar');
   await page.waitForSelector(`tr[data-job="${id}"]`);
+  assert.equal(await page.$eval(`tr[data-job="${id}"] .jstatus`, (e) => e.textContent), 'started');
   await sql(`SELECT jobtrack.set_progress($1::bigint, 60, 100)`, [id]);
   await page.waitForFunction((id) => document.querySelector(`tr[data-job="${id}"] .pct`).textContent === '60%', { timeout: 3000 }, id);
+  // and its status: the row shows the job failing without a reload
+  await sql(`SELECT jobtrack.fail_job($1::bigint, 'out of paper')`, [id]);
+  await page.waitForFunction((id) => document.querySelector(`tr[data-job="${id}"] .jstatus`).textContent === 'failed', { timeout: 3000 }, id);
   await page.close();
 });
 
@@ -224,6 +230,74 @@ test('events raised while the server\'s listener was disconnected still arrive',
   await page.waitForFunction(() => document.getElementById('group-head').dataset.status === 'completed'
     && document.querySelectorAll('#events li').length === 2, { timeout: 5000 });
   await page.close();
+});
+
+test('the open groups exclude completed ones, which have their own filter', async () => {
+  const [{ done }] = await sql(`SELECT jobtrack.group_id('lists: finished') AS done`);
+  const [{ open }] = await sql(`SELECT jobtrack.group_id('lists: still open') AS open`);
+  const [{ a }] = await sql(`SELECT jobtrack.create_job('Listed', group_id => $1::bigint) AS a`, [done]);
+  await sql(`SELECT jobtrack.create_job('Listed', group_id => $1::bigint)`, [open]);
+  await sql(`SELECT jobtrack.start_job($1::bigint), jobtrack.succeed_job($1::bigint)`, [a]);
+  const t0 = Date.now();
+  while ((await sql(`SELECT status::text FROM jobtrack.job_group WHERE id = $1::bigint`, [done]))[0].status !== 'completed') {
+    assert.ok(Date.now() - t0 < 5000, 'the group did not complete');
+    await H.sleep(50);
+  }
+  const page = await newPage(reader.url, '#/');
+  await page.waitForSelector(`tr[data-group="${open}"]`);
+  assert.equal(await page.$(`tr[data-group="${done}"]`), null, 'a completed group is listed among the open ones');
+  await page.select('#group-status', 'completed');
+  await ready(page, '/?status=completed');
+  assert.equal(await page.$eval(`tr[data-group="${done}"] .gstatus`, (e) => e.textContent), 'completed');
+  assert.equal(await page.$(`tr[data-group="${open}"]`), null, 'an open group is listed among the completed ones');
+  await page.close();
+});
+
+test('a list of jobs is paged: every job once, 100 to a page', async () => {
+  const ids = (await sql(`SELECT jobtrack.create_job('Paged') AS id FROM generate_series(1, 150)`)).map((r) => r.id);
+  const page = await newPage(reader.url, '#/jobs?type=Paged');
+  const rows = () => page.$$eval('#jobs tr', (l) => l.map((r) => r.dataset.job));
+  const first = await rows();
+  assert.equal(first.length, 100);
+  const last = first[first.length - 1];
+  await page.click('#next');
+  await ready(page, '/jobs?type=Paged&before=' + last);
+  const second = await rows();
+  assert.equal(await page.$('#next'), null, 'a third page is offered');
+  assert.deepEqual([...first, ...second].sort(), ids.map(String).sort());
+  await page.close();
+});
+
+test('a job or group that does not exist is a 404, shown on the page as an error', async () => {
+  let r = await fetch(reader.url + 'api/jobs/999999999');
+  assert.equal(r.status, 404);
+  assert.deepEqual(await r.json(), { error: 'job 999999999 does not exist' });
+  r = await fetch(reader.url + 'api/groups/999999999');
+  assert.equal(r.status, 404);
+  const page = await newPage(reader.url, '#/jobs');
+  await page.goto(reader.url + '#/jobs/999999999');
+  await page.waitForSelector('main .error');
+  assert.equal(await page.$eval('main .error', (e) => e.textContent), 'Error: job 999999999 does not exist');
+  await page.close();
+});
+
+test('without --allow-cancel the dashboard cannot write, even as a role that may', async () => {
+  const [{ id }] = await sql(`SELECT jobtrack.create_job('KeepRunning') AS id`);
+  await sql(`SELECT jobtrack.start_job($1::bigint)`, [id]);
+  const d = createDashboard({ db: H.url('dash_writer', DB), port: 0, log: () => {} });
+  const base = await d.start();
+  try {
+    const info = await (await fetch(base + 'api/info')).json();
+    assert.equal(info.readOnly, true);
+    assert.equal(info.canCancel, false);
+    const r = await fetch(base + `api/jobs/${id}/cancel`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    assert.equal(r.status, 403);
+    // every session it opens is read-only: a write over its connections fails
+    await assert.rejects(d.pool.query('SELECT jobtrack.request_cancel($1::bigint)', [id]), { code: '25006' });
+  } finally {
+    await d.stop();
+  }
+  assert.equal((await sql(`SELECT count(*)::int AS n FROM jobtrack.job_signal WHERE job_id = $1::bigint`, [id]))[0].n, 0);
 });
 
 test('a burst of 1,000 events per second is batched and does not freeze the page', async () => {

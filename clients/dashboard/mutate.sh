@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+#
+# Proves that the dashboard's tests can fail: breaks the server or the page
+# on purpose, one mutation at a time, and runs the test file that guards it
+# (node --test, headless Chromium, a real PostgreSQL with jobtrack).  Each
+# mutation must turn its test red; one whose test stays green is reported as
+# SURVIVED and makes the script exit non-zero.
+#
+# Run as root on Debian 12 with jobtrack installed, like test.sh.  It works in
+# a copy of clients/dashboard (the tree itself is never changed) and starts one
+# cluster for the whole run, on 127.0.0.1:5488 (DASH_MUTATE_PORT picks another).
+#
+#   bash clients/dashboard/mutate.sh             # every mutation
+#   bash clients/dashboard/mutate.sh html live   # only those whose name contains a word
+#   bash clients/dashboard/mutate.sh --check     # only whether each still applies to the code
+#
+# --check starts nothing and needs no root: it applies each mutation to a copy
+# of its file and reports those that no longer match the code they were
+# written for (test.sh runs it).  Before it mutates anything, a run checks
+# that every guard it will use passes on the code as it is: a guard that is
+# red anyway would count every mutation it guards as killed.  The servers and
+# browsers a run starts are stopped on exit, by pid.  DASH_MUTATE_LOGS=DIR
+# keeps each test run's output there.
+#
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$HERE" || exit 1
+# shellcheck source=testlib.sh
+. "$HERE/testlib.sh"
+
+CHECK_ONLY=0
+WORDS=()
+for arg in "$@"; do
+	case $arg in
+		--check) CHECK_ONLY=1 ;;
+		-*) echo "mutate.sh: unknown option $arg (--check)" >&2; exit 2 ;;
+		*) WORDS+=("$arg") ;;
+	esac
+done
+PORT=${DASH_MUTATE_PORT:-5488}
+WORK=$(mktemp -d /tmp/jobtrack-dashboard-mutate.XXXXXX)
+
+# Each mutation: name @@ file (under clients/dashboard) @@ perl substitution
+# (must change the file) @@ guarding test file.
+MUTATIONS=$(cat <<'EOF'
+open-lists-completed @@ lib/server.js @@ s/if \(status === 'open'\) where.push\(`g.status <> 'completed'::jobtrack.group_status`\);/if (status === 'open') where.push('true');/ @@ test/dashboard.test.js
+group-status-as-text @@ lib/server.js @@ s/`g.status = \$\$\{params.length\}::jobtrack.group_status`/`g.status = \$\${params.length}::text`/ @@ test/dashboard.test.js
+filters-not-combined @@ lib/server.js @@ s/sql \+= ` JOIN \$\{s\} s/sql += ` LEFT JOIN \${s} s/ @@ test/dashboard.test.js
+jobs-pages-overlap @@ lib/server.js @@ s/WHERE j.id < \$\{p\(before\)\}::bigint/WHERE j.id <= \${p(before)}::bigint/ @@ test/dashboard.test.js
+progress-not-pushed @@ lib/server.js @@ s/if \(jobCache.get\(r.id\) !== s\)/if (jobCache.get(r.id) === s)/ @@ test/dashboard.test.js
+reconnect-no-catch-up @@ lib/server.js @@ s/scheduleFlush\(\); \/\/ catch up on what was missed while disconnected/\/\/ no catch-up after a reconnect/ @@ test/dashboard.test.js
+sessions-writable @@ lib/server.js @@ s/const pgOptions = o.allowCancel \? undefined : '-c default_transaction_read_only=on';/const pgOptions = undefined;/ @@ test/dashboard.test.js
+missing-job-not-404 @@ lib/server.js @@ s/\n *if \(!job\) throw new HttpError\(404, `job \$\{id\} does not exist`\);// @@ test/dashboard.test.js
+failed-not-finished @@ lib/server.js @@ s/r.finished = r.succeeded \+ r.failed \+ r.cancelled;/r.finished = r.succeeded + r.cancelled;/ @@ test/dashboard.test.js
+text-as-html @@ public/app.js @@ s/else if \(k === 'text'\) el.textContent = String\(v\);/else if (k === 'text') el.innerHTML = String(v);/ @@ test/dashboard.test.js
+strings-as-html @@ public/app.js @@ s/el.append\(c instanceof Node \? c : document.createTextNode\(String\(c\)\)\);/if (c instanceof Node) el.append(c); else el.insertAdjacentHTML('beforeend', String(c));/ @@ test/dashboard.test.js
+job-status-not-live @@ public/app.js @@ s/c\[3\].replaceChildren\(statusBadge\(j.status\)\);/if (!c[3].firstChild) c[3].replaceChildren(statusBadge(j.status));/ @@ test/dashboard.test.js
+EOF
+)
+
+# parse_mutation LINE sets name, file, subst and guard from one line of $MUTATIONS.
+parse_mutation() {
+	local line=$1
+	name=${line%% @@ *}; line=${line#* @@ }
+	file=${line%% @@ *}; line=${line#* @@ }
+	subst=${line% @@ *}; guard=${line##* @@ }
+}
+
+# apply_mutation NAME FILE SUBST TARGET applies a mutation of FILE to TARGET, a copy of it.
+apply_mutation() {
+	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
+}
+
+# selected: whether the mutation just parsed was asked for (every one when no word was given)
+selected() {
+	local word
+	[ ${#WORDS[@]} -eq 0 ] && return 0
+	for word in "${WORDS[@]}"; do [[ $name == *"$word"* ]] && return 0; done
+	return 1
+}
+
+# check_applies: every mutation applied to a copy of its file; prints
+# "N apply, N do not apply" and fails if any does not
+check_applies() {
+	local applied=0 stale=0 line
+	while read -r line; do
+		[ -n "$line" ] || continue
+		parse_mutation "$line"
+		cp "$file" "$WORK/check"
+		if apply_mutation "$name" "$file" "$subst" "$WORK/check"; then
+			applied=$((applied + 1))
+		else
+			stale=$((stale + 1))
+		fi
+	done <<<"$MUTATIONS"
+	echo "$applied apply, $stale do not apply"
+	[ "$stale" = 0 ]
+}
+
+# kill_started stops what a test run left behind: every process that carries
+# this run's marker in its environment (the test runner, the dashboard it
+# spawned, Chromium), by pid.
+kill_started() {
+	local sig env pid pids
+	for sig in TERM KILL; do
+		pids=()
+		for env in /proc/[0-9]*/environ; do
+			pid=${env#/proc/}; pid=${pid%/environ}
+			[ "$pid" = "$$" ] && continue
+			grep -qszxF "JT_MUTATE_RUN=$WORK" "$env" && pids+=("$pid")
+		done
+		[ ${#pids[@]} -eq 0 ] && return 0
+		kill -"$sig" "${pids[@]}" 2>/dev/null
+		sleep 1
+	done
+}
+
+cleanup() {
+	kill_started
+	stop_cluster "$WORK/pg"
+	rm -rf "$WORK"
+}
+
+# prepare copies the package (with its node_modules, or installs them in the
+# copy) and starts the cluster the whole run shares.
+prepare() {
+	command -v chromium >/dev/null || install_test_packages || return 1
+	chmod 755 "$WORK"
+	mkdir "$WORK/dashboard" "$WORK/tmp"
+	tar --exclude=./test/screenshots -cf - . | tar -C "$WORK/dashboard" -xf - || return 1
+	[ -d "$WORK/dashboard/node_modules" ] || install_node_modules "$WORK/dashboard" || return 1
+	start_test_cluster "$WORK/pg" "$PORT"
+}
+
+# run_guard TEST LOG runs one test file of the copy against the cluster; 0 if it passed.
+run_guard() {
+	# in the background: a signal to this script is handled without waiting for the run
+	(cd "$WORK/dashboard" && exec env JT_PGHOST=127.0.0.1 JT_PGPORT="$PORT" JT_MUTATE_RUN="$WORK" TMPDIR="$WORK/tmp" \
+		timeout 600 node --test --test-concurrency=1 --test-timeout=120000 --test-reporter=tap "$1") >"$2" 2>&1 &
+	wait $!
+	local rc=$?
+	kill_started
+	[ -n "${DASH_MUTATE_LOGS:-}" ] && mkdir -p "$DASH_MUTATE_LOGS" && cp "$2" "$DASH_MUTATE_LOGS/"
+	return $rc
+}
+
+# check_guards runs each guard of the selected mutations once on the code as it is
+check_guards() {
+	local line guards="" g red=0
+	while read -r line; do
+		[ -n "$line" ] || continue
+		parse_mutation "$line"
+		selected || continue
+		[[ " $guards " == *" $guard "* ]] || guards="$guards $guard"
+	done <<<"$MUTATIONS"
+	for g in $guards; do
+		if ! run_guard "$g" "$WORK/unmutated.$(basename "$g").log"; then
+			echo "guard $g fails on the code as it is:"
+			tail -30 "$WORK/unmutated.$(basename "$g").log"
+			red=1
+		fi
+	done
+	[ "$red" = 0 ]
+}
+
+# try_mutation: applies the mutation just parsed in the copy, runs its guard,
+# restores the file; prints the result line and counts it.
+try_mutation() {
+	local target="$WORK/dashboard/$file" result
+	cp "$target" "$WORK/original"
+	if ! apply_mutation "$name" "$file" "$subst" "$target"; then
+		result="NOT APPLIED"
+		survived=$((survived + 1))
+	elif run_guard "$guard" "$WORK/$name.log"; then
+		result=SURVIVED
+		survived=$((survived + 1))
+	else
+		result=killed
+		killed=$((killed + 1))
+	fi
+	cp "$WORK/original" "$target"
+	printf '%-24s %-24s %s\n' "$name" "$guard" "$result"
+}
+
+if [ "$CHECK_ONLY" = 1 ]; then
+	trap 'rm -rf "$WORK"' EXIT
+	check_applies
+	exit
+fi
+
+need_root
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+prepare || { echo "mutate.sh: could not prepare the copy and the cluster" >&2; exit 1; }
+if ! check_guards; then
+	echo "no mutation was run: a guard must pass before it can prove anything"
+	exit 1
+fi
+
+killed=0
+survived=0
+printf '%-24s %-24s %s\n' mutation "guarding test" result
+while read -r line; do
+	[ -n "$line" ] || continue
+	parse_mutation "$line"
+	selected || continue
+	try_mutation
+done <<<"$MUTATIONS"
+
+echo "$killed mutations killed, $survived survived"
+[ "$survived" = 0 ]
