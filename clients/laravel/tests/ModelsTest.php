@@ -84,6 +84,17 @@ class ModelsTest extends TestCase
         JobStatus::forJob($this->type)->whereTag('rows', '~', '1')->get(); // unknown operator: 22023
     }
 
+    /** A PHP boolean matches the JSON true or false of a tag, not PHP's text for it ('1' or ''). */
+    public function testBooleanTagsMatchTheirJsonValue(): void
+    {
+        $j = $this->jobtrack();
+        $urgent = $j->createJob($this->type, ['tags' => ['urgent' => true]]);
+        $later = $j->createJob($this->type, ['tags' => ['urgent' => false]]);
+        $this->assertSame([$urgent], $this->ids(JobStatus::forJob($this->type)->whereTag('urgent', true)));
+        $this->assertSame([$later], $this->ids(JobStatus::forJob($this->type)->whereTag('urgent', false)));
+        $this->assertSame([$later], $this->ids(JobStatus::forJob($this->type)->whereTag('urgent', '!=', true)));
+    }
+
     public function testCountsWithJobtracksAggregatesAndOnCollections(): void
     {
         $expected = ['total' => 5, 'finished' => 3, 'successful' => 1, 'failed' => 1, 'cancelled' => 1,

@@ -72,7 +72,9 @@ class QueueTrackingTest extends TestCase
         $ids = [];
         foreach ($cases as $mode => $class) {
             $class::dispatch($mode, 200);
-            $ids[$mode] = (int) $this->jobByExternalId($this->lastPushedUuid())->id;
+            $job = $this->jobByExternalId($this->lastPushedUuid());
+            $this->assertNotNull($job, "$class is tracked (FailingOnceJob only inherits the trait from TrackedJob)");
+            $ids[$mode] = (int) $job->id;
         }
         $delayed = TrackedJob::dispatch('ok', 201)->delay(3600);
         unset($delayed); // dispatches now
@@ -239,6 +241,9 @@ class QueueTrackingTest extends TestCase
 
             return $r->status === 'started' && $r->percentage > 0;
         }, 20, 'progress visible while the job\'s transaction is open');
+        // so are the messages it added before its first progress, long before that transaction ends
+        $this->assertContains('info: a info message', $this->messages($id),
+            'a message added from inside the job\'s transaction is committed at once');
         DB::select('SELECT jobtrack.request_cancel(?::bigint)', [$id]);
         $this->waitFor(function () use ($id) {
             return $this->jobtrack()->status($id) === 'cancelled';

@@ -2,7 +2,9 @@
 
 namespace Jobtrack\Laravel\Tests;
 
+use App\Jobs\RedispatchingJob;
 use Illuminate\Support\Facades\DB;
+use Illuminate\Support\Str;
 use PDO;
 use PDOException;
 
@@ -10,7 +12,8 @@ use PDOException;
  * The wrong-job reproduction through PHP's PDO, whose prepared statements
  * send their parameters untyped: job B's external id is job A's id as text,
  * so a call that resolved an untyped parameter to an external-id overload
- * would act on B.  Against jobtrack 2.0 it acts on A.
+ * would act on B.  Against jobtrack 2.0 it acts on A.  And the client's
+ * own guard: a job's jobtrack id, once looked up, is never used by another job.
  */
 class WrongJobTest extends TestCase
 {
@@ -48,5 +51,25 @@ class WrongJobTest extends TestCase
         } catch (PDOException $e) {
             $this->assertSame('22P02', $e->getCode());
         }
+    }
+
+    /**
+     * A job that dispatches a copy of itself from handle() hands the copy the
+     * jobtrack id it looked up (a property, serialized with the job): the copy
+     * is a new job with its own payload uuid, and records on its own row.
+     */
+    public function testACopyDispatchedFromHandleRecordsOnItsOwnJobNeverTheOriginals(): void
+    {
+        $key = Str::random(8);
+        RedispatchingJob::dispatch($key);
+        $this->worker();
+        $ids = $this->waitFor(function () use ($key) {
+            $rows = DB::select("SELECT id FROM jobtrack.job_status WHERE tags @> ?::jsonb AND status = 'succeeded' ORDER BY id",
+                [json_encode(['redispatch' => $key])]);
+
+            return count($rows) === 2 ? [(int) $rows[0]->id, (int) $rows[1]->id] : null;
+        }, 30, 'the job and its copy succeeded');
+        $this->assertSame(['info: handled as the original'], $this->messages($ids[0]));
+        $this->assertSame(['info: handled as the copy'], $this->messages($ids[1]), 'the copy recorded on its own job');
     }
 }
