@@ -41,48 +41,20 @@ fi
 WORK=$(mktemp -d /tmp/jobtrack-node.XXXXXX)
 chmod 755 "$WORK"
 PGDIR=$WORK/pg
-REDIS_PID=
+# shellcheck source=servers.sh
+. "$HERE/servers.sh"
 cleanup() {
-	if [ -f "$PGDIR/data/postmaster.pid" ]; then
-		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 \
-			|| kill -INT "$(head -1 "$PGDIR/data/postmaster.pid")" 2>/dev/null
-	fi
-	if [ -n "$REDIS_PID" ]; then
-		kill "$REDIS_PID" 2>/dev/null
-		wait "$REDIS_PID" 2>/dev/null
-	fi
+	stop_servers
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== starting PostgreSQL on port $PGPORT (socket in $PGDIR)"
-mkdir -p "$PGDIR" && chown postgres "$PGDIR"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres >/dev/null || { echo "initdb failed" >&2; exit 1; }
-cat >> "$PGDIR/data/postgresql.conf" <<CONF
-port = $PGPORT
-listen_addresses = ''
-unix_socket_directories = '$PGDIR'
-shared_preload_libraries = 'jobtrack'
-max_connections = 100
-max_worker_processes = 16
-fsync = off
-CONF
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null \
-	|| { echo "PostgreSQL did not start" >&2; cat "$PGDIR/server.log" >&2; exit 1; }
-runuser -u postgres -- "$PGBIN/psql" -h "$PGDIR" -p "$PGPORT" -d postgres -X -q -c 'CREATE EXTENSION jobtrack' \
-	|| { echo "CREATE EXTENSION jobtrack failed" >&2; exit 1; }
+start_postgres "$PGDIR" "$PGPORT" || exit 1
 
 echo "== starting Redis on 127.0.0.1:$REDIS_PORT"
-mkdir -p "$WORK/redis"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK/redis" \
-	--daemonize no --logfile "$WORK/redis/redis.log" &
-REDIS_PID=$!
-for _ in $(seq 50); do
-	redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
-redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || { echo "Redis did not start" >&2; exit 1; }
+start_redis "$WORK/redis" "$REDIS_PORT" || exit 1
 
 export JT_PGHOST=$PGDIR JT_PGPORT=$PGPORT JT_PGDATA=$PGDIR/data JT_REDIS_PORT=$REDIS_PORT JT_LOGDIR=$WORK
 if [ "${1:-}" = "--bench" ]; then
