@@ -187,16 +187,22 @@ run_citus() {
 	fi
 }
 
-# every mutation of scripts/mutate.sh still applies to the code it was
-# written for (running them, which takes an hour, is that script's job)
+# every mutation of scripts/mutate.sh, and of each client's mutate.sh,
+# still applies to the code it was written for (running them, which takes
+# an hour for the extension's, is those scripts' job)
 run_mutations() {
-	echo "== mutations still apply (scripts/mutate.sh --check)"
-	local out p f
-	out=$(bash scripts/mutate.sh --check 2>&1)
-	echo "$out"
-	read -r p f < <(echo "$out" | sed -n 's/^\([0-9]*\) apply, \([0-9]*\) do not apply$/\1 \2/p')
-	[ -z "$p" ] && { p=0; f=1; }
-	count mutations "$p" "$f"
+	local script out p f passed=0 failed=0
+	for script in scripts/mutate.sh clients/*/mutate.sh; do
+		[ -f "$script" ] || continue
+		echo "== mutations still apply ($script --check)"
+		out=$(bash "$script" --check 2>&1)
+		echo "$out"
+		read -r p f < <(echo "$out" | sed -n 's/^\([0-9]*\) apply, \([0-9]*\) do not apply$/\1 \2/p')
+		[ -z "$p" ] && { p=0; f=1; }
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+	count mutations "$passed" "$failed"
 }
 
 run_bench() {
