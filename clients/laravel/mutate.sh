@@ -63,10 +63,13 @@ retry-requested-ignored @@ src/QueueTracker.php @@ s/\$this->transition\(\$id, '
 subclass-not-trackable @@ src/QueueTracker.php @@ s/class_uses_recursive\(\$class\)/class_uses(\$class)/ @@ QueueTrackingTest
 batch-jobs-unrecorded @@ src/QueueTracker.php @@ s/if \(! empty\(\$command->batchId\) \|\| config\(/if (config(/ @@ QueueTrackingTest
 batch-not-grouped @@ src/QueueTracker.php @@ s/return \$this->batchGroup\(\$command->batchId\);/return null;/ @@ BatchTest
-signals-lost-by-cancel-check @@ src/Trackable.php @@ s/\$this->jobtrackSignals\[\] = \$signal;/continue;/ @@ QueueTrackingTest
+signals-lost-by-cancel-check @@ src/Trackable.php @@ s/\$buffered\[\] = \$signal;/continue;/ @@ QueueTrackingTest
 progress-waits-for-commit @@ src/Jobtrack.php @@ s/if \(\$main->transactionLevel\(\) === 0\)/if (\$main->transactionLevel() >= 0)/ @@ QueueTrackingTest
+messages-wait-for-commit @@ src/Jobtrack.php @@ s/\$live \? \$this->liveConnection\(\) : \$this->connection\(\)/\$this->connection()/ @@ QueueTrackingTest
 copy-uses-original-id @@ src/Trackable.php @@ s/ \|\| \$this->jobtrackIdCache\[0\] !== \$key// @@ WrongJobTest
+copy-gets-original-signals @@ src/Trackable.php @@ s/ \|\| \$buffer\[0\] !== \$this->jobtrackKey\(\)// @@ WrongJobTest
 bool-tag-sent-as-php-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(is_bool\(\$value\)\) \{\n\s*return \$value \? 'true' : 'false';\n\s*\}\n/\n/ @@ ModelsTest
+null-tag-sent-as-php-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(\$value === null\) \{\n\s*return \$this->whereTagIsNull\(\$query, \$key, \(string\) \$operator\);\n\s*\}\n/\n/ @@ ModelsTest
 no-listen @@ src/Listening/EventListener.php @@ s/\$this->jobtrack->connection\(\)->unprepared\('LISTEN "'\.\$channel\.'"'\);/unset(\$channel);/ @@ ListenerTest
 completed-as-started @@ src/Events/GroupEvent.php @@ s/'group\.completed' => GroupCompleted::class/'group.completed' => GroupStarted::class/ @@ BatchTest
 oldest-skips-first-kept @@ src/Listening/EventListener.php @@ s/coalesce\(min\(id\), 1\) - 1 AS id/coalesce(min(id), 1) AS id/ @@ ListenerTest

@@ -24,7 +24,13 @@ trait Trackable
     /** @var array|null [uuid, jobtrack id], looked up once per attempt (a clone dispatched again looks its own up) */
     protected $jobtrackIdCache;
 
-    /** @var array signals taken by cancelRequested() and not yet returned by takeSignals() */
+    /**
+     * @var array [uuid, signals]: the signals cancelRequested() took for the
+     * job with this payload uuid and takeSignals() has not returned yet. Keyed
+     * like $jobtrackIdCache: the buffer is serialized with the job, and a copy
+     * dispatched from handle() (a new payload uuid) must not return the
+     * original's signals.
+     */
     protected $jobtrackSignals = [];
 
     /** An alias (jobtrack's `alias`), e.g. a human name for this kind of job. */
@@ -60,8 +66,7 @@ trait Trackable
     /** The job's jobtrack id (null when it is not tracked, e.g. run synchronously by hand). */
     public function jobtrackId(): ?int
     {
-        $queueJob = $this->job ?? null;
-        $key = $queueJob instanceof \Illuminate\Contracts\Queue\Job ? $queueJob->uuid() : $this->jobtrackUuid;
+        $key = $this->jobtrackKey();
         if ($key === null) {
             return null;
         }
@@ -70,6 +75,28 @@ trait Trackable
         }
 
         return $this->jobtrackIdCache[1];
+    }
+
+    /**
+     * The payload uuid of the job running now: the queue job's, else the one
+     * stamped at dispatch. A copy of this job dispatched again has its own.
+     */
+    protected function jobtrackKey(): ?string
+    {
+        $queueJob = $this->job ?? null;
+
+        return $queueJob instanceof \Illuminate\Contracts\Queue\Job ? $queueJob->uuid() : $this->jobtrackUuid;
+    }
+
+    /** The signals cancelRequested() buffered for this very job (none that a copy carried along). */
+    protected function jobtrackBufferedSignals(): array
+    {
+        $buffer = $this->jobtrackSignals;
+        if (! isset($buffer[0], $buffer[1]) || $buffer[0] !== $this->jobtrackKey()) {
+            return [];
+        }
+
+        return $buffer[1];
     }
 
     /** setProgress(42.5) as a percentage, or setProgress(300, 1200) as current of total. */
@@ -103,7 +130,7 @@ trait Trackable
      */
     public function takeSignals(): array
     {
-        $signals = $this->jobtrackSignals;
+        $signals = $this->jobtrackBufferedSignals();
         $this->jobtrackSignals = [];
         if ($id = $this->jobtrackId()) {
             foreach (app(Jobtrack::class)->takeSignals($id) as $signal) {
@@ -132,13 +159,15 @@ trait Trackable
             return false;
         }
         $cancel = false;
+        $buffered = $this->jobtrackBufferedSignals();
         foreach (app(Jobtrack::class)->takeSignals($id) as $signal) {
             if ($signal['cancel_job']) {
                 $cancel = true;
             } else {
-                $this->jobtrackSignals[] = $signal;
+                $buffered[] = $signal;
             }
         }
+        $this->jobtrackSignals = [$this->jobtrackKey(), $buffered];
         if ($cancel) {
             app(QueueTracker::class)->cancelled($id);
 

@@ -95,6 +95,29 @@ class ModelsTest extends TestCase
         $this->assertSame([$later], $this->ids(JobStatus::forJob($this->type)->whereTag('urgent', '!=', true)));
     }
 
+    /**
+     * null is JSON null, as where('col', null) is IS NULL: never PHP's text for
+     * it (''), nor the string 'null'; a job without the key never matches; and
+     * null with an ordering operator is rejected, as Laravel's where() does.
+     */
+    public function testANullTagValueMatchesJsonNull(): void
+    {
+        $j = $this->jobtrack();
+        $null = $j->createJob($this->type, ['tags' => ['note' => null]]);
+        $empty = $j->createJob($this->type, ['tags' => ['note' => '']]);
+        $text = $j->createJob($this->type, ['tags' => ['note' => 'null']]);
+        $set = $j->createJob($this->type, ['tags' => ['note' => 'set']]);
+        $zero = $j->createJob($this->type, ['tags' => ['0' => null, 'note2' => 1]]);
+        $this->assertSame([$null], $this->ids(JobStatus::forJob($this->type)->whereTag('note', null)));
+        $this->assertSame([$null], $this->ids(JobStatus::forJob($this->type)->whereTag('note', '=', null)));
+        $this->assertSame([$empty, $text, $set], $this->ids(JobStatus::forJob($this->type)->whereTag('note', '!=', null)));
+        $this->assertSame([$zero], $this->ids(JobStatus::forJob($this->type)->whereTag('0', null)));
+        $this->assertSame([$empty], $this->ids(JobStatus::forJob($this->type)->whereTag('note', '')));
+        $this->assertSame([$text], $this->ids(JobStatus::forJob($this->type)->whereTag('note', 'null')));
+        $this->expectException(\InvalidArgumentException::class);
+        JobStatus::forJob($this->type)->whereTag('note', '<', null);
+    }
+
     public function testCountsWithJobtracksAggregatesAndOnCollections(): void
     {
         $expected = ['total' => 5, 'finished' => 3, 'successful' => 1, 'failed' => 1, 'cancelled' => 1,

@@ -231,7 +231,13 @@ class QueueTrackingTest extends TestCase
         $this->assertSame('cancelled', $this->jobtrack()->status($id), 'JobProcessed does not turn a cancelled job into succeeded');
     }
 
-    public function testProgressFromInsideTheJobsOwnTransactionIsVisible(): void
+    /**
+     * handle() opens a transaction on jobtrack's connection: what the job adds
+     * there goes through the live connection and commits at once. Its progress
+     * would be seen without it (jobtrack shows progress to other sessions before
+     * the job's transaction commits), so the message is what this checks.
+     */
+    public function testMessagesAddedInsideTheJobsOwnTransactionAreVisibleBeforeItCommits(): void
     {
         LongJob::dispatch(200, 50, true);
         $id = (int) $this->jobByExternalId($this->lastPushedUuid())->id;

@@ -3,6 +3,7 @@
 namespace Jobtrack\Laravel\Tests;
 
 use App\Jobs\RedispatchingJob;
+use App\Jobs\SignalledCopyJob;
 use Illuminate\Support\Facades\DB;
 use Illuminate\Support\Str;
 use PDO;
@@ -13,7 +14,8 @@ use PDOException;
  * send their parameters untyped: job B's external id is job A's id as text,
  * so a call that resolved an untyped parameter to an external-id overload
  * would act on B.  Against jobtrack 2.0 it acts on A.  And the client's
- * own guard: a job's jobtrack id, once looked up, is never used by another job.
+ * own guards: a job's jobtrack id, once looked up, is never used by another
+ * job, and neither are the signals it took and has not returned yet.
  */
 class WrongJobTest extends TestCase
 {
@@ -71,5 +73,29 @@ class WrongJobTest extends TestCase
         }, 30, 'the job and its copy succeeded');
         $this->assertSame(['info: handled as the original'], $this->messages($ids[0]));
         $this->assertSame(['info: handled as the copy'], $this->messages($ids[1]), 'the copy recorded on its own job');
+    }
+
+    /**
+     * cancelRequested() takes every signal sent to the job and keeps all but a
+     * cancel for takeSignals(), in a property serialized with the job: a copy
+     * dispatched from handle() before takeSignals() must not return them as
+     * its own, and the original still must.
+     */
+    public function testSignalsTheOriginalTookAreNeverReturnedByACopyDispatchedFromHandle(): void
+    {
+        $key = Str::random(8);
+        SignalledCopyJob::dispatch($key);
+        $original = (int) $this->jobByExternalId($this->lastPushedUuid())->id;
+        DB::select("SELECT jobtrack.send_signal(?::bigint, 'note'::text, '{\"for\": \"the original\"}'::jsonb)", [$original]);
+        $this->worker();
+        $ids = $this->waitFor(function () use ($key) {
+            $rows = DB::select("SELECT id FROM jobtrack.job_status WHERE tags @> ?::jsonb AND status = 'succeeded' ORDER BY id",
+                [json_encode(['signalled_copy' => $key])]);
+
+            return count($rows) === 2 ? [(int) $rows[0]->id, (int) $rows[1]->id] : null;
+        }, 30, 'the job and its copy succeeded');
+        $this->assertSame($original, $ids[0]);
+        $this->assertSame(['info: original took: note'], $this->messages($ids[0]), 'the original gets its signal');
+        $this->assertSame(['info: copy took: nothing'], $this->messages($ids[1]), 'the copy has no signal of the original');
     }
 }

@@ -76,15 +76,43 @@ class JobStatus extends Model
         return $this->scopeThrough($query, 'for_job_alias', '?::text', [$alias]);
     }
 
-    /** whereTag('customer', 42) or whereTag('rows', '>=', 1000); operators =, !=, <, <=, >, >=. */
+    /**
+     * whereTag('customer', 42) or whereTag('rows', '>=', 1000); operators =, !=, <, <=, >, >=.
+     * A job without the key never matches. null is JSON null, as where('col', null)
+     * is IS NULL: whereTag('customer', null) finds the jobs whose tag is JSON null,
+     * whereTag('customer', '!=', null) those whose tag is anything else; null with
+     * another operator is an InvalidArgumentException, as in Laravel's where().
+     */
     public function scopeWhereTag(Builder $query, string $key, $operator, $value = null): Builder
     {
         if (func_num_args() === 3) {
             [$operator, $value] = ['=', $operator];
         }
+        if ($value === null) {
+            return $this->whereTagIsNull($query, $key, (string) $operator);
+        }
 
         return $this->scopeThrough($query, 'where_tag', '?::text, ?::text, ?::text',
             [$key, (string) $operator, self::tagText($value)]);
+    }
+
+    /**
+     * jobtrack.where_tag compares tags->>key, which is SQL NULL for a JSON null
+     * (and '' or 'null' would match strings): so a JSON null is matched here,
+     * by containment ('=', an operator the GIN index on tags supports) or by the key's
+     * jsonb value ('!=').
+     */
+    protected function whereTagIsNull(Builder $query, string $key, string $operator): Builder
+    {
+        $tags = $this->qualifyColumn('tags');
+        if ($operator === '=') {
+            return $query->whereRaw($tags.' @> jsonb_build_object(?::text, null)', [$key]);
+        }
+        if ($operator === '!=') {
+            return $query->whereRaw('('.$tags.' -> ?::text) <> \'null\'::jsonb', [$key]);
+        }
+
+        throw new \InvalidArgumentException("whereTag: null compares only with = or !=, not $operator");
     }
 
     public function scopeWhereStatus(Builder $query, ...$statuses): Builder
