@@ -32,6 +32,8 @@ const STATUSES = ['queued', 'delayed', 'started', 'paused', 'stuck', 'succeeded'
 const TAG_OPS = ['=', '!=', '<', '<=', '>', '>='];
 const PAGE = 100;
 const TITLE_MAX = 300;
+const BODY_MAX = 65536; // bytes of a POST body
+const WATCH_MAX = 200; // job rows one browser may have refreshed
 
 const GROUP_COLS = `g.id::text AS id, pg_catalog.left(g.title, ${TITLE_MAX}) AS title,
   pg_catalog.length(g.title) > ${TITLE_MAX} AS title_truncated, g.status::text AS status, g.run,
@@ -56,18 +58,46 @@ function groupRow(r) {
   return r;
 }
 
+class HttpError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+// a job id of a request body, as the SQL uses it ($1::bigint[] of text, and
+// the same text as the rows' id::text): a JSON number that is an exact
+// positive integer, or a string of 1 to 18 digits (every one fits a bigint);
+// returned as the row id's text, without leading zeros. null if it is not one.
+function jobIdOf(v) {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v > 0 ? String(v) : null;
+  if (typeof v === 'string' && /^[0-9]{1,18}$/.test(v) && BigInt(v) > 0n) return BigInt(v).toString();
+  return null;
+}
+
+// the ?jobs= of /api/stream: the job ids of a comma-separated list (others left out)
 function parseIdList(s, max) {
   if (!s) return [];
   const out = [];
   for (const part of String(s).split(',')) {
-    if (/^[0-9]{1,18}$/.test(part)) out.push(part);
+    const id = jobIdOf(part);
+    if (id !== null) out.push(id);
     if (out.length >= max) break;
   }
   return out;
 }
 
-class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+// the body of POST /api/watch: { client: the stream's id, jobs: [job id, ...] }
+function checkWatchBody(body) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, 'send a JSON object: {"client": the id the event stream sent, "jobs": [job ids]}');
+  }
+  if (typeof body.client !== 'string' || body.client === '') throw new HttpError(400, 'client must be the id the event stream sent (a string)');
+  if (!Array.isArray(body.jobs)) throw new HttpError(400, 'jobs must be an array of job ids');
+  if (body.jobs.length > WATCH_MAX) throw new HttpError(400, `jobs may hold at most ${WATCH_MAX} job ids`);
+  const jobs = body.jobs.map((v, i) => {
+    const id = jobIdOf(v);
+    if (id === null) throw new HttpError(400, `jobs[${i}] is not a job id (a positive integer: a JSON number, or a string of up to 18 digits): ${JSON.stringify(v)}`);
+    return id;
+  });
+  return { client: body.client, jobs };
 }
 
 function createDashboard(opts) {
@@ -332,6 +362,8 @@ function createDashboard(opts) {
     const origin = req.headers.origin;
     if (origin && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'cross-origin request refused');
     if (!String(req.headers['content-type'] || '').startsWith('application/json')) throw new HttpError(415, 'send application/json');
+    const body = await readJson(req);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'send a JSON object ({})');
     if (!state.canCancel) throw new HttpError(403, `cancel refused: ${state.cancelReason}`);
     try {
       const [r] = await q('SELECT jobtrack.request_cancel($1::bigint)::text AS signal_id', [id]);
@@ -343,13 +375,27 @@ function createDashboard(opts) {
     }
   }
 
+  // the body as text; a 413 when it is over BODY_MAX bytes (the rest is not
+  // kept, and the 413 closes the connection: see json())
   function readBody(req) {
     return new Promise((resolve, reject) => {
-      let n = 0; const chunks = [];
-      req.on('data', (c) => { n += c.length; if (n > 65536) { reject(new HttpError(413, 'body too large')); req.destroy(); } else chunks.push(c); });
+      const tooLarge = () => new HttpError(413, `body too large (at most ${BODY_MAX} bytes)`);
+      if (Number(req.headers['content-length']) > BODY_MAX) { reject(tooLarge()); return; }
+      let n = 0, over = false; const chunks = [];
+      req.on('data', (c) => {
+        if (over) return;
+        n += c.length;
+        if (n > BODY_MAX) { over = true; chunks.length = 0; reject(tooLarge()); } else chunks.push(c);
+      });
       req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       req.on('error', reject);
     });
+  }
+
+  // the body parsed as JSON: a 413 from readBody stays a 413, text that is not JSON is a 400
+  async function readJson(req) {
+    const text = await readBody(req);
+    try { return JSON.parse(text); } catch (e) { throw new HttpError(400, `send JSON: ${e.message}`); }
   }
 
   function stream(req, res, u) {
@@ -358,7 +404,7 @@ function createDashboard(opts) {
       'X-Content-Type-Options': 'nosniff', Connection: 'keep-alive',
     });
     const id = crypto.randomBytes(12).toString('hex');
-    const cl = { res, jobs: new Set(parseIdList(u.searchParams.get('jobs'), 200)) };
+    const cl = { res, jobs: new Set(parseIdList(u.searchParams.get('jobs'), WATCH_MAX)) };
     clients.set(id, cl);
     res.write('retry: 1000\n\n');
     send(cl, { hello: id, lastEventId: state.lastEventId });
@@ -367,11 +413,10 @@ function createDashboard(opts) {
   }
 
   async function watch(req) {
-    let body;
-    try { body = JSON.parse(await readBody(req)); } catch (e) { throw new HttpError(400, 'send JSON'); }
-    const cl = clients.get(String(body.client));
+    const body = checkWatchBody(await readJson(req));
+    const cl = clients.get(body.client);
     if (!cl) throw new HttpError(404, 'unknown stream');
-    cl.jobs = new Set(parseIdList((body.jobs || []).join(','), 200));
+    cl.jobs = new Set(body.jobs);
     return { ok: true, watching: cl.jobs.size };
   }
 
@@ -384,7 +429,10 @@ function createDashboard(opts) {
   }
 
   function json(res, status, obj) {
-    res.writeHead(status, securityHeaders('application/json; charset=utf-8'));
+    const headers = securityHeaders('application/json; charset=utf-8');
+    // a body over the limit was not read to its end: close the connection after the answer
+    if (status === 413) headers.Connection = 'close';
+    res.writeHead(status, headers);
     res.end(JSON.stringify(obj));
   }
 

@@ -412,9 +412,17 @@
       else if ((m = p.match(/^\/groups\/(\d+)$/))) await groupPage(m[1]);
       else if (p === '/jobs') await jobsPage(params);
       else if ((m = p.match(/^\/jobs\/(\d+)$/))) await jobPage(m[1]);
-      else main.replaceChildren(h('p', { text: 'Not found.' }));
-      if (n === routing) document.body.dataset.ready = hash;
-    } catch (e) { if (n === routing) { showError(e); view = null; } }
+      else { main.replaceChildren(h('p', { text: 'Not found.' })); view = null; watchJobs([]); }
+      if (n === routing) { delete document.body.dataset.error; document.body.dataset.ready = hash; }
+    } catch (e) {
+      if (n !== routing) return;
+      view = null;
+      watchJobs([]); // the rows of the page before are not shown any more: stop their refresh
+      showError(e);
+      // the tests wait for ready: a page that failed is ready too, with its error
+      document.body.dataset.error = e.message;
+      document.body.dataset.ready = hash;
+    }
   }
 
   function boot() {

@@ -274,9 +274,10 @@ test('a job or group that does not exist is a 404, shown on the page as an error
   assert.deepEqual(await r.json(), { error: 'job 999999999 does not exist' });
   r = await fetch(reader.url + 'api/groups/999999999');
   assert.equal(r.status, 404);
-  const page = await newPage(reader.url, '#/jobs');
-  await page.goto(reader.url + '#/jobs/999999999');
-  await page.waitForSelector('main .error');
+  // opened directly: a page that fails is marked ready too (with its error)
+  const page = await newPage(reader.url, '#/jobs/999999999');
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), '/jobs/999999999');
+  assert.equal(await page.evaluate(() => document.body.dataset.error), 'job 999999999 does not exist');
   assert.equal(await page.$eval('main .error', (e) => e.textContent), 'Error: job 999999999 does not exist');
   await page.close();
 });
