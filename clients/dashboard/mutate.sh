@@ -61,6 +61,7 @@ watch-body-not-object @@ lib/server.js @@ s/if \(body === null \|\| typeof body 
 watch-ids-unchecked @@ lib/server.js @@ s/if \(id === null\) throw new HttpError\(400, `jobs\[/if (false) throw new HttpError(400, `jobs[/ @@ test/errors.test.js
 cancel-body-unchecked @@ lib/server.js @@ s/\n *const body = await readJson\(req\);\n *if \(body === null [^\n]*\n/\n/ @@ test/errors.test.js
 failed-page-keeps-watch @@ public/app.js @@ s/\n *watchJobs\(\[\]\); \/\/ the rows of the page before are not shown any more: stop their refresh// @@ test/errors.test.js
+watch-requests-overlap @@ public/app.js @@ s/\n *if \(watchSending\) \{ watchAgain = true; return; \}// @@ test/dashboard.test.js
 failed-page-not-ready @@ public/app.js @@ s/\n *document\.body\.dataset\.ready = hash;\n/\n/ @@ test/dashboard.test.js
 EOF
 )

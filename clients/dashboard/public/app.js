@@ -382,8 +382,24 @@
   let currentJobs = [];
   function watchJobs(ids) {
     currentJobs = ids.slice(0, 200);
+    sendWatch();
+  }
+
+  // One watch request at a time, and the last list wins: two in flight (the
+  // stream's hello and a page that just loaded) can reach the server in
+  // either order, and an older list applied last would stop the refresh of
+  // the rows on screen.
+  let watchSending = false, watchAgain = false;
+  function sendWatch() {
     if (!streamId) return;
-    fetch('/api/watch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ client: streamId, jobs: currentJobs }) }).catch(() => {});
+    if (watchSending) { watchAgain = true; return; }
+    watchSending = true;
+    fetch('/api/watch', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ client: streamId, jobs: currentJobs }) })
+      .catch(() => {})
+      .finally(() => {
+        watchSending = false;
+        if (watchAgain) { watchAgain = false; sendWatch(); }
+      });
   }
 
   function setLive(on) {

@@ -130,6 +130,49 @@ test('job progress bars follow the rows shown (low-rate refresh of visible rows)
   await page.close();
 });
 
+test('the rows refreshed are the last page\'s, whatever order its watch requests reach the server in', async () => {
+  const [{ a }] = await sql(`SELECT jobtrack.create_job('Order', alias => 'order-a') AS a`);
+  const [{ b }] = await sql(`SELECT jobtrack.create_job('Order', alias => 'order-b') AS b`);
+  await sql(`SELECT jobtrack.start_job($1::bigint), jobtrack.start_job($2::bigint)`, [a, b]);
+  const page = await newPage(reader.url, '#/jobs?alias=order-a');
+  await page.waitForSelector(`tr[data-job="${a}"]`);
+  // The browser holds the next request that asks for job a's rows, and lets
+  // a later list overtake it; the held one reaches the server once the later
+  // one was answered (or after a second, if nothing overtakes it, so that the
+  // page is not stuck).
+  await page.setRequestInterception(true);
+  let held = null, holding = true;
+  let heldAnswered;
+  const answered = new Promise((resolve) => { heldAnswered = resolve; });
+  const release = () => { if (held) { const r = held; held = null; r.continue().catch(() => {}); } };
+  page.on('request', (r) => {
+    if (!r.url().endsWith('/api/watch')) { r.continue().catch(() => {}); return; }
+    const jobs = JSON.parse(r.postData()).jobs.map(String);
+    if (holding && jobs.includes(String(a))) {
+      holding = false;
+      held = r;
+      r.heldForTest = true;
+      setTimeout(release, 1000);
+      return;
+    }
+    r.continue().catch(() => {});
+  });
+  page.on('response', (res) => {
+    if (!res.url().endsWith('/api/watch')) return;
+    if (res.request().heldForTest) heldAnswered();
+    else release();
+  });
+  await page.evaluate(() => { location.hash = '#/jobs?alias=order-a&again=1'; });
+  await ready(page, '/jobs?alias=order-a&again=1');
+  await page.evaluate(() => { location.hash = '#/jobs?alias=order-b'; });
+  await ready(page, '/jobs?alias=order-b');
+  await answered;
+  await page.waitForSelector(`tr[data-job="${b}"]`);
+  await sql(`SELECT jobtrack.set_progress($1::bigint, 70, 100)`, [b]);
+  await page.waitForFunction((id) => document.querySelector(`tr[data-job="${id}"] .pct`).textContent === '70%', { timeout: 4000 }, b);
+  await page.close();
+});
+
 test('filter jobs by a tag (and type and status) through the form', async () => {
   await sql(`SELECT jobtrack.create_job('Mail', tags => jsonb_build_object('customer', c, 'size', i))
                FROM generate_series(1, 9) i, LATERAL (SELECT CASE WHEN i % 3 = 0 THEN 'acme' ELSE 'other' END AS c) x`);
