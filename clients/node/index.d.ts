@@ -264,7 +264,11 @@ export interface BullJobSnapshot {
   id: string;
   queue: string;
   exists: boolean;
-  state: 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'waiting' | 'removed';
+  /**
+   * For a job gone from Redis: 'completed', 'failed' or 'removed' when the batch's
+   * stream entries say how it ended, 'gone' when they do not (its row is left as it is).
+   */
+  state: 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'waiting' | 'removed' | 'gone';
   name: string | null;
   data: unknown;
   progress: unknown;

@@ -51,7 +51,10 @@ bridge-retry-not-counted @@ lib/bullmq.js @@ s/while \(att < target\.attempts &&
 bridge-active-not-started @@ lib/bullmq.js @@ s/case 'active': return \{ status: 'started'/case 'active': return { status: 'queued'/ @@ test/bridge.test.js
 bridge-progress-dropped @@ lib/bullmq.js @@ s/steps\.push\(\{ id, op: 'progress'/void ({ id, op: 'progress'/ @@ test/bridge.test.js
 bridge-percentage-as-integer @@ lib/bullmq.js @@ s/value numeric, current bigint/value bigint, current bigint/ @@ test/bridge.test.js
-bridge-removed-completion-lost @@ lib/bullmq.js @@ s/if \(ev && ev\.event === 'completed'\) s\.state = 'completed';/if (false) s.state = 'completed';/ @@ test/bridge.test.js
+bridge-removed-completion-lost @@ lib/bullmq.js @@ s/if \(end\.event === 'completed'\) s\.state = 'completed';/if (false) s.state = 'completed';/ @@ test/bridge.test.js
+bridge-retries-exhausted-as-end @@ lib/bullmq.js @@ s/new Set\(\['completed', 'failed', 'removed'\]\)/new Set(['completed', 'failed', 'removed', 'retries-exhausted'])/ @@ test/bridge.test.js
+bridge-exhausted-attempts-ignored @@ lib/bullmq.js @@ s/Math\.max\(row \? row\.attempts : 1, exhaustedAttempts \|\| 0\)/row ? row.attempts : 1/ @@ test/bridge.test.js
+bridge-unknown-end-cancelled @@ lib/bullmq.js @@ s/if \(!end\) \{ s\.state = 'gone'; return; \}/if (!end) return;/ @@ test/bridge-race.test.js
 bridge-flow-no-group @@ lib/bullmq.js @@ s/let groupId = null;\n(\s+)if \(sn\.parentKey\) \{/let groupId = null;\n$1if (false && sn.parentKey) {/ @@ test/bridge.test.js
 bridge-never-resyncs @@ lib/bullmq.js @@ s/return trimmed && cmpId\(first\[0\], pos\) > 0;/return false && trimmed && cmpId(first[0], pos) > 0;/ @@ test/bridge.test.js
 bridge-resync-pattern-unescaped @@ lib/bullmq.js @@ s/b\.replace\(\S+, '\S+'\) \+ '%'/b + '%'/ @@ test/bridge.test.js

@@ -6,6 +6,13 @@ const IORedis = require('ioredis');
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
+// The stream entries that say how a job ended (BullMQ 5, its Lua scripts):
+// moveToFinished writes completed or failed (failed only when no retry is
+// left), removeJob and the like write removed. Every other entry is a step on
+// the way or informational: retries-exhausted follows a final failed and only
+// counts the attempts.
+const ENDS = new Set(['completed', 'failed', 'removed']);
+
 // Shortest allowed walk (jobtrack's status machine, no retry) from a status to a target.
 const PATH = {
   queued: { queued: [], delayed: ['delayed'], started: ['started'], succeeded: ['started', 'succeeded'], failed: ['started', 'failed'], cancelled: ['cancelled'] },
@@ -71,6 +78,25 @@ function targetOf(s) {
     case 'removed': return { status: 'cancelled', attempts: null };
     default: return { status: 'queued', attempts: atm + 1 }; // waiting, paused, prioritized, waiting-children
   }
+}
+
+/**
+ * A job gone from Redis (removed, or removeOnComplete/removeOnFail): `end`,
+ * the batch's last entry for it that says how it ended, gives its state. With
+ * no such entry the job finished or was removed after the batch's last entry
+ * (its ending entry is further on in the stream), and it is left as it is:
+ * state 'gone', no steps. Cancelling it would be wrong when it completed, and
+ * the next batch would retry it and succeed it with one attempt too many.
+ * Should that ending entry be trimmed away before we read it, gap() finds the
+ * stream's head past our position and the resync cancels the row, as for any
+ * job whose entries were trimmed (test/bridge-race.test.js checks this).
+ */
+function settleGone(s, end, row, exhaustedAttempts) {
+  if (!end) { s.state = 'gone'; return; }
+  if (end.event === 'completed') s.state = 'completed';
+  else if (end.event === 'failed') { s.state = 'failed'; s.failedReason = end.failedReason; }
+  // else 'removed' stays: the row is cancelled
+  s.attemptsMade = Math.max(row ? row.attempts : 1, exhaustedAttempts || 0);
 }
 
 /**
@@ -303,23 +329,26 @@ class QueueBridge extends EventEmitter {
 
   async processBatch(entries) {
     const order = [];
-    const lastEvent = new Map();
+    const seen = new Set();
+    const ends = new Map(); // key -> its last entry that says how it ended, for a job gone when we read it
+    const exhausted = new Map(); // key -> attemptsMade of its retries-exhausted entry
     const progressed = new Set();
     const names = new Map(); // a job removed before we read it keeps the name its 'added' entry gave
     for (const [, arr] of entries) {
       const f = fieldsOf(arr);
       if (!f.jobId) continue;
       const key = this.base + f.jobId;
-      if (!lastEvent.has(key)) order.push(key);
-      lastEvent.set(key, f);
+      if (!seen.has(key)) { seen.add(key); order.push(key); }
+      if (ENDS.has(f.event)) ends.set(key, f);
+      if (f.event === 'retries-exhausted') exhausted.set(key, Number(f.attemptsMade));
       if (f.event === 'added' && f.name) names.set(key, f.name);
       if (f.event === 'progress') progressed.add(key);
     }
-    await this.apply(order, { lastEvent, progressed, names, position: entries[entries.length - 1][0], events: entries.length });
+    await this.apply(order, { ends, exhausted, progressed, names, position: entries[entries.length - 1][0], events: entries.length });
   }
 
   /** Reconcile the jobs `keys` (and their flow siblings) and store `position`, in one transaction. */
-  async apply(keys, { lastEvent = new Map(), progressed = new Set(), names = new Map(), position, events = 0, removedCheck = null }) {
+  async apply(keys, { ends = new Map(), exhausted = new Map(), progressed = new Set(), names = new Map(), position, events = 0, removedCheck = null }) {
     const snaps = keys.length ? await this.snapshot(keys) : new Map();
     const extra = await this.siblings(snaps);
     if (extra.length) {
@@ -337,12 +366,8 @@ class QueueBridge extends EventEmitter {
       for (const key of all) {
         const s = snaps.get(key);
         if (s.state !== 'removed') continue;
-        // Gone from Redis (removed, or removeOnComplete/removeOnFail): its last stream entry says how it ended.
-        const ev = lastEvent.get(key);
-        if (ev && ev.event === 'completed') s.state = 'completed';
-        else if (ev && ev.event === 'failed') { s.state = 'failed'; s.failedReason = ev.failedReason; }
         const row = rows.get(key);
-        s.attemptsMade = row ? row.attempts : 1;
+        settleGone(s, ends.get(key), row, exhausted.get(key));
         if (!row) s.name = names.get(key) || null;
       }
       // 1. Create the missing rows, all in one statement.
@@ -383,7 +408,7 @@ class QueueBridge extends EventEmitter {
       const steps = [];
       for (const key of all) {
         const row = rows.get(key);
-        if (row) this.plan(snaps.get(key), row, progressed.has(key), steps);
+        if (row && snaps.get(key).state !== 'gone') this.plan(snaps.get(key), row, progressed.has(key), steps);
       }
       if (steps.length) {
         await client.query(`SELECT ${quoteIdent(this.schema)}.apply_steps($1::jsonb)`,

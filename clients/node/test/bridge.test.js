@@ -133,13 +133,17 @@ test('a job removed on completion ends in jobtrack as succeeded', async () => {
   assert.deepEqual([r.job_type, r.status, r.attempts], ['Done', 'succeeded', 1]);
 });
 
-// BullMQ 5 writes a "retries-exhausted" entry after "failed", and the bridge
-// takes a removed job's last entry for how it ended: the row is cancelled.
-test('a job removed on failure ends in jobtrack as failed, with its reason',
-  { todo: 'the bridge cancels it: retries-exhausted is the last stream entry' }, async () => {
-    const [r] = await bridgedAfterTheFact([['Bad', { fail: true }, { removeOnFail: true }]]);
-    assert.deepEqual([r.job_type, r.status, r.attempts, r.failed_reason], ['Bad', 'failed', 1, 'bad input']);
-  });
+// BullMQ 5 writes a "retries-exhausted" entry (with attemptsMade) after the
+// final "failed": the failed entry says how the job ended, the other only how
+// many attempts it took.
+test('a job removed on failure ends in jobtrack as failed, with its reason', async () => {
+  const [once, twice] = await bridgedAfterTheFact([
+    ['Bad', { fail: true }, { removeOnFail: true }],
+    ['Worse', { fail: true }, { removeOnFail: true, attempts: 2 }],
+  ]);
+  assert.deepEqual([once.job_type, once.status, once.attempts, once.failed_reason], ['Bad', 'failed', 1, 'bad input']);
+  assert.deepEqual([twice.job_type, twice.status, twice.attempts, twice.failed_reason], ['Worse', 'failed', 2, 'bad input']);
+});
 
 test('two queues with the same job ids never collide', async () => {
   const a = queue(`ta_${unique()}`);
