@@ -28,24 +28,15 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-CHECK_ONLY=0
-GUARDS_ONLY=0
-WORDS=()
-# the options may stand anywhere among the words
-for arg in "$@"; do
-	case $arg in
-		--check) CHECK_ONLY=1 ;;
-		--guards) GUARDS_ONLY=1 ;;
-		-*) echo "mutate.sh: unknown option $arg (--check, --guards)" >&2; exit 2 ;;
-		*) WORDS+=("$arg") ;;
-	esac
-done
-[ "$CHECK_ONLY" = 1 ] || need_root
+# shellcheck source=scripts/mutations.sh
+. scripts/mutations.sh
+
 SRC=$(pwd)
 WORK=$(mktemp -d /tmp/jobtrack-mutate.XXXXXX)
 PORT=${JOBTRACK_MUTATE_PORT:-5487}
 CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
 chown postgres "$WORK" 2>/dev/null
+trap 'rm -rf "$WORK"' EXIT
 
 cleanup() {
 	stop_cluster "$WORK/pg"
@@ -53,11 +44,6 @@ cleanup() {
 		|| echo "could not reinstall the unmutated build" >&2
 	rm -rf "$WORK"
 }
-if [ "$CHECK_ONLY" = 1 ]; then
-	trap 'rm -rf "$WORK"' EXIT
-else
-	trap cleanup EXIT
-fi
 
 # Each mutation: name @@ file @@ perl substitution (must change the file) @@ guarding test.
 # A test is "regress:NAME", "isolation:NAME", "isolation-live:NAME", "pgtap:FILE", "tap:FILE" or
@@ -189,8 +175,14 @@ regress_prefix() {
 	return 1
 }
 
-# run_guard TEST runs one guarding test against the running cluster; 0 if it passed.
+# run_guard TEST LOG runs one guarding test in a fresh cluster, its output in LOG; 0 if it passed.
 run_guard() {
+	fresh_cluster
+	guard_in_cluster "$1" >"$2" 2>&1
+}
+
+# guard_in_cluster TEST runs one guarding test against the running cluster; 0 if it passed.
+guard_in_cluster() {
 	local kind=${1%%:*} name=${1#*:}
 	local env=(env PGHOST="$WORK/pg" PGPORT="$PORT" PGUSER=postgres PATH="$PGBIN:$PATH")
 	case $kind in
@@ -224,19 +216,6 @@ run_guard() {
 	esac
 }
 
-# parse_mutation LINE sets name, file, subst and guard from one line of $MUTATIONS.
-parse_mutation() {
-	local line=$1
-	name=${line%% @@ *}; line=${line#* @@ }
-	file=${line%% @@ *}; line=${line#* @@ }
-	subst=${line% @@ *}; guard=${line##* @@ }
-}
-
-# apply_mutation NAME FILE SUBST TARGET applies a mutation of FILE to TARGET, a copy of it.
-apply_mutation() {
-	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
-}
-
 # mutate NAME FILE SUBST builds and installs the repository with one change
 # applied; with no arguments, the repository as it is.
 mutate() {
@@ -259,91 +238,21 @@ fresh_cluster() {
 		"jobtrack.databases = 'jobtrack_live_iso'" "jobtrack.live_flush_interval = '1h'" || exit 1
 }
 
-# selected: whether the mutation just parsed was asked for (every one when no word was given)
-selected() {
-	local word
-	[ ${#WORDS[@]} -eq 0 ] && return 0
-	for word in "${WORDS[@]}"; do [[ $name == *"$word"* ]] && return 0; done
+# mutation_setup: the unmutated build installed (the guards' check runs it),
+# and the unmutated build reinstalled whatever happens next
+mutation_setup() {
+	trap cleanup EXIT
+	mutate >"$WORK/unmutated.build.log" 2>&1 || { cat "$WORK/unmutated.build.log"; return 1; }
+}
+
+# mutation_apply: the repository built and installed with the mutation just parsed
+mutation_apply() {
+	mutate "$name" "$file" "$subst" >"$WORK/$name.build.log" 2>&1 && return 0
+	cat "$WORK/$name.build.log"
 	return 1
 }
 
-# check_guards runs each guard of the selected mutations once on the code as
-# it is: a guard that is red before any mutation would report every
-# mutation it guards as killed, and prove nothing
-check_guards() {
-	local line guards="" g red=0
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		selected || continue
-		[[ " $guards " == *" $guard "* ]] || guards="$guards $guard"
-	done <<<"$MUTATIONS"
-	mutate >"$WORK/unmutated.build.log" 2>&1 || { cat "$WORK/unmutated.build.log"; return 1; }
-	for g in $guards; do
-		fresh_cluster
-		if ! run_guard "$g" >"$WORK/unmutated.$g.log" 2>&1; then
-			echo "guard $g fails on the code as it is:"
-			tail -20 "$WORK/unmutated.$g.log"
-			red=1
-		fi
-	done
-	[ "$red" = 0 ]
-}
+# mutation_restore: nothing; the next build starts from the repository again
+mutation_restore() { :; }
 
-# check_applies: every mutation applied to a copy of its file; prints
-# "N apply, N do not apply" and fails if any does not
-check_applies() {
-	local applied=0 stale=0 line
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		cp "$file" "$WORK/check"
-		if apply_mutation "$name" "$file" "$subst" "$WORK/check"; then
-			applied=$((applied + 1))
-		else
-			stale=$((stale + 1))
-		fi
-	done <<<"$MUTATIONS"
-	echo "$applied apply, $stale do not apply"
-	[ "$stale" = 0 ]
-}
-
-if [ "$CHECK_ONLY" = 1 ]; then
-	check_applies
-	exit
-fi
-
-if ! check_guards; then
-	echo "no mutation was run: a guard must pass before it can prove anything"
-	exit 1
-fi
-if [ "$GUARDS_ONLY" = 1 ]; then
-	echo "every guard passes on the code as it is"
-	exit 0
-fi
-
-killed=0
-survived=0
-printf '%-22s %-32s %s\n' mutation "guarding test" result
-while read -r line; do
-	[ -n "$line" ] || continue
-	parse_mutation "$line"
-	selected || continue
-	if ! mutate "$name" "$file" "$subst" >"$WORK/$name.build.log" 2>&1; then
-		printf '%-22s %-32s %s\n' "$name" "$guard" "NOT APPLIED (see below)"
-		cat "$WORK/$name.build.log"
-		survived=$((survived + 1))
-		continue
-	fi
-	fresh_cluster
-	if run_guard "$guard" >"$WORK/$name.log" 2>&1; then
-		printf '%-22s %-32s %s\n' "$name" "$guard" "SURVIVED"
-		survived=$((survived + 1))
-	else
-		printf '%-22s %-32s %s\n' "$name" "$guard" "killed"
-		killed=$((killed + 1))
-	fi
-done <<<"$MUTATIONS"
-
-echo "$killed mutations killed, $survived survived"
-[ "$survived" = 0 ]
+mutations_main "$@"

@@ -13,6 +13,7 @@
 #   bash clients/dashboard/mutate.sh             # every mutation
 #   bash clients/dashboard/mutate.sh html live   # only those whose name contains a word
 #   bash clients/dashboard/mutate.sh --check     # only whether each still applies to the code
+#   bash clients/dashboard/mutate.sh --guards    # only whether each guard passes unmutated
 #
 # --check starts nothing and needs no root: it applies each mutation to a copy
 # of its file and reports those that no longer match the code they were
@@ -20,7 +21,9 @@
 # that every guard it will use passes on the code as it is: a guard that is
 # red anyway would count every mutation it guards as killed.  The servers and
 # browsers a run starts are stopped on exit, by pid.  DASH_MUTATE_LOGS=DIR
-# keeps each test run's output there.
+# keeps each test run's output there.  What every mutate.sh shares (the
+# options, the list's format, the checks and the run) is in
+# scripts/mutations.sh.
 #
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,17 +31,12 @@ cd "$HERE" || exit 1
 # shellcheck source=testlib.sh
 . "$HERE/testlib.sh"
 
-CHECK_ONLY=0
-WORDS=()
-for arg in "$@"; do
-	case $arg in
-		--check) CHECK_ONLY=1 ;;
-		-*) echo "mutate.sh: unknown option $arg (--check)" >&2; exit 2 ;;
-		*) WORDS+=("$arg") ;;
-	esac
-done
+# shellcheck source=scripts/mutations.sh
+. "$HERE/../../scripts/mutations.sh"
+
 PORT=${DASH_MUTATE_PORT:-5488}
 WORK=$(mktemp -d /tmp/jobtrack-dashboard-mutate.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
 
 # Each mutation: name @@ file (under clients/dashboard) @@ perl substitution
 # (must change the file) @@ guarding test file.
@@ -66,45 +64,6 @@ failed-page-not-ready @@ public/app.js @@ s/\n *document\.body\.dataset\.ready =
 EOF
 )
 
-# parse_mutation LINE sets name, file, subst and guard from one line of $MUTATIONS.
-parse_mutation() {
-	local line=$1
-	name=${line%% @@ *}; line=${line#* @@ }
-	file=${line%% @@ *}; line=${line#* @@ }
-	subst=${line% @@ *}; guard=${line##* @@ }
-}
-
-# apply_mutation NAME FILE SUBST TARGET applies a mutation of FILE to TARGET, a copy of it.
-apply_mutation() {
-	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
-}
-
-# selected: whether the mutation just parsed was asked for (every one when no word was given)
-selected() {
-	local word
-	[ ${#WORDS[@]} -eq 0 ] && return 0
-	for word in "${WORDS[@]}"; do [[ $name == *"$word"* ]] && return 0; done
-	return 1
-}
-
-# check_applies: every mutation applied to a copy of its file; prints
-# "N apply, N do not apply" and fails if any does not
-check_applies() {
-	local applied=0 stale=0 line
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		cp "$file" "$WORK/check"
-		if apply_mutation "$name" "$file" "$subst" "$WORK/check"; then
-			applied=$((applied + 1))
-		else
-			stale=$((stale + 1))
-		fi
-	done <<<"$MUTATIONS"
-	echo "$applied apply, $stale do not apply"
-	[ "$stale" = 0 ]
-}
-
 # kill_started stops what a test run left behind: every process that carries
 # this run's marker in its environment (the test runner, the dashboard it
 # spawned, Chromium), by pid.
@@ -129,9 +88,11 @@ cleanup() {
 	rm -rf "$WORK"
 }
 
-# prepare copies the package (with its node_modules, or installs them in the
-# copy) and starts the cluster the whole run shares.
-prepare() {
+# mutation_setup copies the package (with its node_modules, or installs them
+# in the copy) and starts the cluster the whole run shares.
+mutation_setup() {
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
 	command -v chromium >/dev/null || install_test_packages || return 1
 	chmod 755 "$WORK"
 	mkdir "$WORK/dashboard" "$WORK/tmp"
@@ -152,68 +113,15 @@ run_guard() {
 	return $rc
 }
 
-# check_guards runs each guard of the selected mutations once on the code as it is
-check_guards() {
-	local line guards="" g red=0
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		selected || continue
-		[[ " $guards " == *" $guard "* ]] || guards="$guards $guard"
-	done <<<"$MUTATIONS"
-	for g in $guards; do
-		if ! run_guard "$g" "$WORK/unmutated.$(basename "$g").log"; then
-			echo "guard $g fails on the code as it is:"
-			tail -30 "$WORK/unmutated.$(basename "$g").log"
-			red=1
-		fi
-	done
-	[ "$red" = 0 ]
+# mutation_apply: the mutation just parsed, applied in the copy
+mutation_apply() {
+	cp "$WORK/dashboard/$file" "$WORK/original"
+	apply_mutation "$name" "$file" "$subst" "$WORK/dashboard/$file"
 }
 
-# try_mutation: applies the mutation just parsed in the copy, runs its guard,
-# restores the file; prints the result line and counts it.
-try_mutation() {
-	local target="$WORK/dashboard/$file" result
-	cp "$target" "$WORK/original"
-	if ! apply_mutation "$name" "$file" "$subst" "$target"; then
-		result="NOT APPLIED"
-		survived=$((survived + 1))
-	elif run_guard "$guard" "$WORK/$name.log"; then
-		result=SURVIVED
-		survived=$((survived + 1))
-	else
-		result=killed
-		killed=$((killed + 1))
-	fi
-	cp "$WORK/original" "$target"
-	printf '%-24s %-24s %s\n' "$name" "$guard" "$result"
+# mutation_restore: the copy's file as it was
+mutation_restore() {
+	cp "$WORK/original" "$WORK/dashboard/$file"
 }
 
-if [ "$CHECK_ONLY" = 1 ]; then
-	trap 'rm -rf "$WORK"' EXIT
-	check_applies
-	exit
-fi
-
-need_root
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-prepare || { echo "mutate.sh: could not prepare the copy and the cluster" >&2; exit 1; }
-if ! check_guards; then
-	echo "no mutation was run: a guard must pass before it can prove anything"
-	exit 1
-fi
-
-killed=0
-survived=0
-printf '%-24s %-24s %s\n' mutation "guarding test" result
-while read -r line; do
-	[ -n "$line" ] || continue
-	parse_mutation "$line"
-	selected || continue
-	try_mutation
-done <<<"$MUTATIONS"
-
-echo "$killed mutations killed, $survived survived"
-[ "$survived" = 0 ]
+mutations_main "$@"

@@ -27,7 +27,9 @@
 # those that no longer match the code they were written for, or whose
 # guarding test is gone. Before it mutates anything, a run checks that every
 # guard it will use passes on the code as it is: a guard that is red anyway
-# would count every mutation it guards as killed.
+# would count every mutation it guards as killed. What every mutate.sh shares
+# (the options, the list's format, the checks and the run) is in
+# scripts/mutations.sh.
 #
 set -u
 LARAVEL_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -35,17 +37,9 @@ cd "$LARAVEL_DIR" || exit 1
 # shellcheck source=clients/laravel/lib.sh
 . "$LARAVEL_DIR/lib.sh"
 
-CHECK_ONLY=0
-GUARDS_ONLY=0
-WORDS=()
-for arg in "$@"; do
-	case $arg in
-		--check) CHECK_ONLY=1 ;;
-		--guards) GUARDS_ONLY=1 ;;
-		-*) echo "mutate.sh: unknown option $arg (--check, --guards)" >&2; exit 2 ;;
-		*) WORDS+=("$arg") ;;
-	esac
-done
+# shellcheck source=scripts/mutations.sh
+. "$LARAVEL_DIR/../../scripts/mutations.sh"
+
 PORT=${JOBTRACK_LARAVEL_MUTATE_PORT:-5486}
 GUARD_TIMEOUT=${JOBTRACK_LARAVEL_MUTATE_TIMEOUT:-300}
 WORK=$(mktemp -d /tmp/jobtrack-laravel-mutate.XXXXXX)
@@ -85,55 +79,16 @@ cleanup() {
 	fi
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'rm -rf "$WORK"' EXIT
 
-# parse_mutation LINE sets name, file, subst and guard from one line of $MUTATIONS.
-parse_mutation() {
-	local line=$1
-	name=${line%% @@ *}; line=${line#* @@ }
-	file=${line%% @@ *}; line=${line#* @@ }
-	subst=${line% @@ *}; guard=${line##* @@ }
-}
+# guard_exists GUARD: the guarding test file is there
+guard_exists() { [ -f "tests/$1.php" ]; }
 
-# apply_mutation NAME FILE SUBST TARGET applies a mutation of FILE to TARGET, a copy of it.
-apply_mutation() {
-	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
-}
-
-# selected: whether the mutation just parsed was asked for (every one when no word was given)
-selected() {
-	local word
-	[ ${#WORDS[@]} -eq 0 ] && return 0
-	for word in "${WORDS[@]}"; do [[ $name == *"$word"* ]] && return 0; done
-	return 1
-}
-
-# check_applies: every mutation applied to a copy of its file, and its guard
-# exists; prints "N apply, N do not apply" and fails if any does not
-check_applies() {
-	local applied=0 stale=0 line
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		cp "$file" "$WORK/check" 2>/dev/null || : >"$WORK/check"
-		if [ ! -f "tests/$guard.php" ]; then
-			echo "mutation $name: no guarding test tests/$guard.php" >&2
-			stale=$((stale + 1))
-		elif apply_mutation "$name" "$file" "$subst" "$WORK/check"; then
-			applied=$((applied + 1))
-		else
-			stale=$((stale + 1))
-		fi
-	done <<<"$MUTATIONS"
-	echo "$applied apply, $stale do not apply"
-	[ "$stale" = 0 ]
-}
-
-# set_up: the package copy installed into its test app, the cluster
+# mutation_setup: the package copy installed into its test app, the cluster
 # started and the app migrated (DB_* exported for phpunit and its children)
-set_up() {
-	need_root
+mutation_setup() {
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
 	if ! command -v php >/dev/null || ! command -v phpunit >/dev/null || ! command -v composer >/dev/null; then
 		install_tools || return 1
 	fi
@@ -165,74 +120,15 @@ run_guard() {
 	return $rc
 }
 
-# selected_guards prints each guard of the selected mutations once
-selected_guards() {
-	local line guards=""
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		selected || continue
-		[[ " $guards " == *" $guard "* ]] || guards="$guards $guard"
-	done <<<"$MUTATIONS"
-	echo "${guards# }"
+# mutation_apply: the mutation just parsed, applied to the package's copy
+mutation_apply() {
+	cp "$PKG/$file" "$WORK/original"
+	apply_mutation "$name" "$file" "$subst" "$PKG/$file"
 }
 
-# check_guards: each guard passes on the code as it is
-check_guards() {
-	local g red=0
-	for g in $(selected_guards); do
-		if ! run_guard "$g" "$WORK/unmutated.$g.log"; then
-			echo "guard $g fails on the code as it is:"
-			tail -30 "$WORK/unmutated.$g.log"
-			red=1
-		fi
-	done
-	[ "$red" = 0 ]
+# mutation_restore: the copy's file as it was
+mutation_restore() {
+	cp "$WORK/original" "$PKG/$file"
 }
 
-# run_mutation: applies the mutation just parsed to the copy, runs its guard
-# and restores the file; prints the result line and counts it
-run_mutation() {
-	local target=$PKG/$file result
-	cp "$target" "$WORK/original"
-	if ! apply_mutation "$name" "$file" "$subst" "$target"; then
-		result="NOT APPLIED"
-		survived=$((survived + 1))
-	elif run_guard "$guard" "$WORK/$name.log"; then
-		result=SURVIVED
-		survived=$((survived + 1))
-	else
-		result=killed
-		killed=$((killed + 1))
-	fi
-	cp "$WORK/original" "$target"
-	printf '%-30s %-20s %s\n' "$name" "$guard" "$result"
-}
-
-if [ "$CHECK_ONLY" = 1 ]; then
-	check_applies
-	exit
-fi
-
-set_up || { echo "could not set up the test application and its cluster" >&2; exit 1; }
-if ! check_guards; then
-	echo "no mutation was run: a guard must pass before it can prove anything"
-	exit 1
-fi
-if [ "$GUARDS_ONLY" = 1 ]; then
-	echo "every guard passes on the code as it is"
-	exit 0
-fi
-
-killed=0
-survived=0
-printf '%-30s %-20s %s\n' mutation "guarding test" result
-while read -r line; do
-	[ -n "$line" ] || continue
-	parse_mutation "$line"
-	selected || continue
-	run_mutation
-done <<<"$MUTATIONS"
-
-echo "$killed mutations killed, $survived survived"
-[ "$survived" = 0 ]
+mutations_main "$@"
