@@ -299,6 +299,13 @@ export interface TrackQueueOptions {
   maxBackoff?: number;
   /** Stream id to start from when no position is stored (default '0-0': the whole stream). */
   from?: string;
+  /**
+   * Every this many ms (default 60000; 0 never) the bridge looks for this queue's unfinished
+   * rows whose job is gone from Redis with no entry saying so (Queue.clean, Queue.drain,
+   * orphan removal, Queue.obliterate) and cancels them once its position has passed the
+   * stream's last id of that moment. A `cleaned` entry or the stream vanishing checks at once.
+   */
+  checkMs?: number;
 }
 
 export interface BridgeStats {
@@ -307,6 +314,9 @@ export interface BridgeStats {
   jobs: number;
   resyncs: number;
   errors: number;
+  /** Checks run, and rows of silently removed jobs settled (cancelled unless already finished). */
+  checks: number;
+  settled: number;
 }
 
 export class QueueBridge extends EventEmitter {
@@ -321,9 +331,12 @@ export class QueueBridge extends EventEmitter {
   start(): this;
   close(): Promise<void>;
   resync(): Promise<void>;
+  /** Run the check of `checkMs` now: it notes gone jobs; the bridge's loop cancels their rows once its position allows. */
+  check(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'batch', listener: (b: { position: string | null; events: number; jobs: BullJobSnapshot[]; committedAt: number }) => void): this;
   on(event: 'resync', listener: (r: { jobs: number; position: string }) => void): this;
+  on(event: 'check', listener: (c: { rows: number; gone: number; suspects: number }) => void): this;
   on(event: 'mismatch', listener: (m: { key: string; jobtrack: JobStatus; bullmq: string }) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }

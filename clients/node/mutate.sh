@@ -57,7 +57,12 @@ bridge-exhausted-attempts-ignored @@ lib/bullmq.js @@ s/Math\.max\(row \? row\.a
 bridge-unknown-end-cancelled @@ lib/bullmq.js @@ s/if \(!end\) \{ s\.state = 'gone'; return; \}/if (!end) return;/ @@ test/bridge-race.test.js
 bridge-flow-no-group @@ lib/bullmq.js @@ s/let groupId = null;\n(\s+)if \(sn\.parentKey\) \{/let groupId = null;\n$1if (false && sn.parentKey) {/ @@ test/bridge.test.js
 bridge-never-resyncs @@ lib/bullmq.js @@ s/return trimmed && cmpId\(first\[0\], pos\) > 0;/return false && trimmed && cmpId(first[0], pos) > 0;/ @@ test/bridge.test.js
-bridge-resync-pattern-unescaped @@ lib/bullmq.js @@ s/b\.replace\(\S+, '\S+'\) \+ '%'/b + '%'/ @@ test/bridge.test.js
+bridge-gone-cancelled-at-once @@ lib/bullmq.js @@ s/if \(upTo && cmpId\(upTo, mark\) >= 0\) due\.push\(key\);/if (upTo) due.push(key);/ @@ test/bridge-gone.test.js
+bridge-never-checks @@ lib/bullmq.js @@ s/if \(this\.checkMs && Date\.now\(\) >= this\.nextCheck\)/if (false && this.checkMs)/ @@ test/bridge-gone.test.js
+bridge-settle-never-cancels @@ lib/bullmq.js @@ s/ends: new Map\(chunk\.map\(\(k\) => \[k, REMOVED\]\)\)/ends: new Map()/ @@ test/bridge-gone.test.js
+bridge-cleaned-not-checked @@ lib/bullmq.js @@ s/if \(f\.event === 'cleaned'\) this\.nextCheck = 0;/if (false) this.nextCheck = 0;/ @@ test/bridge-gone.test.js
+bridge-vanished-not-checked @@ lib/bullmq.js @@ s/\} else if \(await this\.vanished\(\)\) this\.nextCheck = 0;/}/ @@ test/bridge-gone.test.js
+bridge-resync-window-cancelled @@ lib/bullmq.js @@ s/if \(!present\.has\(key\)\) this\.suspects\.set\(key, mark\);/if (!present.has(key)) this.suspects.set(key, position);/ @@ test/bridge-gone.test.js
 client-id-check-unanchored @@ lib/client.js @@ s/\/\^-\?\\d\+\$\/\.test\(id\)/\/\\d+\/.test(id)/ @@ test/client.test.js
 client-id-as-external-id @@ lib/client.js @@ s/jobtrack\.start_job\(\$1::bigint\)/jobtrack.start_job(jobtrack.job(\$1::text))/ @@ test/client.test.js
 errors-not-found-always-group @@ lib/errors.js @@ s/kind === 'group' \? new GroupNotFound\(err\.message, opts\) : new JobNotFound\(err\.message, opts\)/new GroupNotFound(err.message, opts)/ @@ test/client.test.js

@@ -12,6 +12,8 @@ const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 // the way or informational: retries-exhausted follows a final failed and only
 // counts the attempts.
 const ENDS = new Set(['completed', 'failed', 'removed']);
+const REMOVED = { event: 'removed' };
+const UNFINISHED = ['queued', 'delayed', 'started', 'paused', 'stuck'];
 
 // Shortest allowed walk (jobtrack's status machine, no retry) from a status to a target.
 const PATH = {
@@ -114,7 +116,7 @@ class QueueBridge extends EventEmitter {
     super();
     const {
       connection, pool, jobtrack, pg: pgConfig, prefix, data = false, schema = 'jobtrack_bullmq',
-      batchSize = 500, blockMs = 1000, maxBackoff = 5000, from = '0-0',
+      batchSize = 500, blockMs = 1000, maxBackoff = 5000, from = '0-0', checkMs = 60000,
     } = options;
     this.queueName = typeof queue === 'string' ? queue : queue.name;
     const qopts = typeof queue === 'string' ? {} : (queue.opts || {});
@@ -135,10 +137,14 @@ class QueueBridge extends EventEmitter {
     this.blockMs = blockMs;
     this.maxBackoff = maxBackoff;
     this.from = from;
+    this.checkMs = checkMs;
+    this.nextCheck = 0; // the first check runs once the bridge is ready
+    this.suspects = new Map(); // key of a job found gone with its row unfinished -> the stream's last id then
+    this.streamSeen = false;
     this.position = null;
     this.stopped = false;
     this.populated = new Set(); // parent keys whose children all have rows
-    this.stats = { batches: 0, events: 0, jobs: 0, resyncs: 0, errors: 0 };
+    this.stats = { batches: 0, events: 0, jobs: 0, resyncs: 0, errors: 0, checks: 0, settled: 0 };
   }
 
   newRedis() {
@@ -232,9 +238,11 @@ class QueueBridge extends EventEmitter {
         if (this.stopped) break;
         if (res && res[0] && res[0][1].length) {
           const entries = res[0][1];
+          this.streamSeen = true;
           if (await this.gap(this.position)) await this.resync();
           else await this.processBatch(entries);
-        }
+        } else if (await this.vanished()) this.nextCheck = 0;
+        await this.housekeep();
         attempt = 0;
       } catch (err) {
         if (this.stopped) break;
@@ -264,6 +272,95 @@ class QueueBridge extends EventEmitter {
     if (!first) return false;
     const trimmed = info['entries-added'] === undefined || Number(info['entries-added']) > Number(info.length);
     return trimmed && cmpId(first[0], pos) > 0;
+  }
+
+  /** True once when the stream we read is gone (Queue.obliterate deletes it): its jobs went silently. */
+  async vanished() {
+    if (!this.streamSeen || this.stopped) return false;
+    this.streamSeen = (await this.redis.exists(this.eventsKey)) === 1;
+    return !this.streamSeen;
+  }
+
+  /** Run the check when it is due, and settle the suspects the position has passed. */
+  async housekeep() {
+    if (this.stopped) return;
+    if (this.checkMs && Date.now() >= this.nextCheck) {
+      // Set first: a check that fails is retried after the interval, and never holds up the batches.
+      this.nextCheck = Date.now() + this.checkMs;
+      await this.check();
+    }
+    if (this.suspects.size) await this.settle();
+  }
+
+  /**
+   * This queue's unfinished rows (their external ids). The status index and the
+   * tags index (jobtrack's GIN on tags, whose partial predicate is restated)
+   * find them; starts_with keeps this prefix's only, whatever the collation.
+   */
+  async unfinished() {
+    const r = await this.pool.query(
+      'SELECT external_id FROM jobtrack.job_status WHERE status = ANY($1::jobtrack.status[]) ' +
+        "AND tags <> '{}'::jsonb AND tags @> $2::jsonb AND starts_with(external_id, $3) ORDER BY id",
+      [UNFINISHED, JSON.stringify({ queue: this.queueName }), this.base]);
+    return r.rows.map((x) => x.external_id).filter((k) => !k.slice(this.base.length).includes(':'));
+  }
+
+  /**
+   * Which of these jobs are gone from Redis, and the stream's last id read in
+   * the same MULTI, after them: a gone job's ending entry, if it has one, is
+   * written in the script that deletes it, so it is at or before that id.
+   * With no stream (obliterated) there is nothing to wait for: '0-0'.
+   */
+  async missing(keys) {
+    const multi = this.redis.multi();
+    for (const key of keys) multi.hmget(key, 'name', 'timestamp');
+    multi.xinfo('STREAM', this.eventsKey);
+    const out = await multi.exec();
+    const [infoErr, info] = out.pop();
+    if (infoErr && !/no such key/i.test(infoErr.message)) throw infoErr;
+    const mark = infoErr ? '0-0' : fieldsOf(info)['last-generated-id'];
+    const gone = keys.filter((key, i) => {
+      const [err, h] = out[i];
+      if (err) throw err;
+      return h[0] === null && h[1] === null; // as snapshot() tells a job that exists
+    });
+    return { gone, mark };
+  }
+
+  /**
+   * Find this queue's unfinished rows whose job is gone from Redis (Queue.clean,
+   * Queue.drain, orphan removal and Queue.obliterate delete jobs and write no
+   * entry for them), in batches, and note each with the stream's last id.
+   */
+  async check() {
+    this.stats.checks++;
+    const keys = (await this.unfinished()).filter((k) => !this.suspects.has(k));
+    let gone = 0;
+    for (let i = 0; i < keys.length && !this.stopped; i += this.batchSize) {
+      const found = await this.missing(keys.slice(i, i + this.batchSize));
+      for (const key of found.gone) this.suspects.set(key, found.mark);
+      gone += found.gone.length;
+    }
+    this.emit('check', { rows: keys.length, gone, suspects: this.suspects.size });
+  }
+
+  /**
+   * Cancel the suspects whose mark the position `upTo` has reached: every
+   * entry written before their job went missing has been applied, so a job
+   * that completed, failed or was removed has its row finished by now; a row
+   * still unfinished lost its job silently. apply() reads the job again and
+   * locks the row: a finished row is left alone, a job back in Redis (the
+   * same id added again) is reconciled instead.
+   */
+  async settle(upTo = this.position) {
+    const due = [];
+    for (const [key, mark] of this.suspects) if (upTo && cmpId(upTo, mark) >= 0) due.push(key);
+    for (let i = 0; i < due.length; i += this.batchSize) {
+      const chunk = due.slice(i, i + this.batchSize);
+      await this.apply(chunk, { ends: new Map(chunk.map((k) => [k, REMOVED])), position: null });
+      for (const key of chunk) this.suspects.delete(key);
+      this.stats.settled += chunk.length;
+    }
   }
 
   /** Read many jobs' state atomically. keys: full Redis keys of jobs. */
@@ -336,6 +433,7 @@ class QueueBridge extends EventEmitter {
     const names = new Map(); // a job removed before we read it keeps the name its 'added' entry gave
     for (const [, arr] of entries) {
       const f = fieldsOf(arr);
+      if (f.event === 'cleaned') this.nextCheck = 0; // Queue.clean names no job: check at once
       if (!f.jobId) continue;
       const key = this.base + f.jobId;
       if (!seen.has(key)) { seen.add(key); order.push(key); }
@@ -348,7 +446,7 @@ class QueueBridge extends EventEmitter {
   }
 
   /** Reconcile the jobs `keys` (and their flow siblings) and store `position`, in one transaction. */
-  async apply(keys, { ends = new Map(), exhausted = new Map(), progressed = new Set(), names = new Map(), position, events = 0, removedCheck = null }) {
+  async apply(keys, { ends = new Map(), exhausted = new Map(), progressed = new Set(), names = new Map(), position, events = 0, inTransaction = null }) {
     const snaps = keys.length ? await this.snapshot(keys) : new Map();
     const extra = await this.siblings(snaps);
     if (extra.length) {
@@ -414,7 +512,7 @@ class QueueBridge extends EventEmitter {
         await client.query(`SELECT ${quoteIdent(this.schema)}.apply_steps($1::jsonb)`,
           [JSON.stringify(steps.map((st, n) => ({ ...st, n })))]);
       }
-      if (removedCheck) await removedCheck(client);
+      if (inTransaction) await inTransaction(client);
       if (position) {
         await client.query(`UPDATE ${this.table} SET last_id = $2, updated_at = now() WHERE stream = $1`, [this.eventsKey, position]);
       }
@@ -500,19 +598,46 @@ class QueueBridge extends EventEmitter {
   }
 
   /**
-   * Re-read every job of the queue and reconcile it; then cancel the rows of
-   * this queue's jobs that are gone from Redis; then store the position the
+   * Re-read every job of the queue and reconcile it; then settle the rows of
+   * this queue's jobs that the scan did not find; then store the position the
    * stream had before the scan (events after it are replayed, harmlessly).
+   * A job that ended during the scan is not in it, and its ending entry comes
+   * after that position: such rows wait, as suspects marked with the stream's
+   * last id after the scan, for the replay to end them; the rest (no entry
+   * after the position: removed silently, or its entries trimmed) are
+   * cancelled now.
    */
   async resync() {
     this.stats.resyncs++;
-    let position;
+    const position = await this.lastId();
+    const { keys, mark } = await this.scan();
+    const present = new Set(keys);
+    for (let i = 0; i < keys.length; i += this.batchSize) {
+      await this.apply(keys.slice(i, i + this.batchSize), { position: null });
+    }
+    for (const key of await this.unfinished()) {
+      if (!present.has(key)) this.suspects.set(key, mark);
+    }
+    await this.settle(position);
+    await this.apply([], {
+      position,
+      inTransaction: (client) => client.query(`UPDATE ${this.table} SET resynced_at = now() WHERE stream = $1`, [this.eventsKey]),
+    });
+    this.emit('resync', { jobs: keys.length, position });
+  }
+
+  /** The stream's last id ('0-0' when there is no stream). */
+  async lastId() {
     try {
-      position = fieldsOf(await this.redis.xinfo('STREAM', this.eventsKey))['last-generated-id'];
+      return fieldsOf(await this.redis.xinfo('STREAM', this.eventsKey))['last-generated-id'];
     } catch (err) {
       if (!/no such key/i.test(err.message)) throw err;
-      position = '0-0';
+      return '0-0';
     }
+  }
+
+  /** Every job key of the queue, and the stream's last id read after them. */
+  async scan() {
     const b = this.base;
     const pipe = this.redis.pipeline();
     for (const l of ['wait', 'paused', 'active']) pipe.lrange(b + l, 0, -1);
@@ -523,27 +648,7 @@ class QueueBridge extends EventEmitter {
       if (err) throw err;
       for (const id of list) ids.add(id);
     }
-    const keys = [...ids].map((id) => b + id);
-    const present = new Set(keys);
-    for (let i = 0; i < keys.length; i += this.batchSize) {
-      const chunk = keys.slice(i, i + this.batchSize);
-      await this.apply(chunk, { position: null });
-    }
-    const removedCheck = async (client) => {
-      const r = await client.query(
-        "SELECT id, external_id FROM jobtrack.job_status WHERE external_id LIKE $1 ESCAPE '\\' " +
-          "AND status NOT IN ('succeeded', 'failed', 'cancelled') ORDER BY id FOR UPDATE",
-        [b.replace(/[\\%_]/g, '\\$&') + '%']);
-      for (const row of r.rows) {
-        if (row.external_id.slice(b.length).includes(':')) continue;
-        if (!present.has(row.external_id)) {
-          await client.query("SELECT jobtrack.set_status($1::bigint, 'cancelled'::jobtrack.status)", [row.id]);
-        }
-      }
-      await client.query(`UPDATE ${this.table} SET resynced_at = now() WHERE stream = $1`, [this.eventsKey]);
-    };
-    await this.apply([], { position, removedCheck });
-    this.emit('resync', { jobs: keys.length, position });
+    return { keys: [...ids].map((id) => b + id), mark: await this.lastId() };
   }
 }
 

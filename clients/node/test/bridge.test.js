@@ -210,6 +210,13 @@ test('a stream trimmed past the stored position: the bridge resyncs from the que
   await twinBridge.ready;
   await caughtUp(twinBridge);
   assert.equal((await rowOf(twin, twinJob.id)).status, 'queued');
+  // The same queue name under another prefix: its rows are not this queue's.
+  const other = queue(name, { prefix: 'other' });
+  const otherJob = await other.add('Other', {});
+  const otherBridge = trackQueue(other, { pool: jt.pool });
+  closers.push(() => otherBridge.close());
+  await waitFor(async () => (await jt.query('SELECT status FROM jobtrack.job_status WHERE external_id = $1',
+    [`other:${name}:${otherJob.id}`])).rows[0], { what: 'the other prefix\'s row' });
   const w = worker(name, async (job) => { if (job.data.fail) throw new Error('no'); });
   const jobs = await q.addBulk(Array.from({ length: 120 }, (_, i) => ({ name: 'Bulk', data: { fail: i % 10 === 0 } })));
   await waitFor(async () => {
@@ -242,5 +249,7 @@ test('a stream trimmed past the stored position: the bridge resyncs from the que
   await caughtUp(again);
   assert.equal((await rowOf(q, removedLater.id)).status, 'cancelled');
   assert.equal((await rowOf(twin, twinJob.id)).status, 'queued', "a resync cancels only its own queue's jobs");
+  const otherRow = await jt.query('SELECT status FROM jobtrack.job_status WHERE external_id = $1', [`other:${name}:${otherJob.id}`]);
+  assert.equal(otherRow.rows[0].status, 'queued', "nor the jobs of the same queue name under another prefix");
   assert.equal(again.stats.resyncs, 1);
 });
