@@ -6,6 +6,16 @@ const IORedis = require('ioredis');
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
+// The rows of jobs named by their external ids, locked.  Found through
+// job_external_id, whose primary key is the external id: job_status has no
+// index on its own external_id column, and a lookup there read the whole
+// table at every batch.
+const LOCK_ROWS_SQL =
+  'SELECT s.id, s.external_id, s.status::text AS status, s.attempts, s.failed_reason, s.percentage, ' +
+  's.progress_current, s.progress_total ' +
+  'FROM jobtrack.job_external_id e JOIN jobtrack.job_status s ON s.id = e.job_id ' +
+  'WHERE e.external_id = ANY($1::text[]) ORDER BY s.id FOR UPDATE OF s';
+
 // The stream entries that say how a job ended (BullMQ 5, its Lua scripts):
 // moveToFinished writes completed or failed (failed only when no retry is
 // left), removeJob and the like write removed. Every other entry is a step on
@@ -538,9 +548,7 @@ class QueueBridge extends EventEmitter {
   /** Read and lock the rows of these external ids (in id order, so two bridges cannot deadlock). */
   async lockRows(client, keys) {
     if (!keys.length) return new Map();
-    const r = await client.query(
-      'SELECT id, external_id, status::text AS status, attempts, failed_reason, percentage, progress_current, progress_total ' +
-        'FROM jobtrack.job_status WHERE external_id = ANY($1::text[]) ORDER BY id FOR UPDATE', [keys]);
+    const r = await client.query(LOCK_ROWS_SQL, [keys]);
     return new Map(r.rows.map((row) => [row.external_id, row]));
   }
 
@@ -657,4 +665,4 @@ function trackQueue(queue, options) {
   return new QueueBridge(queue, options).start();
 }
 
-module.exports = { QueueBridge, trackQueue, cmpId, targetOf };
+module.exports = { QueueBridge, trackQueue, cmpId, targetOf, LOCK_ROWS_SQL };

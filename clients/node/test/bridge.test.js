@@ -2,56 +2,37 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Queue, Worker, FlowProducer } = require('bullmq');
-const IORedis = require('ioredis');
-const { JobTrack, trackQueue } = require('..');
-const { pgConfig, redisConnection, ensureExtension, waitFor, sleep, unique } = require('./helpers');
+const { FlowProducer } = require('bullmq');
+const { trackQueue } = require('..');
+const { redisConnection, waitFor, sleep, unique } = require('./helpers');
+const { bridgeFixture } = require('./bridge-fixture');
 
 let jt;
 let redis;
-const closers = [];
-test.before(async () => {
-  await ensureExtension();
-  jt = new JobTrack(pgConfig());
-  redis = new IORedis(redisConnection());
+const F = bridgeFixture(test, (f) => { ({ jt, redis } = f); });
+const { queue, worker, rowOf, caughtUp } = F;
+
+test('the bridge finds its rows through the external ids\' index, never by reading every job', async () => {
+  const { LOCK_ROWS_SQL } = require('../lib/bullmq');
+  const c = await jt.pool.connect();
+  try {
+    await c.query('BEGIN');
+    // with sequential scans priced out, a plan that still reads job_status whole has no index to use
+    await c.query('SET LOCAL enable_seqscan = off');
+    const plan = (await c.query(`EXPLAIN ${LOCK_ROWS_SQL}`, [['bull:x:1', 'bull:x:2']])).rows.map((r) => r['QUERY PLAN']).join('\n');
+    assert.doesNotMatch(plan, /Seq Scan on job_status/, plan);
+    assert.match(plan, /job_external_id_pkey/, plan);
+  } finally {
+    await c.query('ROLLBACK');
+    c.release();
+  }
 });
-test.after(async () => {
-  for (const c of closers.reverse()) await c();
-  redis.disconnect();
-  await jt.end();
-});
-
-function queue(name, opts = {}) {
-  const q = new Queue(name, { connection: redisConnection(), ...opts });
-  closers.push(() => q.close());
-  return q;
-}
-
-function worker(name, fn, opts = {}) {
-  const w = new Worker(name, fn, { connection: redisConnection(), concurrency: 5, ...opts });
-  w.on('error', () => {});
-  closers.push(() => w.close());
-  return w;
-}
-
-async function rowOf(q, id) {
-  const r = await jt.query('SELECT * FROM jobtrack.job_status WHERE external_id = $1::text', [`bull:${q.name}:${id}`]);
-  return r.rows[0] && jt.jobRow(r.rows[0]);
-}
-
-/** Wait until the bridge has read the queue's whole event stream. */
-async function caughtUp(bridge) {
-  await waitFor(async () => {
-    const last = await redis.xrevrange(bridge.eventsKey, '+', '-', 'COUNT', 1);
-    return !last.length || bridge.position === last[0][0];
-  }, { timeout: 30000, what: 'bridge caught up' });
-}
 
 test('every BullMQ state reaches jobtrack, with the job code unchanged', async () => {
   const name = `t_${unique()}`;
   const q = queue(name);
   const bridge = trackQueue(q, { pool: jt.pool, data: true });
-  closers.push(() => bridge.close());
+  F.closeAfter(() => bridge.close());
   await bridge.ready;
   worker(name, async (job) => {
     const d = job.data;
@@ -122,7 +103,7 @@ async function bridgedAfterTheFact(jobs) {
   }, { what: 'every job finished and removed' });
   // The bridge starts afterwards: the jobs are gone from Redis, only the stream says how they ended.
   const bridge = trackQueue(q, { pool: jt.pool });
-  closers.push(() => bridge.close());
+  F.closeAfter(() => bridge.close());
   await bridge.ready;
   await caughtUp(bridge);
   return Promise.all(added.map((j) => rowOf(q, j.id)));
@@ -150,7 +131,7 @@ test('two queues with the same job ids never collide', async () => {
   const b = queue(`tb_${unique()}`);
   const ba = trackQueue(a, { pool: jt.pool });
   const bb = trackQueue(b, { pool: jt.pool });
-  closers.push(() => ba.close(), () => bb.close());
+  F.closeAfter(() => ba.close(), () => bb.close());
   await a.add('A', {}, { jobId: 'same' });
   await b.add('B', {}, { jobId: 'same' });
   await caughtUp(ba);
@@ -163,9 +144,9 @@ test('a flow parent becomes a group; group.completed when its children are done'
   const name = `tf_${unique()}`;
   const q = queue(name);
   const flow = new FlowProducer({ connection: redisConnection() });
-  closers.push(() => flow.close());
+  F.closeAfter(() => flow.close());
   const bridge = trackQueue(q, { pool: jt.pool });
-  closers.push(() => bridge.close());
+  F.closeAfter(() => bridge.close());
   await bridge.ready;
   const tree = await flow.add({
     name: 'Parent', queueName: name, data: {},
@@ -206,7 +187,7 @@ test('a stream trimmed past the stored position: the bridge resyncs from the que
   const twin = queue(`ttx${u}`);
   const twinJob = await twin.add('Twin', {});
   const twinBridge = trackQueue(twin, { pool: jt.pool });
-  closers.push(() => twinBridge.close());
+  F.closeAfter(() => twinBridge.close());
   await twinBridge.ready;
   await caughtUp(twinBridge);
   assert.equal((await rowOf(twin, twinJob.id)).status, 'queued');
@@ -214,7 +195,7 @@ test('a stream trimmed past the stored position: the bridge resyncs from the que
   const other = queue(name, { prefix: 'other' });
   const otherJob = await other.add('Other', {});
   const otherBridge = trackQueue(other, { pool: jt.pool });
-  closers.push(() => otherBridge.close());
+  F.closeAfter(() => otherBridge.close());
   await waitFor(async () => (await jt.query('SELECT status FROM jobtrack.job_status WHERE external_id = $1',
     [`other:${name}:${otherJob.id}`])).rows[0], { what: 'the other prefix\'s row' });
   const w = worker(name, async (job) => { if (job.data.fail) throw new Error('no'); });
@@ -228,7 +209,7 @@ test('a stream trimmed past the stored position: the bridge resyncs from the que
   const xinfo = await redis.xlen(`bull:${name}:events`);
   assert.ok(xinfo < 120, `the stream was trimmed (${xinfo} entries)`);
   const bridge = trackQueue(q, { pool: jt.pool });
-  closers.push(() => bridge.close());
+  F.closeAfter(() => bridge.close());
   let resyncs = 0;
   bridge.on('resync', () => { resyncs++; });
   await bridge.ready;
@@ -244,7 +225,7 @@ test('a stream trimmed past the stored position: the bridge resyncs from the que
   await removedLater.remove();
   await q.addBulk(Array.from({ length: 300 }, () => ({ name: 'Filler', data: {}, opts: { delay: 600000 } })));
   const again = trackQueue(q, { pool: jt.pool });
-  closers.push(() => again.close());
+  F.closeAfter(() => again.close());
   await again.ready;
   await caughtUp(again);
   assert.equal((await rowOf(q, removedLater.id)).status, 'cancelled');
