@@ -21,23 +21,15 @@
 # for, so that a mutation cannot go stale unnoticed.  Before it mutates
 # anything, a run checks that every guard it will use passes on the code as
 # it is: a guard that is red anyway would count every mutation it guards as
-# killed.
+# killed.  What every mutate.sh shares (the options, the list's format, the
+# checks and the run) is in scripts/mutations.sh.
 #
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$HERE" || exit 1
 
-CHECK_ONLY=0
-GUARDS_ONLY=0
-WORDS=()
-for arg in "$@"; do
-	case $arg in
-		--check) CHECK_ONLY=1 ;;
-		--guards) GUARDS_ONLY=1 ;;
-		-*) echo "mutate.sh: unknown option $arg (--check, --guards)" >&2; exit 2 ;;
-		*) WORDS+=("$arg") ;;
-	esac
-done
+# shellcheck source=scripts/mutations.sh
+. "$HERE/../../scripts/mutations.sh"
 
 PGPORT=${JT_MUTATE_PGPORT:-5484}
 REDIS_PORT=${JT_MUTATE_REDIS_PORT:-6384}
@@ -47,6 +39,7 @@ GUARD_TIMEOUT=600
 
 # Each mutation: name @@ file (under clients/node) @@ perl substitution (must change the file) @@ guarding test file.
 MUTATIONS=$(cat <<'EOF'
+bridge-rows-by-scan @@ lib/bullmq.js @@ s/'FROM jobtrack.job_external_id e JOIN jobtrack.job_status s ON s.id = e.job_id ' \+\n  'WHERE e.external_id = ANY/'FROM jobtrack.job_status s ' +\n  'WHERE s.external_id = ANY/ @@ test/bridge.test.js
 bridge-retry-not-counted @@ lib/bullmq.js @@ s/while \(att < target\.attempts && cur !== 'succeeded'\)/while (false && att < target.attempts && cur !== 'succeeded')/ @@ test/bridge.test.js
 bridge-active-not-started @@ lib/bullmq.js @@ s/case 'active': return \{ status: 'started'/case 'active': return { status: 'queued'/ @@ test/bridge.test.js
 bridge-progress-dropped @@ lib/bullmq.js @@ s/steps\.push\(\{ id, op: 'progress'/void ({ id, op: 'progress'/ @@ test/bridge.test.js
@@ -73,50 +66,14 @@ events-cut-connection-fatal @@ lib/events.js @@ s/if \(err instanceof EventsExpi
 EOF
 )
 
-# parse_mutation LINE sets name, file, subst and guard from one line of $MUTATIONS.
-parse_mutation() {
-	local line=$1
-	name=${line%% @@ *}; line=${line#* @@ }
-	file=${line%% @@ *}; line=${line#* @@ }
-	subst=${line% @@ *}; guard=${line##* @@ }
-}
+# guard_exists FILE: the guarding test file is there
+guard_exists() { [ -f "$1" ]; }
 
-# apply_mutation NAME FILE SUBST TARGET applies a mutation of FILE to TARGET, a copy of it.
-apply_mutation() {
-	perl -0pi -e "$3 or die \"mutation $1 does not apply to $2\\n\"" "$4"
-}
-
-# selected: whether the mutation just parsed was asked for (every one when no word was given)
-selected() {
-	local word
-	[ ${#WORDS[@]} -eq 0 ] && return 0
-	for word in "${WORDS[@]}"; do [[ $name == *"$word"* ]] && return 0; done
-	return 1
-}
-
-# check_applies: every mutation applied to a copy of its file; prints
-# "N apply, N do not apply" and fails if any does not
-check_applies() {
-	local applied=0 stale=0 line
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		if [ -f "$file" ] && [ -f "$guard" ] && cp "$file" "$WORK/check" &&
-			apply_mutation "$name" "$file" "$subst" "$WORK/check"; then
-			applied=$((applied + 1))
-		else
-			[ -f "$guard" ] || echo "mutation $name: no guarding test $guard" >&2
-			stale=$((stale + 1))
-		fi
-	done <<<"$MUTATIONS"
-	echo "$applied apply, $stale do not apply"
-	[ "$stale" = 0 ]
-}
-
-# run_guard FILE runs one test file in the copy against the servers; 0 if it passed.
+# run_guard FILE LOG runs one test file in the copy against the servers, its
+# output in LOG; 0 if it passed.
 run_guard() {
 	(cd "$WORK/node" && timeout "$GUARD_TIMEOUT" node --test --test-concurrency=1 \
-		--test-timeout="$TEST_TIMEOUT_MS" "$1" </dev/null)
+		--test-timeout="$TEST_TIMEOUT_MS" "$1" </dev/null) >"$2" 2>&1
 }
 
 # prepare copies clients/node into the work directory and installs its dependencies there.
@@ -134,84 +91,31 @@ start_servers() {
 	export JT_PGHOST=$WORK/pg JT_PGPORT=$PGPORT JT_PGDATA=$WORK/pg/data JT_REDIS_PORT=$REDIS_PORT JT_LOGDIR=$WORK
 }
 
-# check_guards runs each guard of the selected mutations once on the code as it is.
-check_guards() {
-	local line guards="" g red=0
-	while read -r line; do
-		[ -n "$line" ] || continue
-		parse_mutation "$line"
-		selected || continue
-		[[ " $guards " == *" $guard "* ]] || guards="$guards $guard"
-	done <<<"$MUTATIONS"
-	for g in $guards; do
-		if ! run_guard "$g" >"$WORK/unmutated.${g##*/}.log" 2>&1; then
-			echo "guard $g fails on the code as it is:"
-			grep -E '^not ok|^# (pass|fail) |^  error:|^    [-+] ' "$WORK/unmutated.${g##*/}.log" | grep -v '# TODO' | head -30
-			red=1
-		fi
+# mutation_setup: the copy, its dependencies and the servers, stopped on exit
+mutation_setup() {
+	local cmd
+	for cmd in node npm redis-server redis-cli; do
+		command -v "$cmd" >/dev/null || { echo "$cmd is missing: run test.sh once first" >&2; return 1; }
 	done
-	[ "$red" = 0 ]
+	chmod 755 "$WORK"
+	# shellcheck source=servers.sh
+	. "$HERE/servers.sh"
+	trap 'stop_servers; rm -rf "$WORK"' EXIT
+	trap 'exit 130' INT TERM
+	prepare && start_servers
 }
 
-# run_mutation: applies the mutation just parsed in the copy, runs its guard,
-# restores the file; prints the result line and counts it.
-run_mutation() {
-	local target=$WORK/node/$file
-	cp "$target" "$WORK/original"
-	if ! apply_mutation "$name" "$file" "$subst" "$target"; then
-		printf '%-34s %-22s %s\n' "$name" "${guard##*/}" "NOT APPLIED"
-		survived=$((survived + 1))
-	elif run_guard "$guard" >"$WORK/$name.log" 2>&1; then
-		printf '%-34s %-22s %s\n' "$name" "${guard##*/}" "SURVIVED"
-		survived=$((survived + 1))
-	else
-		printf '%-34s %-22s %s\n' "$name" "${guard##*/}" "killed"
-		killed=$((killed + 1))
-	fi
-	cp "$WORK/original" "$target"
+# mutation_apply: the mutation just parsed, applied in the copy
+mutation_apply() {
+	cp "$WORK/node/$file" "$WORK/original"
+	apply_mutation "$name" "$file" "$subst" "$WORK/node/$file"
+}
+
+# mutation_restore: the copy's file as it was
+mutation_restore() {
+	cp "$WORK/original" "$WORK/node/$file"
 }
 
 WORK=$(mktemp -d /tmp/jobtrack-node-mutate.XXXXXX)
-if [ "$CHECK_ONLY" = 1 ]; then
-	trap 'rm -rf "$WORK"' EXIT
-	check_applies
-	exit
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "run this as root (it runs PostgreSQL as postgres); --check needs no root" >&2
-	rm -rf "$WORK"
-	exit 1
-fi
-for cmd in node npm redis-server redis-cli; do
-	command -v "$cmd" >/dev/null || { echo "$cmd is missing: run test.sh once first" >&2; rm -rf "$WORK"; exit 1; }
-done
-chmod 755 "$WORK"
-# shellcheck source=servers.sh
-. "$HERE/servers.sh"
-trap 'stop_servers; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-
-prepare || exit 1
-start_servers || exit 1
-if ! check_guards; then
-	echo "no mutation was run: a guard must pass before it can prove anything"
-	exit 1
-fi
-if [ "$GUARDS_ONLY" = 1 ]; then
-	echo "every guard passes on the code as it is"
-	exit 0
-fi
-
-killed=0
-survived=0
-printf '%-34s %-22s %s\n' mutation "guarding test" result
-while read -r line; do
-	[ -n "$line" ] || continue
-	parse_mutation "$line"
-	selected || continue
-	run_mutation
-done <<<"$MUTATIONS"
-
-echo "$killed mutations killed, $survived survived"
-[ "$survived" = 0 ]
+trap 'rm -rf "$WORK"' EXIT
+mutations_main "$@"

@@ -7,56 +7,16 @@
 // ending entry is still to be read is left to that entry.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Queue, Worker, FlowProducer } = require('bullmq');
-const IORedis = require('ioredis');
-const { JobTrack, trackQueue, QueueBridge } = require('..');
+const { Queue, FlowProducer } = require('bullmq');
+const { trackQueue, QueueBridge } = require('..');
 const { cmpId } = require('../lib/bullmq');
-const { pgConfig, redisConnection, ensureExtension, waitFor, sleep, unique } = require('./helpers');
+const { redisConnection, waitFor, sleep, unique } = require('./helpers');
+const { bridgeFixture } = require('./bridge-fixture');
 
 let jt;
 let redis;
-const closers = [];
-test.before(async () => {
-  await ensureExtension();
-  jt = new JobTrack(pgConfig());
-  redis = new IORedis(redisConnection());
-});
-test.after(async () => {
-  for (const c of closers.reverse()) await c();
-  redis.disconnect();
-  await jt.end();
-});
-
-function queue(name, opts = {}) {
-  const q = new Queue(name, { connection: redisConnection(), ...opts });
-  closers.push(() => q.close());
-  return q;
-}
-
-function worker(name, fn, opts = {}) {
-  const w = new Worker(name, fn, { connection: redisConnection(), concurrency: 5, ...opts });
-  w.on('error', () => {});
-  closers.push(() => w.close());
-  return w;
-}
-
-function bridgeOf(q, opts = {}) {
-  const bridge = trackQueue(q, { pool: jt.pool, ...opts });
-  closers.push(() => bridge.close());
-  return bridge;
-}
-
-async function rowOf(q, id) {
-  const r = await jt.query('SELECT * FROM jobtrack.job_status WHERE external_id = $1::text', [`bull:${q.name}:${id}`]);
-  return r.rows[0] && jt.jobRow(r.rows[0]);
-}
-
-async function caughtUp(bridge) {
-  await waitFor(async () => {
-    const last = await redis.xrevrange(bridge.eventsKey, '+', '-', 'COUNT', 1);
-    return !last.length || bridge.position === last[0][0];
-  }, { timeout: 30000, what: 'bridge caught up' });
-}
+const F = bridgeFixture(test, (f) => { ({ jt, redis } = f); });
+const { queue, worker, bridgeOf, rowOf, caughtUp } = F;
 
 async function statuses(q, ids) {
   return Promise.all(ids.map(async (id) => (await rowOf(q, id)).status));
@@ -71,7 +31,7 @@ async function allCancelled(q, ids, timeout) {
 /** A flow of `n` children (with `opts`), mirrored: returns the tree and the children's group. */
 async function mirroredFlow(q, bridge, n, opts) {
   const flow = new FlowProducer({ connection: redisConnection() });
-  closers.push(() => flow.close());
+  F.closeAfter(() => flow.close());
   const tree = await flow.add({
     name: 'Parent', queueName: q.name, data: {},
     children: Array.from({ length: n }, (_, i) => ({ name: 'Child', queueName: q.name, data: { i }, opts })),
@@ -154,7 +114,7 @@ test('a job gone with its completed entry not yet read is not cancelled by the c
   const completed = entries.find(([, f]) => f[1] === 'completed')[0];
   // A bridge that reads the first 3 entries only, then runs its check (due at start) and stops.
   const early = trackQueue(q, { pool: jt.pool, batchSize: 3, checkMs: 60000 });
-  closers.push(() => early.close());
+  F.closeAfter(() => early.close());
   const checked = new Promise((resolve, reject) => {
     early.once('check', resolve);
     setTimeout(() => reject(new Error('no check ran')), 10000).unref();
@@ -216,7 +176,7 @@ test('a job that ends during a resync is left to its replayed completed entry, n
     ran = true;
   };
   bridge.start();
-  closers.push(() => bridge.close());
+  F.closeAfter(() => bridge.close());
   await bridge.ready;
   assert.ok(ran, 'the job ended inside the resync');
   assert.equal(bridge.stats.resyncs, 1);

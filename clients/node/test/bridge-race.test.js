@@ -6,55 +6,15 @@
 // is until that entry is read: never cancelled, then retried and succeeded.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Queue, Worker, FlowProducer } = require('bullmq');
-const IORedis = require('ioredis');
-const { JobTrack, trackQueue } = require('..');
-const { pgConfig, redisConnection, ensureExtension, waitFor, sleep, unique } = require('./helpers');
+const { FlowProducer } = require('bullmq');
+const { trackQueue } = require('..');
+const { redisConnection, waitFor, sleep, unique } = require('./helpers');
+const { bridgeFixture } = require('./bridge-fixture');
 
 let jt;
 let redis;
-const closers = [];
-test.before(async () => {
-  await ensureExtension();
-  jt = new JobTrack(pgConfig());
-  redis = new IORedis(redisConnection());
-});
-test.after(async () => {
-  for (const c of closers.reverse()) await c();
-  redis.disconnect();
-  await jt.end();
-});
-
-function queue(name, opts = {}) {
-  const q = new Queue(name, { connection: redisConnection(), ...opts });
-  closers.push(() => q.close());
-  return q;
-}
-
-function worker(name, fn, opts = {}) {
-  const w = new Worker(name, fn, { connection: redisConnection(), concurrency: 5, ...opts });
-  w.on('error', () => {});
-  closers.push(() => w.close());
-  return w;
-}
-
-function bridgeOf(q, opts = {}) {
-  const bridge = trackQueue(q, { pool: jt.pool, ...opts });
-  closers.push(() => bridge.close());
-  return bridge;
-}
-
-async function rowOf(q, id) {
-  const r = await jt.query('SELECT * FROM jobtrack.job_status WHERE external_id = $1::text', [`bull:${q.name}:${id}`]);
-  return r.rows[0] && jt.jobRow(r.rows[0]);
-}
-
-async function caughtUp(bridge) {
-  await waitFor(async () => {
-    const last = await redis.xrevrange(bridge.eventsKey, '+', '-', 'COUNT', 1);
-    return !last.length || bridge.position === last[0][0];
-  }, { timeout: 30000, what: 'bridge caught up' });
-}
+const F = bridgeFixture(test, (f) => { ({ jt, redis } = f); });
+const { queue, worker, bridgeOf, rowOf, caughtUp } = F;
 
 const CHILDREN = 800;
 
@@ -64,7 +24,7 @@ test('fast removeOnComplete jobs in a group: each succeeds once, the group compl
   const bridge = bridgeOf(q);
   await bridge.ready;
   const flow = new FlowProducer({ connection: redisConnection() });
-  closers.push(() => flow.close());
+  F.closeAfter(() => flow.close());
   const tree = await flow.add({
     name: 'Parent', queueName: name, data: {},
     children: Array.from({ length: CHILDREN }, (_, i) => ({
