@@ -64,6 +64,8 @@ copy-uses-original-id @@ src/Trackable.php @@ s/ \|\| \$this->jobtrackIdCache\[0
 copy-gets-original-signals @@ src/Trackable.php @@ s/ \|\| \$buffer\[0\] !== \$this->jobtrackKey\(\)// @@ WrongJobTest
 bool-tag-sent-as-php-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(is_bool\(\$value\)\) \{\n\s*return \$value \? 'true' : 'false';\n\s*\}\n/\n/ @@ ModelsTest
 null-tag-sent-as-php-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(\$value === null\) \{\n\s*return \$this->whereTagIsNull\(\$query, \$key, \(string\) \$operator\);\n\s*\}\n/\n/ @@ ModelsTest
+array-tag-value-cast-to-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(is_array\(\$value\) \|\| \(is_object\(\$value\) && ! method_exists\(\$value, '__toString'\)\)\) \{\n.*\n.*\n\s*\}\n/\n/ @@ ModelsTest
+list-tags-sent-as-json-array @@ src/Jobtrack.php @@ s/\n\s*self::checkTags\(\$options\['tags'\] \?\? \[\]\);\n/\n/ @@ ModelsTest
 no-listen @@ src/Listening/EventListener.php @@ s/\$this->jobtrack->connection\(\)->unprepared\('LISTEN "'\.\$channel\.'"'\);/unset(\$channel);/ @@ ListenerTest
 completed-as-started @@ src/Events/GroupEvent.php @@ s/'group\.completed' => GroupCompleted::class/'group.completed' => GroupStarted::class/ @@ BatchTest
 oldest-skips-first-kept @@ src/Listening/EventListener.php @@ s/coalesce\(min\(id\), 1\) - 1 AS id/coalesce(min(id), 1) AS id/ @@ ListenerTest

@@ -92,6 +92,7 @@ class Jobtrack
      */
     public function createJob(string $jobType, array $options = []): int
     {
+        self::checkTags($options['tags'] ?? []);
         $delay = $options['delay'] ?? null;
         if (is_int($delay) || is_float($delay)) {
             $delay = $delay > 0 ? $delay.' seconds' : null;
@@ -292,6 +293,21 @@ class Jobtrack
         }
 
         return null;
+    }
+
+    /**
+     * Tags are key => value pairs (a JSON object), searched by key: a non-empty
+     * PHP list would be a JSON array, which create_job rejects, and a scalar is
+     * no object either. Checked before anything is written.
+     */
+    protected static function checkTags($tags): void
+    {
+        if (is_object($tags) || (is_array($tags) && ($tags === [] || array_keys($tags) !== range(0, count($tags) - 1)))) {
+            return;
+        }
+
+        throw new \InvalidArgumentException('tags are key => value pairs, such as [\'customer\' => 42], not '
+            .(is_array($tags) ? 'a list of '.count($tags).' values (a list has no keys to search by)' : 'a '.gettype($tags)));
     }
 
     /** JSON for a jsonb parameter; an empty array is an object when $object is set. */

@@ -118,6 +118,63 @@ class ModelsTest extends TestCase
         JobStatus::forJob($this->type)->whereTag('note', '<', null);
     }
 
+    /**
+     * A tag compares with a scalar (tags->>key is text): an array or an object
+     * without __toString is an InvalidArgumentException naming the key, in both
+     * forms, never PHP's "Array to string conversion".
+     */
+    public function testWhereTagRejectsAnArrayOrObjectValue(): void
+    {
+        $cases = [
+            'two arguments, array' => function () {
+                return JobStatus::forJob($this->type)->whereTag('customer', ['acme', 'initech']);
+            },
+            'operator, array' => function () {
+                return JobStatus::forJob($this->type)->whereTag('rows', '>=', [500]);
+            },
+            'operator, object' => function () {
+                return JobStatus::forJob($this->type)->whereTag('customer', '!=', (object) ['name' => 'acme']);
+            },
+        ];
+        foreach ($cases as $case => $query) {
+            try {
+                $query()->get();
+                $this->fail("$case: no exception");
+            } catch (\InvalidArgumentException $e) {
+                $this->assertStringContainsString('tag '.($case === 'operator, array' ? 'rows' : 'customer'), $e->getMessage(), $case);
+                $this->assertStringContainsString('scalar', $e->getMessage(), $case);
+            }
+        }
+        // a scalar still works, and an object with __toString is its text
+        $this->assertSame([$this->ids['succeeded'], $this->ids['cancelled']],
+            $this->ids(JobStatus::forJob($this->type)->whereTag('customer', Str::of('initech'))));
+    }
+
+    /**
+     * Tags are key => value pairs: a PHP list would be a JSON array, no object
+     * of tags, so createJob rejects it before writing anything (not even the
+     * external id). An object keeps keys 0, 1 ... as keys.
+     */
+    public function testTagsAsAListAreRejectedBeforeAnythingIsWritten(): void
+    {
+        $j = $this->jobtrack();
+        $external = 'models-list-'.Str::random(8);
+        foreach ([['a', 'b'], ['0' => 'first'], 'customer=acme'] as $tags) {
+            try {
+                $j->createJob($this->type, ['tags' => $tags, 'external_id' => $external]);
+                $this->fail('no exception for tags '.json_encode($tags));
+            } catch (\InvalidArgumentException $e) {
+                $this->assertStringContainsString('key => value pairs', $e->getMessage());
+            }
+        }
+        $this->assertNull($j->findByExternalId($external));
+        $this->assertSame(5, JobStatus::forJob($this->type)->count());
+
+        $keyed = $j->createJob($this->type, ['tags' => (object) ['0' => 'first']]);
+        $this->assertSame([$keyed], $this->ids(JobStatus::forJob($this->type)->whereTag('0', 'first')));
+        $this->assertSame(['0' => 'first'], JobStatus::find($keyed)->tags + []);
+    }
+
     public function testCountsWithJobtracksAggregatesAndOnCollections(): void
     {
         $expected = ['total' => 5, 'finished' => 3, 'successful' => 1, 'failed' => 1, 'cancelled' => 1,

@@ -93,7 +93,7 @@ class JobStatus extends Model
         }
 
         return $this->scopeThrough($query, 'where_tag', '?::text, ?::text, ?::text',
-            [$key, (string) $operator, self::tagText($value)]);
+            [$key, (string) $operator, self::tagText($key, $value)]);
     }
 
     /**
@@ -162,10 +162,19 @@ class JobStatus extends Model
         return '{'.implode(',', $flat).'}';
     }
 
-    protected static function tagText($value): string
+    /**
+     * The text jobtrack.where_tag compares with tags->>key. Only a scalar (or an
+     * object with __toString) has one: an array or another object would be PHP's
+     * "Array to string conversion", or an Error, rather than a query.
+     */
+    protected static function tagText(string $key, $value): string
     {
         if (is_bool($value)) {
             return $value ? 'true' : 'false';
+        }
+        if (is_array($value) || (is_object($value) && ! method_exists($value, '__toString'))) {
+            throw new \InvalidArgumentException("whereTag: tag $key compares with a scalar, or null for JSON null, not "
+                .(is_array($value) ? 'an array' : 'an object of class '.get_class($value)));
         }
 
         return (string) $value;
