@@ -61,6 +61,7 @@ cancel-body-unchecked @@ lib/server.js @@ s/\n *const body = await readJson\(req
 failed-page-keeps-watch @@ public/app.js @@ s/\n *watchJobs\(\[\]\); \/\/ the rows of the page before are not shown any more: stop their refresh// @@ test/errors.test.js
 watch-requests-overlap @@ public/app.js @@ s/\n *if \(watchSending\) \{ watchAgain = true; return; \}// @@ test/dashboard.test.js
 failed-page-not-ready @@ public/app.js @@ s/\n *document\.body\.dataset\.ready = hash;\n/\n/ @@ test/dashboard.test.js
+stale-load-renders @@ public/app.js @@ s/function stale\(load\) \{ return load !== routing; \}/function stale(load) { return false; }/ @@ test/dashboard.test.js
 EOF
 )
 

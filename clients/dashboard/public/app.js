@@ -122,12 +122,13 @@
 
   // ------------------------------------------------------------ pages
 
-  async function groupsPage(params) {
+  async function groupsPage(params, load) {
     const status = params.get('status') || 'open';
     const before = params.get('before');
     const qs = new URLSearchParams({ status });
     if (before) qs.set('before', before);
     const d = await api('/api/groups?' + qs);
+    if (stale(load)) return;
     const tbody = h('tbody', { id: 'groups' }, d.groups.map(groupRowEl));
     const select = h('select', { id: 'group-status', onchange: () => go('#/?' + new URLSearchParams({ status: select.value })) },
       ['open', 'running', 'pending', 'completed', 'all'].map((s) => h('option', { value: s, text: s, selected: s === status })));
@@ -151,8 +152,9 @@
       c ? h('span', { class: 'muted', text: ` — ${c.finished}/${c.total} finished, ${c.failed} failed, ${c.cancelled} cancelled` }) : null);
   }
 
-  async function groupPage(id) {
+  async function groupPage(id, load) {
     const d = await api('/api/groups/' + id);
+    if (stale(load)) return;
     const g = d.group;
     const head = h('div', { id: 'group-head', 'data-group': g.id });
     fillGroupHead(head, g);
@@ -205,10 +207,11 @@
       h('tbody', { id: 'jobs' }, jobs.map(jobRowEl)));
   }
 
-  async function jobsPage(params) {
+  async function jobsPage(params, load) {
     const qs = new URLSearchParams();
     for (const k of ['type', 'alias', 'tag', 'op', 'value', 'status', 'group', 'before']) if (params.get(k)) qs.set(k, params.get(k));
     const d = await api('/api/jobs?' + qs);
+    if (stale(load)) return;
     const f = {};
     const statuses = new Set((params.get('status') || '').split(',').filter(Boolean));
     const form = h('form', { class: 'filters', id: 'filters', onsubmit: (e) => {
@@ -265,8 +268,9 @@
     return h('ol', { class: 'timeline', id: 'timeline' }, items.map((it) => h('li', null, h('time', { text: fmtTime(it.at) }), ...it.what)));
   }
 
-  async function jobPage(id) {
+  async function jobPage(id, load) {
     const d = await api('/api/jobs/' + id);
+    if (stale(load)) return;
     const j = d.job;
     const dl = h('dl', { class: 'fields', id: 'job-fields', 'data-job': j.id });
     jobFields(dl, j);
@@ -416,7 +420,11 @@
 
   // ------------------------------------------------------------ routing
 
+  // Each page load has a number; a load that a later one overtook (the user
+  // moved on while it waited for its data) finishes without rendering or
+  // changing the rows watched: the page and its refresh stay the latest's.
   let routing = 0;
+  function stale(load) { return load !== routing; }
   async function route() {
     const n = ++routing;
     const hash = location.hash.replace(/^#/, '') || '/';
@@ -424,10 +432,10 @@
     const params = new URLSearchParams(query || '');
     let m;
     try {
-      if (p === '/' || p === '/groups') await groupsPage(params);
-      else if ((m = p.match(/^\/groups\/(\d+)$/))) await groupPage(m[1]);
-      else if (p === '/jobs') await jobsPage(params);
-      else if ((m = p.match(/^\/jobs\/(\d+)$/))) await jobPage(m[1]);
+      if (p === '/' || p === '/groups') await groupsPage(params, n);
+      else if ((m = p.match(/^\/groups\/(\d+)$/))) await groupPage(m[1], n);
+      else if (p === '/jobs') await jobsPage(params, n);
+      else if ((m = p.match(/^\/jobs\/(\d+)$/))) await jobPage(m[1], n);
       else { main.replaceChildren(h('p', { text: 'Not found.' })); view = null; watchJobs([]); }
       if (n === routing) { delete document.body.dataset.error; document.body.dataset.ready = hash; }
     } catch (e) {

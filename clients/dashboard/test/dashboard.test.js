@@ -173,6 +173,36 @@ test('the rows refreshed are the last page\'s, whatever order its watch requests
   await page.close();
 });
 
+test('a page load overtaken by a later one neither renders nor changes the rows refreshed', async () => {
+  const [{ a }] = await sql(`SELECT jobtrack.create_job('Slow', alias => 'slow-a') AS a`);
+  const [{ b }] = await sql(`SELECT jobtrack.create_job('Slow', alias => 'slow-b') AS b`);
+  await sql(`SELECT jobtrack.start_job($1::bigint), jobtrack.start_job($2::bigint)`, [a, b]);
+  const page = await newPage(reader.url, '#/jobs?alias=none');
+  // The browser holds the answer of the list of slow-a until slow-b's page has
+  // rendered: the older load finishes last.
+  await page.setRequestInterception(true);
+  let held = null, heldSeen;
+  const seen = new Promise((resolve) => { heldSeen = resolve; });
+  page.on('request', (r) => {
+    if (r.url().includes('/api/jobs?alias=slow-a')) { held = r; heldSeen(); return; }
+    r.continue().catch(() => {});
+  });
+  await page.evaluate(() => { location.hash = '#/jobs?alias=slow-a'; });
+  await seen;
+  await page.evaluate(() => { location.hash = '#/jobs?alias=slow-b'; });
+  await ready(page, '/jobs?alias=slow-b');
+  await page.waitForSelector(`tr[data-job="${b}"]`);
+  const done = new Promise((resolve) => page.on('requestfinished', (r) => { if (r === held) resolve(); }));
+  await held.continue();
+  await done;
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300))); // the old load's code has run
+  assert.deepEqual(await page.$$eval('#jobs tr', (rows) => rows.map((r) => r.dataset.job)), [String(b)]);
+  assert.equal(await page.$eval('#filters input[name=alias]', (e) => e.value), 'slow-b');
+  await sql(`SELECT jobtrack.set_progress($1::bigint, 40, 100), jobtrack.set_progress($2::bigint, 70, 100)`, [a, b]);
+  await page.waitForFunction((id) => document.querySelector(`tr[data-job="${id}"] .pct`).textContent === '70%', { timeout: 4000 }, b);
+  await page.close();
+});
+
 test('filter jobs by a tag (and type and status) through the form', async () => {
   await sql(`SELECT jobtrack.create_job('Mail', tags => jsonb_build_object('customer', c, 'size', i))
                FROM generate_series(1, 9) i, LATERAL (SELECT CASE WHEN i % 3 = 0 THEN 'acme' ELSE 'other' END AS c) x`);
