@@ -6,17 +6,10 @@
 #
 # The caller sets -u, runs as root and defines LARAVEL_DIR (this directory).
 
-PGBIN=/usr/lib/postgresql/15/bin
+# the cluster's start and stop, as_pg and need_root are the extension's own
+# shellcheck source=scripts/lib.sh
+. "$LARAVEL_DIR/../../scripts/lib.sh"
 export DEBIAN_FRONTEND=noninteractive CI=${CI:-true}
-
-as_pg() { runuser -u postgres -- "$@"; }
-
-need_root() {
-	if [ "$(id -u)" != 0 ]; then
-		echo "run this as root (it installs packages and starts a cluster as postgres)" >&2
-		exit 1
-	fi
-}
 
 # install_tools: PHP, Laravel 8.83, PHPUnit and Composer from Debian's packages
 install_tools() {
@@ -50,39 +43,21 @@ install_package() {
 	) || { echo "composer failed" >&2; return 1; }
 }
 
-# start_cluster PGDIR PORT initializes and starts a cluster in PGDIR (its
-# socket is there too) with jobtrack preloaded for the database "app",
+# start_app_cluster PGDIR PORT initializes and starts a cluster in PGDIR
+# (its socket is there too) with jobtrack preloaded for the database "app",
 # which it creates with the extension. PGDIR's parent must be readable by postgres.
-start_cluster() {
+start_app_cluster() {
 	local pgdir=$1 port=$2
-	mkdir -p "$pgdir" && chown postgres "$pgdir" || return 1
-	as_pg "$PGBIN/initdb" -D "$pgdir/data" -A trust -U postgres >/dev/null || { echo "initdb failed" >&2; return 1; }
-	cat >> "$pgdir/data/postgresql.conf" <<CONF
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$pgdir'
-shared_preload_libraries = 'jobtrack'
-jobtrack.database = 'app'
-jobtrack.check_interval = '1s'
-max_connections = 100
-fsync = off
-CONF
-	as_pg "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w start >/dev/null \
-		|| { cat "$pgdir/server.log"; return 1; }
+	if ! start_cluster "$pgdir" "$port" "jobtrack.database = 'app'" "jobtrack.check_interval = '1s'" "fsync = off"; then
+		echo "the cluster did not start" >&2
+		cat "$pgdir/server.log" 2>/dev/null
+		return 1
+	fi
 	if ! as_pg psql -X -q -h "$pgdir" -p "$port" -d postgres -c "CREATE DATABASE app" ||
 		! as_pg psql -X -q -h "$pgdir" -p "$port" -d app -c "CREATE EXTENSION jobtrack"; then
 		echo "could not create the database" >&2
 		return 1
 	fi
-}
-
-# stop_cluster PGDIR stops the cluster started in PGDIR, if it runs: by
-# pg_ctl, else by an interrupt to the postmaster's pid.
-stop_cluster() {
-	local data=$1/data
-	[ -f "$data/postmaster.pid" ] || return 0
-	as_pg "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 \
-		|| kill -INT "$(head -1 "$data/postmaster.pid")" 2>/dev/null
 }
 
 # migrate_app APP PGDIR PORT points the test application at the cluster

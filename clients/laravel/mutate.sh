@@ -97,7 +97,7 @@ mutation_setup() {
 	need_server || return 1
 	install_package "$PKG" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; return 1; }
 	chmod 755 "$WORK"
-	start_cluster "$PGDIR" "$PORT" || return 1
+	start_app_cluster "$PGDIR" "$PORT" || return 1
 	migrate_app "$PKG/tests/app" "$PGDIR" "$PORT" >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log"; return 1; }
 }
 

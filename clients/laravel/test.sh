@@ -31,7 +31,7 @@ APP=$WORK/pkg/tests/app
 
 echo "== starting a PostgreSQL cluster with jobtrack preloaded (port $PORT, socket $PGDIR)"
 chmod 755 "$WORK"
-start_cluster "$PGDIR" "$PORT" || exit 1
+start_app_cluster "$PGDIR" "$PORT" || exit 1
 migrate_app "$APP" "$PGDIR" "$PORT" || exit 1
 
 echo "== phpunit"

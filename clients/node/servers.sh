@@ -10,28 +10,18 @@
 #
 # Each prints what went wrong and returns non-zero on failure.
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-SERVERS_PGDATA=
+# the cluster's start and stop are the extension's own
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+SERVERS_PGDIR=
 SERVERS_REDIS_PID=
 
 start_postgres() {
 	local dir=$1 port=$2
-	mkdir -p "$dir" && chown postgres "$dir" || return 1
-	runuser -u postgres -- "$PGBIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null \
-		|| { echo "initdb failed" >&2; return 1; }
-	cat >> "$dir/data/postgresql.conf" <<CONF
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$dir'
-shared_preload_libraries = 'jobtrack'
-max_connections = 100
-max_worker_processes = 16
-fsync = off
-CONF
-	SERVERS_PGDATA=$dir/data
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null \
-		|| { echo "PostgreSQL did not start" >&2; cat "$dir/server.log" >&2; return 1; }
-	runuser -u postgres -- "$PGBIN/psql" -h "$dir" -p "$port" -d postgres -X -q -c 'CREATE EXTENSION jobtrack' \
+	SERVERS_PGDIR=$dir
+	start_cluster "$dir" "$port" "fsync = off" \
+		|| { echo "PostgreSQL did not start" >&2; cat "$dir/server.log" >&2 2>/dev/null; return 1; }
+	as_pg "$PGBIN/psql" -h "$dir" -p "$port" -d postgres -X -q -c 'CREATE EXTENSION jobtrack' \
 		|| { echo "CREATE EXTENSION jobtrack failed" >&2; return 1; }
 }
 
@@ -54,11 +44,8 @@ start_redis() {
 }
 
 stop_servers() {
-	if [ -n "$SERVERS_PGDATA" ] && [ -f "$SERVERS_PGDATA/postmaster.pid" ]; then
-		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$SERVERS_PGDATA" -m fast -w stop >/dev/null 2>&1 \
-			|| kill -INT "$(head -1 "$SERVERS_PGDATA/postmaster.pid")" 2>/dev/null
-	fi
-	SERVERS_PGDATA=
+	[ -n "$SERVERS_PGDIR" ] && stop_cluster "$SERVERS_PGDIR"
+	SERVERS_PGDIR=
 	if [ -n "$SERVERS_REDIS_PID" ]; then
 		kill "$SERVERS_REDIS_PID" 2>/dev/null
 		wait "$SERVERS_REDIS_PID" 2>/dev/null
