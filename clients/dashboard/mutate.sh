@@ -55,9 +55,9 @@ strings-as-html @@ public/app.js @@ s/el.append\(c instanceof Node \? c : docume
 job-status-not-live @@ public/app.js @@ s/c\[3\].replaceChildren\(statusBadge\(j.status\)\);/if (!c[3].firstChild) c[3].replaceChildren(statusBadge(j.status));/ @@ test/dashboard.test.js
 body-too-large-as-400 @@ lib/server.js @@ s/const text = await readBody\(req\);/let text; try { text = await readBody(req); } catch (e) { throw new HttpError(400, 'send JSON'); }/ @@ test/errors.test.js
 body-too-large-reset @@ lib/server.js @@ s/if \(n > BODY_MAX\) \{ over = true; chunks.length = 0; reject\(tooLarge\(\)\); \}/if (n > BODY_MAX) { reject(tooLarge()); req.destroy(); }/ @@ test/errors.test.js
-watch-body-not-object @@ lib/server.js @@ s/if \(body === null \|\| typeof body !== 'object' \|\| Array.isArray\(body\)\) \{/if (false) {/ @@ test/errors.test.js
+watch-body-not-object @@ lib/server.js @@ s/if \(!isJsonObject\(body\)\) \{/if (false) {/ @@ test/errors.test.js
 watch-ids-unchecked @@ lib/server.js @@ s/if \(id === null\) throw new HttpError\(400, `jobs\[/if (false) throw new HttpError(400, `jobs[/ @@ test/errors.test.js
-cancel-body-unchecked @@ lib/server.js @@ s/\n *const body = await readJson\(req\);\n *if \(body === null [^\n]*\n/\n/ @@ test/errors.test.js
+cancel-body-unchecked @@ lib/server.js @@ s/\n *const body = await readJson\(req\);\n *if \(!isJsonObject[^\n]*\n/\n/ @@ test/errors.test.js
 failed-page-keeps-watch @@ public/app.js @@ s/\n *watchJobs\(\[\]\); \/\/ the rows of the page before are not shown any more: stop their refresh// @@ test/errors.test.js
 watch-requests-overlap @@ public/app.js @@ s/\n *if \(watchSending\) \{ watchAgain = true; return; \}// @@ test/dashboard.test.js
 failed-page-not-ready @@ public/app.js @@ s/\n *document\.body\.dataset\.ready = hash;\n/\n/ @@ test/dashboard.test.js

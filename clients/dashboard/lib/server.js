@@ -84,9 +84,14 @@ function parseIdList(s, max) {
   return out;
 }
 
+// a JSON object, as a POST body must be (not null, an array or a scalar)
+function isJsonObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 // the body of POST /api/watch: { client: the stream's id, jobs: [job id, ...] }
 function checkWatchBody(body) {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (!isJsonObject(body)) {
     throw new HttpError(400, 'send a JSON object: {"client": the id the event stream sent, "jobs": [job ids]}');
   }
   if (typeof body.client !== 'string' || body.client === '') throw new HttpError(400, 'client must be the id the event stream sent (a string)');
@@ -363,7 +368,7 @@ function createDashboard(opts) {
     if (origin && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'cross-origin request refused');
     if (!String(req.headers['content-type'] || '').startsWith('application/json')) throw new HttpError(415, 'send application/json');
     const body = await readJson(req);
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'send a JSON object ({})');
+    if (!isJsonObject(body)) throw new HttpError(400, 'send a JSON object ({})');
     if (!state.canCancel) throw new HttpError(403, `cancel refused: ${state.cancelReason}`);
     try {
       const [r] = await q('SELECT jobtrack.request_cancel($1::bigint)::text AS signal_id', [id]);

@@ -92,6 +92,11 @@ function targetOf(s) {
   }
 }
 
+/** Whether a job's hash is there: it has a name, or at least its timestamp. */
+function jobExists(name, timestamp) {
+  return name !== null || timestamp !== null;
+}
+
 /**
  * A job gone from Redis (removed, or removeOnComplete/removeOnFail): `end`,
  * the batch's last entry for it that says how it ended, gives its state. With
@@ -332,7 +337,7 @@ class QueueBridge extends EventEmitter {
     const gone = keys.filter((key, i) => {
       const [err, h] = out[i];
       if (err) throw err;
-      return h[0] === null && h[1] === null; // as snapshot() tells a job that exists
+      return !jobExists(h[0], h[1]);
     });
     return { gone, mark };
   }
@@ -396,7 +401,7 @@ class QueueBridge extends EventEmitter {
       const cut = key.lastIndexOf(':');
       const s = {
         key, id: key.slice(cut + 1), queue: key.slice(0, cut).split(':').pop(),
-        exists: h[0] !== null || h[7] !== null,
+        exists: jobExists(h[0], h[7]),
         name: h[0], data: parseJson(h[1]), progress: parseJson(h[2]), attemptsMade: Number(h[3] || 0),
         failedReason: h[4], parentKey: h[5] || null, delay: Number(h[6] || 0), timestamp: Number(h[7] || 0),
         finishedOn: h[8] ? Number(h[8]) : null,
