@@ -2,7 +2,7 @@ EXTENSION   = jobtrack
 EXTVERSION  = $(shell grep default_version $(EXTENSION).control | sed -e "s/default_version[[:space:]]*=[[:space:]]*'\([^']*\)'/\1/")
 
 MODULE_big  = jobtrack
-OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/direct_update.o src/direct_insert.o src/group_change.o \
+OBJS        = src/jobtrack.o src/settings.o src/status.o src/spi_util.o src/jobref.o src/job_guard.o src/job_record.o src/direct_update.o src/direct_insert.o src/index_cache.o src/group_change.o \
               src/jobs.o src/progress.o src/readers.o src/messages.o src/signals.o \
               src/scopes.o src/aggregates.o src/groups.o src/evaluator.o src/events.o src/maintenance.o \
               src/launcher.o src/worker.o src/wakeup.o src/utility.o src/stats.o src/live.o src/live_readers.o \
@@ -16,7 +16,7 @@ DATA        = $(EXTENSION)--1.0.sql $(wildcard $(EXTENSION)--*--*.sql)
 REGRESS      = setup status jobs wrong_job progress messages signals scopes aggregates groups events set_aside retention recount shrink overview bad_input row_security direct_update reinstall security upgrade
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock shrink_concurrent
+ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock shrink_concurrent index_built_concurrently
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
 
 # specs that need the worker serving their database (test.sh lists it

@@ -157,6 +157,8 @@ direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscac
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
 direct-insert-tableoid-unset @@ src/direct_update.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update
 direct-any-access-method @@ src/direct_update.c @@ s/ && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&/ \&\&/ @@ regress:direct_update
+index-cache-never-stale @@ src/index_cache.c @@ s/(ForgetIndexes\(Datum arg, Oid relid\)\n\{\n\tint\t\t\ti;\n)/$1\treturn;\n/ @@ isolation:index_built_concurrently
+index-cache-predicate-lost @@ src/index_cache.c @@ s/\tii->ii_Context = CurrentMemoryContext;\n/\tii->ii_Context = CurrentMemoryContext;\n\tii->ii_Predicate = NIL;\n/ @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

@@ -62,6 +62,7 @@
 
 #include "citus.h"
 #include "direct_update.h"
+#include "index_cache.h"
 #include "job_guard.h"
 #include "job_record.h"
 #include "spi_util.h"
@@ -249,10 +250,8 @@ void
 DirectIndexEntries(ResultRelInfo *rri, TupleTableSlot *slot, HeapTuple tuple, EState *estate,
 				   bool update)
 {
-	ExecOpenIndices(rri, false);
 	ExecStoreHeapTuple(tuple, slot, false);
-	(void) ExecInsertIndexTuples(rri, slot, estate, update, false, NULL, NIL);
-	ExecCloseIndices(rri);
+	InsertIndexEntries(rri, slot, estate, update);
 }
 
 /*

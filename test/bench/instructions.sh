@@ -103,6 +103,7 @@ count()
 		--toggle-collect=pg_parse_query --toggle-collect=pg_analyze_and_rewrite_fixedparams \
 		--toggle-collect=pg_plan_queries --toggle-collect=PortalRun \
 		--toggle-collect=StartTransactionCommand --toggle-collect=CommitTransactionCommand \
+		--toggle-collect=debugStartup --toggle-collect=debugtup \
 		"$PGBIN/postgres" --single -D "$WORK/data" -c fsync=off -c jobtrack.live_progress=off lc \
 		< "$WORK/$name.sql" > "$WORK/$name.txt" 2> "$WORK/$name.log"
 	if grep -q ERROR "$WORK/$name.txt"; then
