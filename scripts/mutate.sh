@@ -143,7 +143,7 @@ direct-refusal-not-left @@ src/direct_update.c @@ s/else if \(!Refused\(to, stat
 direct-conflict-taken-as-written @@ src/direct_update.c @@ s/\treturn result == TM_Ok;/\treturn result == TM_Ok || result == TM_Updated;/ @@ isolation:status_race
 direct-insert-never-taken @@ src/direct_insert.c @@ s/\tif \(!TransactionAllowsDirectWrite\(\)\)\n\t\treturn false;/\tif (true)\n\t\treturn false;/ @@ regress:direct_update
 direct-insert-user-triggers-ignored @@ src/direct_update.c @@ s/if \(cmd == CMD_INSERT \? !TRIGGER_FOR_INSERT\(type\) :/if (cmd == CMD_INSERT ? (!TRIGGER_FOR_INSERT(type) || !TRIGGER_FOR_BEFORE(type)) :/ @@ regress:direct_update
-direct-insert-defaults-kept @@ src/direct_insert.c @@ s/\t\tdefault_cache.relid = InvalidOid;\n\}/\t\t(void) 0;\n}/ @@ regress:direct_update
+direct-insert-defaults-kept @@ src/direct_insert.c @@ s/\t\tdefault_cache.relid = InvalidOid;\n\t\tdefault_cache_forgotten = true;\n\t\}/\t\t(void) 0;\n\t}/ @@ regress:direct_update
 direct-insert-domain-ignored @@ src/direct_insert.c @@ s/else if \(get_typtype\(att->atttypid\) == TYPTYPE_DOMAIN\)/else if (false)/ @@ regress:direct_update
 direct-insert-type-ignored @@ src/direct_insert.c @@ s/if \(att->atttypid != types\[i\] \|\| att->atttypmod != -1 \|\|/if ((false \&\& (att->atttypid != types[i] || att->atttypmod != -1)) ||/ @@ regress:direct_update
 direct-insert-no-index-entries @@ src/direct_insert.c @@ s/\tDirectIndexEntries\(rri, slot, tuple, estate, false\);\n/\t(void) rri;\n/ @@ regress:direct_update
@@ -157,8 +157,9 @@ direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscac
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
 direct-insert-tableoid-unset @@ src/direct_update.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update
 direct-any-access-method @@ src/direct_update.c @@ s/ && rel->rd_rel->relam == HEAP_TABLE_AM_OID &&/ \&\&/ @@ regress:direct_update
-index-cache-never-stale @@ src/index_cache.c @@ s/(ForgetIndexes\(Datum arg, Oid relid\)\n\{\n\tint\t\t\ti;\n)/$1\treturn;\n/ @@ isolation:index_built_concurrently
+index-cache-never-stale @@ src/index_cache.c @@ s/\tif \(concerned\)\n/\tif (concerned && false)\n/ @@ isolation:index_built_concurrently
 index-cache-predicate-lost @@ src/index_cache.c @@ s/\tii->ii_Context = CurrentMemoryContext;\n/\tii->ii_Context = CurrentMemoryContext;\n\tii->ii_Predicate = NIL;\n/ @@ regress:direct_update
+index-cache-shares-all @@ src/index_cache.c @@ s/\tif \(NotSharable\(\(Node \*\) ii->ii_Predicate, NULL\) \|\|\n\t\tNotSharable\(\(Node \*\) ii->ii_Expressions, NULL\)\)/\tif (false \&\& NotSharable((Node *) ii->ii_Predicate, NULL))/ @@ regress:direct_update
 direct-on-citus @@ src/direct_update.c @@ s/&& JobtrackNodeRole\(\) == JOBTRACK_LOCAL;/;/ @@ citus:001_cluster.pl
 EOF
 )

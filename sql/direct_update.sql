@@ -362,6 +362,39 @@ SELECT c.relname, bt_index_check(c.oid, heapallindexed => true)::text = '' AS ch
  WHERE i.indrelid = 'jobtrack.job_status'::regclass AND c.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
  ORDER BY c.relname;
 
+-- an index whose expression reads the whole row: every row has its entry, as
+-- the statement would write it (each write compiles the indexes' expressions
+-- anew, so what a compiled expression learns at its first row stays with it)
+CREATE FUNCTION direct.kind(j jobtrack.job_status) RETURNS text LANGUAGE sql IMMUTABLE
+	AS $$ SELECT j.job_type || ':' || coalesce(j.failed_reason, '-') $$;
+CREATE INDEX direct_kind ON jobtrack.job_status (direct.kind(job_status))
+	WHERE job_type LIKE 'DirectKind%';
+SELECT jobtrack.create_job('DirectKindA') AS ka \gset
+SELECT jobtrack.create_job('DirectKindB') AS kb \gset
+SELECT jobtrack.start_job(:ka), jobtrack.start_job(:kb);
+SELECT jobtrack.fail_job(:ka, 'broke'), jobtrack.succeed_job(:kb);
+SELECT bt_index_check('jobtrack.direct_kind', heapallindexed => true)::text = '' AS checked;
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT direct.kind(j) FROM jobtrack.job_status j
+ WHERE direct.kind(j) IN ('DirectKindA:broke', 'DirectKindB:-') AND job_type LIKE 'DirectKind%'
+ ORDER BY 1;
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+DROP INDEX jobtrack.direct_kind;
+
+-- an index on a cast to a domain with a constraint: a constraint added to
+-- the domain later is checked at the next write, as the statement checks it
+CREATE DOMAIN direct.short_type AS text CHECK (length(VALUE) < 100);
+CREATE INDEX direct_short ON jobtrack.job_status ((job_type::direct.short_type))
+	WHERE job_type LIKE 'DirectShort%';
+SELECT jobtrack.create_job('DirectShort') IS NOT NULL AS created;
+ALTER DOMAIN direct.short_type ADD CONSTRAINT short CHECK (length(VALUE) < 20);
+SELECT direct.try($$SELECT jobtrack.create_job('DirectShortButTooLong')$$);
+SELECT jobtrack.create_job('DirectShortAgain') IS NOT NULL AS created;
+SELECT job_type FROM jobtrack.job_status WHERE job_type LIKE 'DirectShort%' ORDER BY job_type;
+DROP INDEX jobtrack.direct_short;
+
 -- a child table inherits job_status: an UPDATE reaches its rows too, so the
 -- statement runs (last here: the parent keeps its mark of a child until ANALYZE)
 CREATE TABLE direct.child () INHERITS (jobtrack.job_status);

@@ -79,12 +79,24 @@ static bool default_callbacks_registered = false;
  */
 static int	default_cache_users = 0;
 
+/*
+ * A fill of the cache is under way.  The fill reads the catalogs, and
+ * opening a catalog takes the invalidations queued: one that comes during
+ * the fill may concern what was read before it, so any invalidation then
+ * keeps the fill from being kept.
+ */
+static bool default_cache_filling = false;
+static bool default_cache_forgotten = false;
+
 /* ForgetDefaults drops the cache when job_status's definition may have changed. */
 static void
 ForgetDefaults(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == default_cache.relid)
+	if (default_cache_filling || relid == InvalidOid || relid == default_cache.relid)
+	{
 		default_cache.relid = InvalidOid;
+		default_cache_forgotten = true;
+	}
 }
 
 /*
@@ -97,6 +109,7 @@ static void
 ForgetDefaultsOfObjects(Datum arg, int cacheid, uint32 hashvalue)
 {
 	default_cache.relid = InvalidOid;
+	default_cache_forgotten = true;
 }
 
 /*
@@ -159,6 +172,8 @@ FillDefaultCache(Relation rel)
 		default_cache.context = AllocSetContextCreate(CacheMemoryContext,
 													  "jobtrack column defaults",
 													  ALLOCSET_SMALL_SIZES);
+	default_cache_filling = true;
+	default_cache_forgotten = false;
 	MemoryContextReset(default_cache.context);
 	old = MemoryContextSwitchTo(default_cache.context);
 	default_cache.defaults = palloc0(sizeof(Expr *) * desc->natts);
@@ -178,9 +193,14 @@ FillDefaultCache(Relation rel)
 			default_cache.usable = false;
 	}
 	MemoryContextSwitchTo(old);
-	/* set last: an error above leaves nothing that looks filled */
-	default_cache.relid = RelationGetRelid(rel);
+	/*
+	 * Set last: an error above leaves nothing that looks filled.  After an
+	 * invalidation during the fill, this call uses the defaults, as a
+	 * statement planned then would, and the next one plans them again.
+	 */
+	default_cache.relid = default_cache_forgotten ? InvalidOid : RelationGetRelid(rel);
 	default_cache.natts = desc->natts;
+	default_cache_filling = false;
 }
 
 /* DefaultsUsable fills the cache for the table if needed and says whether it may be used. */
