@@ -126,6 +126,34 @@ test('a job removed on failure ends in jobtrack as failed, with its reason', asy
   assert.deepEqual([twice.job_type, twice.status, twice.attempts, twice.failed_reason], ['Worse', 'failed', 2, 'bad input']);
 });
 
+test('a custom jobId used again after its job was removed names the same row', async () => {
+  const name = `t_${unique()}`;
+  const q = queue(name);
+  const bridge = F.bridgeOf(q);
+  const mismatches = [];
+  bridge.on('mismatch', (m) => mismatches.push(m));
+  await bridge.ready;
+  const w = worker(name, async (job) => { if (job.data.fail) throw new Error('no'); return 'ok'; });
+  await q.add('First', {}, { jobId: 'done' });
+  await q.add('First', { fail: true }, { jobId: 'broken' });
+  await waitFor(async () => (await q.getJobState('done')) === 'completed' && (await q.getJobState('broken')) === 'failed',
+    { what: 'the first jobs ended' });
+  await w.close();
+  await (await q.getJob('done')).remove();
+  await (await q.getJob('broken')).remove();
+  // the same ids again, left waiting: no worker runs them
+  await q.add('Second', {}, { jobId: 'done' });
+  await q.add('Second', {}, { jobId: 'broken' });
+  await caughtUp(bridge);
+  // after a success: succeeded is final, the new job is reported and not mirrored
+  const done = await rowOf(q, 'done');
+  assert.deepEqual([done.job_type, done.status, done.attempts], ['First', 'succeeded', 1]);
+  assert.deepEqual(mismatches.map((m) => [m.key, m.jobtrack, m.bullmq]), [[`bull:${name}:done`, 'succeeded', 'waiting']]);
+  // after a failure: the new job is a retry of the row
+  const broken = await rowOf(q, 'broken');
+  assert.deepEqual([broken.job_type, broken.status, broken.attempts], ['First', 'queued', 2]);
+});
+
 test('two queues with the same job ids never collide', async () => {
   const a = queue(`ta_${unique()}`);
   const b = queue(`tb_${unique()}`);
