@@ -62,6 +62,7 @@ failed-page-keeps-watch @@ public/app.js @@ s/\n *watchJobs\(\[\]\); \/\/ the ro
 watch-requests-overlap @@ public/app.js @@ s/\n *if \(watchSending\) \{ watchAgain = true; return; \}// @@ test/dashboard.test.js
 failed-page-not-ready @@ public/app.js @@ s/\n *document\.body\.dataset\.ready = hash;\n/\n/ @@ test/dashboard.test.js
 stale-load-renders @@ public/app.js @@ s/function stale\(load\) \{ return load !== routing; \}/function stale(load) { return false; }/ @@ test/dashboard.test.js
+reader-reads-body-first @@ lib/server.js @@ s/(    if \(!state.canCancel\) throw new HttpError\(403, [^\n]*\n)((?:[^\n]*\n){3})/$2$1/ @@ test/dashboard.test.js
 EOF
 )
 

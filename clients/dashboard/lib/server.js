@@ -366,10 +366,11 @@ function createDashboard(opts) {
     // same-origin only: browsers send Origin on POST; a form from another site cannot set JSON
     const origin = req.headers.origin;
     if (origin && origin !== `http://${req.headers.host}`) throw new HttpError(403, 'cross-origin request refused');
+    // a dashboard that may not cancel says so whatever the request holds
+    if (!state.canCancel) throw new HttpError(403, `cancel refused: ${state.cancelReason}`);
     if (!String(req.headers['content-type'] || '').startsWith('application/json')) throw new HttpError(415, 'send application/json');
     const body = await readJson(req);
     if (!isJsonObject(body)) throw new HttpError(400, 'send a JSON object ({})');
-    if (!state.canCancel) throw new HttpError(403, `cancel refused: ${state.cancelReason}`);
     try {
       const [r] = await q('SELECT jobtrack.request_cancel($1::bigint)::text AS signal_id', [id]);
       return { ok: true, signalId: r.signal_id };

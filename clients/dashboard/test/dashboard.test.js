@@ -244,6 +244,11 @@ test('a job page shows messages, signals, attempts and the timeline; cancel work
   await page.waitForFunction(() => document.getElementById('cancel-result').className === 'refused', { timeout: 3000 });
   assert.match(await page.$eval('#cancel-result', (e) => e.textContent), /refused/);
   assert.equal((await sql(`SELECT count(*)::int AS n FROM jobtrack.job_signal WHERE job_id = $1::bigint AND signal = 'cancel'`, [id]))[0].n, 0);
+  // the reader refuses whatever the request holds: a malformed body or another type is a 403 too
+  for (const [type, body] of [['application/json', 'null'], ['application/json', 'not json'], ['text/plain', 'cancel']]) {
+    const r = await fetch(reader.url + `api/jobs/${id}/cancel`, { method: 'POST', headers: { 'Content-Type': type }, body });
+    assert.equal(r.status, 403, `the reader answered ${type} ${body} with ${r.status}`);
+  }
   await H.shot(page, 'job-refused');
   await page.close();
 
