@@ -73,7 +73,7 @@ static bool index_callbacks_registered = false;
 static bool index_cache_filling = false;
 static bool index_cache_forgotten = false;
 
-/* writes working inside the cache right now: a nested write must not rebuild it */
+/* writes adding index entries right now: a nested write must not use the cache, nor rebuild it */
 static int	index_cache_users = 0;
 
 /*
@@ -140,11 +140,29 @@ NotSharable(Node *node, void *context)
 }
 
 /*
+ * CompileIndexExpressions compiles, in the current memory context, the
+ * planned predicate and expressions of a description that lacks them
+ * compiled, without a parent plan (so without JIT), as ExecPrepareQual and
+ * ExecPrepareExprList do after planning.
+ */
+static void
+CompileIndexExpressions(IndexInfo *ii)
+{
+	ListCell   *lc;
+
+	if (ii->ii_Predicate != NIL && ii->ii_PredicateState == NULL)
+		ii->ii_PredicateState = ExecInitQual(ii->ii_Predicate, NULL);
+	if (ii->ii_ExpressionsState == NIL)
+		foreach(lc, ii->ii_Expressions)
+			ii->ii_ExpressionsState = lappend(ii->ii_ExpressionsState,
+											  ExecInitExpr((Expr *) lfirst(lc), NULL));
+}
+
+/*
  * DescribeIndex builds an index's description in the current memory
  * context, with its predicate and expressions planned as the executor
- * plans them at a statement's first row (ExecPrepareQual,
- * ExecPrepareExprList), and compiled too where they may be shared by
- * every statement (without a parent plan, so without JIT).
+ * plans them at a statement's first row, and compiled too where they may
+ * be shared by every statement.
  */
 static IndexInfo *
 DescribeIndex(Relation index)
@@ -158,14 +176,9 @@ DescribeIndex(Relation index)
 	foreach(lc, ii->ii_Expressions)
 		planned = lappend(planned, expression_planner((Expr *) lfirst(lc)));
 	ii->ii_Expressions = planned;
-	if (NotSharable((Node *) ii->ii_Predicate, NULL) ||
-		NotSharable((Node *) ii->ii_Expressions, NULL))
-		return ii;
-	if (ii->ii_Predicate != NIL)
-		ii->ii_PredicateState = ExecInitQual(ii->ii_Predicate, NULL);
-	foreach(lc, ii->ii_Expressions)
-		ii->ii_ExpressionsState = lappend(ii->ii_ExpressionsState,
-										  ExecInitExpr((Expr *) lfirst(lc), NULL));
+	if (!NotSharable((Node *) ii->ii_Predicate, NULL) &&
+		!NotSharable((Node *) ii->ii_Expressions, NULL))
+		CompileIndexExpressions(ii);
 	return ii;
 }
 
@@ -236,19 +249,13 @@ static IndexInfo *
 StatementCopy(const IndexInfo *cached)
 {
 	IndexInfo  *ii = palloc(sizeof(IndexInfo));
-	ListCell   *lc;
 
 	memcpy(ii, cached, sizeof(IndexInfo));
 	ii->ii_CheckedUnchanged = false;
 	ii->ii_IndexUnchanged = false;
 	ii->ii_AmCache = NULL;
 	ii->ii_Context = CurrentMemoryContext;
-	if (ii->ii_Predicate != NIL && ii->ii_PredicateState == NULL)
-		ii->ii_PredicateState = ExecInitQual(ii->ii_Predicate, NULL);
-	if (ii->ii_ExpressionsState == NIL)
-		foreach(lc, ii->ii_Expressions)
-			ii->ii_ExpressionsState = lappend(ii->ii_ExpressionsState,
-											  ExecInitExpr((Expr *) lfirst(lc), NULL));
+	CompileIndexExpressions(ii);
 	return ii;
 }
 
@@ -311,19 +318,12 @@ void
 InsertIndexEntries(ResultRelInfo *rri, TupleTableSlot *slot, EState *estate, bool update)
 {
 	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+	bool		use_cache = index_cache_users == 0;
 
-	if (index_cache_users > 0)
-	{
-		ExecOpenIndices(rri, false);
-		(void) ExecInsertIndexTuples(rri, slot, estate, update, false, NULL, NIL);
-		ExecCloseIndices(rri);
-		MemoryContextSwitchTo(old);
-		return;
-	}
 	index_cache_users++;
 	PG_TRY();
 	{
-		if (!OpenCachedIndexes(rri))
+		if (!use_cache || !OpenCachedIndexes(rri))
 			ExecOpenIndices(rri, false);
 		(void) ExecInsertIndexTuples(rri, slot, estate, update, false, NULL, NIL);
 		ExecCloseIndices(rri);
