@@ -62,6 +62,7 @@ progress-waits-for-commit @@ src/Jobtrack.php @@ s/if \(\$main->transactionLevel
 messages-wait-for-commit @@ src/Jobtrack.php @@ s/\$live \? \$this->liveConnection\(\) : \$this->connection\(\)/\$this->connection()/ @@ QueueTrackingTest
 copy-uses-original-id @@ src/Trackable.php @@ s/ \|\| \$this->jobtrackIdCache\[0\] !== \$key// @@ WrongJobTest
 copy-gets-original-signals @@ src/Trackable.php @@ s/ \|\| \$buffer\[0\] !== \$this->jobtrackKey\(\)// @@ WrongJobTest
+copy-run-at-once-keeps-payload @@ src/Trackable.php @@ s/\n\s*\$this->jobtrackForgetPayload\(\);\n/\n/ @@ WrongJobTest
 bool-tag-sent-as-php-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(is_bool\(\$value\)\) \{\n\s*return \$value \? 'true' : 'false';\n\s*\}\n/\n/ @@ ModelsTest
 null-tag-sent-as-php-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(\$value === null\) \{\n\s*return \$this->whereTagIsNull\(\$query, \$key, \(string\) \$operator\);\n\s*\}\n/\n/ @@ ModelsTest
 array-tag-value-cast-to-text @@ src/Models/JobStatus.php @@ s/\n\s*if \(is_array\(\$value\) \|\| \(is_object\(\$value\) && ! method_exists\(\$value, '__toString'\)\)\) \{\n.*\n.*\n\s*\}\n/\n/ @@ ModelsTest

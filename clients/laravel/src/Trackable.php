@@ -33,6 +33,15 @@ trait Trackable
      */
     protected $jobtrackSignals = [];
 
+    /**
+     * @var string|null the payload uuid of the queue job this object was
+     * cloned from while it had one (a copy made in handle()): the copy
+     * carries that queue job and uuid along, but they are the original's, so
+     * the copy never records under it (nor uses the id cached or the signals
+     * buffered for it). Set by __clone(); a string, so the copy still serializes.
+     */
+    protected $jobtrackCopiedFrom;
+
     /** An alias (jobtrack's `alias`), e.g. a human name for this kind of job. */
     public function jobtrackAlias(): ?string
     {
@@ -78,14 +87,38 @@ trait Trackable
     }
 
     /**
+     * A copy of a job that has a queue job (`clone $this` in handle()) is
+     * another job: it forgets which payload it runs as. Laravel serializes
+     * a clone of every job it pushes, which has no queue job (one that has
+     * cannot be serialized), so the payload's own uuid is kept. A job class
+     * with a __clone() of its own calls jobtrackForgetPayload() from it.
+     */
+    public function __clone()
+    {
+        $this->jobtrackForgetPayload();
+    }
+
+    /** What __clone() does: the copy will not record as the job it was copied from. */
+    protected function jobtrackForgetPayload(): void
+    {
+        $queueJob = $this->job ?? null;
+        if ($queueJob instanceof \Illuminate\Contracts\Queue\Job && $queueJob->uuid() !== null) {
+            $this->jobtrackCopiedFrom = $queueJob->uuid();
+        }
+    }
+
+    /**
      * The payload uuid of the job running now: the queue job's, else the one
-     * stamped at dispatch. A copy of this job dispatched again has its own.
+     * stamped at dispatch. A copy of this job dispatched again has its own;
+     * a copy run at once (`dispatchNow(clone $this)`) has none, and the
+     * original's queue job and uuid it carries along are never its key.
      */
     protected function jobtrackKey(): ?string
     {
         $queueJob = $this->job ?? null;
+        $key = $queueJob instanceof \Illuminate\Contracts\Queue\Job ? $queueJob->uuid() : $this->jobtrackUuid;
 
-        return $queueJob instanceof \Illuminate\Contracts\Queue\Job ? $queueJob->uuid() : $this->jobtrackUuid;
+        return $key !== null && $key === $this->jobtrackCopiedFrom ? null : $key;
     }
 
     /** The signals cancelRequested() buffered for this very job (none that a copy carried along). */

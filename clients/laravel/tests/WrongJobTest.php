@@ -4,6 +4,7 @@ namespace Jobtrack\Laravel\Tests;
 
 use App\Jobs\RedispatchingJob;
 use App\Jobs\SignalledCopyJob;
+use App\Jobs\SyncCopyJob;
 use Illuminate\Support\Facades\DB;
 use Illuminate\Support\Str;
 use PDO;
@@ -97,5 +98,48 @@ class WrongJobTest extends TestCase
         $this->assertSame($original, $ids[0]);
         $this->assertSame(['info: original took: note'], $this->messages($ids[0]), 'the original gets its signal');
         $this->assertSame(['info: copy took: nothing'], $this->messages($ids[1]), 'the copy has no signal of the original');
+    }
+
+    /**
+     * A copy run at once from handle() (`Bus::dispatchNow(clone $this)`) has
+     * no payload of its own: it must not take the original's jobtrack job for
+     * its own, through the queue job it carries along, its cached id or the
+     * signals the original buffered. It runs untracked, as any job run at
+     * once does; the original's row gets none of its writes and keeps every
+     * signal for the original.
+     */
+    public function testACopyRunAtOnceFromHandleNeverWritesOnTheOriginalsJob(): void
+    {
+        $key = Str::random(8);
+        $report = tempnam(sys_get_temp_dir(), 'jobtrack-sync-copy');
+        unlink($report);
+        try {
+            SyncCopyJob::dispatch($key, $report);
+            $original = (int) $this->jobByExternalId($this->lastPushedUuid())->id;
+            DB::select("SELECT jobtrack.send_signal(?::bigint, 'first'::text)", [$original]);
+            $this->worker();
+            $row = $this->waitFor(function () use ($original) {
+                $row = $this->one('SELECT * FROM jobtrack.job_status WHERE id = ?::bigint', [$original]);
+
+                return in_array($row->status, ['succeeded', 'failed', 'cancelled'], true) ? $row : null;
+            }, 30, 'the original finished');
+            $this->assertFileExists($report, 'the copy ran');
+            $copy = json_decode(file_get_contents($report), true);
+
+            $this->assertSame('succeeded', $row->status, 'the copy did not end the original');
+            $this->assertSame(['info: original took: first, second'], $this->messages($original),
+                'the original has none of the copy\'s messages and gets both its signals');
+            $this->assertSame(0, (int) $this->value("SELECT count(*) FROM jobtrack.job_message WHERE message = 'the copy ran'
+                AND job_id IN (SELECT id FROM jobtrack.job_status WHERE tags @> ?::jsonb)", [json_encode(['sync_copy' => $key])]));
+            $this->assertNull($copy['id'], 'the copy run at once is not tracked, and not as the original');
+            $this->assertFalse($copy['cancel']);
+            $this->assertSame([], $copy['signals'], 'the copy took none of the original\'s signals');
+            $this->assertSame(0, (int) $this->value('SELECT count(*) FROM jobtrack.job_signal WHERE job_id = ?::bigint AND handled_at IS NULL',
+                [$original]), 'the original took both its signals itself');
+            $this->assertSame(1, (int) $this->value('SELECT count(*) FROM jobtrack.job_status WHERE tags @> ?::jsonb',
+                [json_encode(['sync_copy' => $key])]), 'one job: the original');
+        } finally {
+            @unlink($report);
+        }
     }
 }
