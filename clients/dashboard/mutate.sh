@@ -57,6 +57,8 @@ body-too-large-as-400 @@ lib/server.js @@ s/const text = await readBody\(req\);/
 body-too-large-reset @@ lib/server.js @@ s/if \(n > BODY_MAX\) \{ over = true; chunks.length = 0; reject\(tooLarge\(\)\); \}/if (n > BODY_MAX) { reject(tooLarge()); req.destroy(); }/ @@ test/errors.test.js
 watch-body-not-object @@ lib/server.js @@ s/if \(!isJsonObject\(body\)\) \{/if (false) {/ @@ test/errors.test.js
 watch-ids-unchecked @@ lib/server.js @@ s/if \(id === null\) throw new HttpError\(400, `jobs\[/if (false) throw new HttpError(400, `jobs[/ @@ test/errors.test.js
+stream-ids-unchecked @@ lib/server.js @@ s/if \(id !== null\) return id;\n(\s*)throw new HttpError/return id;\n$1if (false) throw new HttpError/ @@ test/errors.test.js
+stream-list-truncated @@ lib/server.js @@ s/if \(parts.length > WATCH_MAX\) throw new HttpError\(400, [^\n]*\n/parts.length = Math.min(parts.length, WATCH_MAX);\n/ @@ test/errors.test.js
 cancel-body-unchecked @@ lib/server.js @@ s/\n *const body = await readJson\(req\);\n *if \(!isJsonObject[^\n]*\n/\n/ @@ test/errors.test.js
 failed-page-keeps-watch @@ public/app.js @@ s/\n *watchJobs\(\[\]\); \/\/ the rows of the page before are not shown any more: stop their refresh// @@ test/errors.test.js
 watch-requests-overlap @@ public/app.js @@ s/\n *if \(watchSending\) \{ watchAgain = true; return; \}// @@ test/dashboard.test.js

@@ -72,18 +72,6 @@ function jobIdOf(v) {
   return null;
 }
 
-// the ?jobs= of /api/stream: the job ids of a comma-separated list (others left out)
-function parseIdList(s, max) {
-  if (!s) return [];
-  const out = [];
-  for (const part of String(s).split(',')) {
-    const id = jobIdOf(part);
-    if (id !== null) out.push(id);
-    if (out.length >= max) break;
-  }
-  return out;
-}
-
 // a JSON object, as a POST body must be (not null, an array or a scalar)
 function isJsonObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -103,6 +91,23 @@ function checkWatchBody(body) {
     return id;
   });
   return { client: body.client, jobs };
+}
+
+// the ?jobs= of /api/stream: a comma-separated list of at most WATCH_MAX job
+// ids, checked as strictly as the jobs of POST /api/watch: an item that is not
+// a job id (an empty one included), too many items or the parameter given
+// twice is a 400 naming it, never an id left out. Absent or empty: no jobs.
+function streamJobs(u) {
+  const given = u.searchParams.getAll('jobs');
+  if (given.length > 1) throw new HttpError(400, 'jobs must be given once, as a comma-separated list of job ids');
+  if (!given[0]) return [];
+  const parts = given[0].split(',');
+  if (parts.length > WATCH_MAX) throw new HttpError(400, `jobs may hold at most ${WATCH_MAX} job ids (${parts.length} given)`);
+  return parts.map((part, i) => {
+    const id = jobIdOf(part);
+    if (id !== null) return id;
+    throw new HttpError(400, `jobs[${i}] is not a job id (a positive integer of up to 18 digits): ${JSON.stringify(part)}`);
+  });
 }
 
 function createDashboard(opts) {
@@ -405,12 +410,13 @@ function createDashboard(opts) {
   }
 
   function stream(req, res, u) {
+    const jobs = streamJobs(u); // before anything is sent: a bad list is a 400, and no stream
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff', Connection: 'keep-alive',
     });
     const id = crypto.randomBytes(12).toString('hex');
-    const cl = { res, jobs: new Set(parseIdList(u.searchParams.get('jobs'), WATCH_MAX)) };
+    const cl = { res, jobs: new Set(jobs) };
     clients.set(id, cl);
     res.write('retry: 1000\n\n');
     send(cl, { hello: id, lastEventId: state.lastEventId });

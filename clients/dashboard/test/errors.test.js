@@ -1,10 +1,12 @@
 'use strict';
 // Bad requests and pages that fail: the POST endpoints answer a body that is
 // too large, not JSON or of the wrong shape with 413 or 400 and a message
-// (never 500, never a silent partial success), and a page that fails to load
-// stops the refresh of the rows the page before it showed. The real server
-// (in-process, as a writer that may cancel) over HTTP, a real PostgreSQL with
-// jobtrack, and Debian's headless Chromium for the page.
+// (never 500, never a silent partial success), the event stream answers a
+// list of jobs that holds anything but job ids with 400 and streams nothing,
+// and a page that fails to load stops the refresh of the rows the page
+// before it showed. The real server (in-process, as a writer that may
+// cancel) over HTTP, a real PostgreSQL with jobtrack, and Debian's headless
+// Chromium for the page.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('http');
@@ -20,11 +22,13 @@ function post(path, body, headers) {
   return fetch(dash.url + path, { method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, headers), body });
 }
 
-// an event stream of the server, as a browser opens it: its id and what it pushes
-function openStream() {
+// an event stream of the server, as a browser opens it: its id and what it
+// pushes; query (e.g. '?jobs=1,2') is sent as it is
+function openStream(query = '') {
   return new Promise((resolve, reject) => {
     const s = { id: null, messages: [], req: null, close() { this.req.destroy(); } };
-    s.req = http.get(dash.url + 'api/stream', (res) => {
+    s.req = http.get(dash.url + 'api/stream' + query, (res) => {
+      if (res.statusCode !== 200) { res.resume(); reject(new Error(`the stream ${query} was answered ${res.statusCode}`)); return; }
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (d) => {
@@ -159,6 +163,64 @@ test('POST /api/watch: ids as JSON numbers or strings (even with leading zeros) 
     const t0 = Date.now();
     while (seen().size < 2 && Date.now() - t0 < 3000) await H.sleep(50);
     assert.deepEqual([...seen()].sort(), [String(a), String(b)].sort(), 'the progress of both watched jobs is pushed');
+  } finally {
+    s.close();
+  }
+});
+
+test('GET /api/stream?jobs=: a list with anything but job ids is a 400 naming it, and no stream; good ids are pushed', async () => {
+  const many = Array.from({ length: 201 }, (_, i) => i + 1).join(',');
+  // [the query's value, as sent (already URL-encoded), what the error must name]
+  const cases = [
+    ['abc', '"abc"'],
+    ['1,abc', 'jobs[1]'],
+    ['1,,2', 'jobs[1]'],
+    ['1,', 'jobs[1]'],
+    [',1', 'jobs[0]'],
+    ['0', '"0"'],
+    ['-1', '"-1"'],
+    ['1.5', '"1.5"'],
+    ['1e3', '"1e3"'],
+    ['%201', '" 1"'],
+    ['1%20OR%20true', '"1 OR true"'],
+    ['0x10', '"0x10"'],
+    ['9223372036854775808', '"9223372036854775808"'], // beyond bigint
+    ['12345678901234567890', '"12345678901234567890"'],
+    [many, '200'],
+    ['1&jobs=2', 'once'],
+  ];
+  const wrong = [];
+  for (const [value, names] of cases) {
+    // a stream would never end: a request still open after 3 s was streamed
+    const r = await fetch(dash.url + 'api/stream?jobs=' + value, { signal: AbortSignal.timeout(3000) }).catch((e) => e);
+    if (r instanceof Error) { wrong.push(`${value.slice(0, 40)} -> ${r.name}`); continue; }
+    const type = r.headers.get('content-type');
+    if (!/^application\/json/.test(type)) { // an event stream: do not wait for its end
+      await r.body.cancel().catch(() => {});
+      wrong.push(`${value.slice(0, 40)} -> ${r.status} ${type}`);
+      continue;
+    }
+    const out = await r.text().catch((e) => `(${e.name})`);
+    let error;
+    try { error = JSON.parse(out).error; } catch (e) { error = undefined; }
+    if (r.status !== 400 || typeof error !== 'string' || !error.includes(names)) {
+      wrong.push(`${value.slice(0, 40)} -> ${r.status} ${type} ${out.slice(0, 120)}`);
+    }
+  }
+  assert.deepEqual(wrong, [], 'answered other than a JSON 400 whose error names the bad item');
+
+  // what is right still streams: no list, an empty one, 200 ids, and ids with leading zeros, whose rows are pushed
+  for (const q of ['', '?jobs=', '?jobs=' + many.split(',').slice(0, 200).join(',')]) (await openStream(q)).close();
+  const [{ a }] = await sql(`SELECT jobtrack.create_job('StreamWatched') AS a`);
+  const [{ b }] = await sql(`SELECT jobtrack.create_job('StreamWatched') AS b`);
+  await sql(`SELECT jobtrack.start_job(id) FROM unnest(ARRAY[$1, $2]::bigint[]) id`, [a, b]);
+  const s = await openStream(`?jobs=${a},00${b}`);
+  try {
+    await sql(`SELECT jobtrack.set_progress(id, 37) FROM unnest(ARRAY[$1, $2]::bigint[]) id`, [a, b]);
+    const seen = () => new Set(s.messages.flatMap((m) => (m.jobs || []).filter((j) => j.percentage === 37).map((j) => j.id)));
+    const t0 = Date.now();
+    while (seen().size < 2 && Date.now() - t0 < 3000) await H.sleep(50);
+    assert.deepEqual([...seen()].sort(), [String(a), String(b)].sort(), 'the progress of both jobs of the list is pushed');
   } finally {
     s.close();
   }
