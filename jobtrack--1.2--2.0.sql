@@ -906,3 +906,15 @@ BEGIN
 	END LOOP;
 END
 $$;
+
+/*
+ * Group retention now deletes a group only once its counts say it has no
+ * job (a group whose jobs a restore has not loaded yet has no counts, and
+ * must stay); create_group() gives a new group its zero counts.  A group
+ * created before has counts only if a change of one of its jobs was
+ * evaluated: the others get theirs now, all zero.  Changes not evaluated
+ * yet add to them as they would have added to a row made then.
+ */
+INSERT INTO jobtrack.group_count (group_id)
+SELECT g.id FROM jobtrack.job_group g
+ WHERE NOT EXISTS (SELECT 1 FROM jobtrack.group_count c WHERE c.group_id OPERATOR(pg_catalog.=) g.id);

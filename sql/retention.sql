@@ -71,6 +71,40 @@ SELECT jobtrack.run_maintenance() >= 0 AS ran;
 SELECT count(*) AS emptied_group_gone FROM jobtrack.job_group WHERE id = :eg;
 SELECT count(*) AS its_counts_gone FROM jobtrack.group_count WHERE group_id = :eg;
 SELECT count(*) AS group_with_jobs_kept FROM jobtrack.job_group WHERE id = :kg;
+-- a group that never had a job goes too: create_group gave it its counts, all zero
+SELECT jobtrack.create_group('never used') AS ng \gset
+SELECT queued + delayed + started + paused + stuck + succeeded + failed + cancelled AS counted
+  FROM jobtrack.group_count WHERE group_id = :ng;
+UPDATE jobtrack.job_group SET created_at = now() - interval '3 days' WHERE id = :ng;
+-- a group without counts stays, whatever its age: a restore loads the groups
+-- before their jobs, and does not load the counts (deleted here to stand for it)
+SELECT jobtrack.create_group('restored') AS rg \gset
+DELETE FROM jobtrack.group_count WHERE group_id = :rg;
+UPDATE jobtrack.job_group SET created_at = now() - interval '3 days' WHERE id = :rg;
+SELECT jobtrack.run_maintenance() >= 0 AS ran;
+SELECT count(*) AS never_used_gone FROM jobtrack.job_group WHERE id = :ng;
+SELECT count(*) AS uncounted_kept FROM jobtrack.job_group WHERE id = :rg;
+-- a restored change of a job that is not there waits for the group's counts
+INSERT INTO jobtrack.group_change (group_id, job_id, old_status, new_status, created_at)
+VALUES (:rg, 0, NULL, 'queued', now());
+SELECT jobtrack.check_groups() AS events;
+SELECT count(*) AS restored_change_waits FROM jobtrack.group_change WHERE group_id = :rg AND restored;
+-- recount_groups() counts its jobs, none, takes the change, and then the group goes
+SELECT jobtrack.recount_groups(:rg) AS events;
+SELECT count(*) AS counted FROM jobtrack.group_count WHERE group_id = :rg;
+SELECT count(*) AS change_taken FROM jobtrack.group_change WHERE group_id = :rg;
+SELECT status, run FROM jobtrack.job_group WHERE id = :rg;
+SELECT jobtrack.run_maintenance() >= 0 AS ran;
+SELECT count(*) AS counted_gone FROM jobtrack.job_group WHERE id = :rg;
+-- TRUNCATE sets every group's counts to zero and keeps them: the old group
+-- that had a job may then go
+BEGIN;
+TRUNCATE jobtrack.job_status;
+SELECT queued + delayed + started + paused + stuck + succeeded + failed + cancelled AS counted
+  FROM jobtrack.group_count WHERE group_id = :kg;
+SELECT jobtrack.run_maintenance() >= 0 AS ran;
+SELECT count(*) AS truncated_group_gone FROM jobtrack.job_group WHERE id = :kg;
+ROLLBACK;
 -- with event_retention = 0 nothing is deleted
 SELECT jobtrack.start_job(jobtrack.create_job('R', group_id => jobtrack.group_id('kept forever')));
 SELECT jobtrack.check_groups() AS events;

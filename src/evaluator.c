@@ -749,7 +749,9 @@ WriteCounts(SavedQuery *query, const GroupWork *groups, int n)
  * SaveCounts writes the counts of the groups whose jobs changed: it updates
  * the rows there are and inserts the others.  An update that finds no row
  * is a group that housekeeping's retention deleted meanwhile, with its
- * counts; they stay deleted.
+ * counts; they stay deleted.  A recounted group gets its row even with
+ * nothing counted: group retention deletes a group only by its counts, and
+ * a group restored without a job has none until it is recounted.
  */
 static void
 SaveCounts(GroupWork *work, int count)
@@ -762,7 +764,8 @@ SaveCounts(GroupWork *work, int count)
 
 	for (i = 0; i < count; i++)
 	{
-		if (!CountsChanged(&work[i]))
+		if (!CountsChanged(&work[i]) &&
+			(work[i].has_counts || !work[i].recount || !work[i].exists))
 			continue;
 		if (work[i].has_counts)
 			changed[n_existing++] = work[i];

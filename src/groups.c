@@ -37,11 +37,16 @@
 /*
  * Run as the extension's owner: writers need no INSERT on job_group, so no
  * grant lets them write a group's state (status, run, id, owner, times).
+ * The group starts with its counts, all zero: group retention deletes only
+ * groups whose counts say they have no job (maintenance.c), and a group
+ * that never gets a job must go too.
  */
 static SavedQuery insert_group_query = {
-	"INSERT INTO jobtrack.job_group (title, payload, time_to_check, next_check_at, owner)"
-	" VALUES ($1, $2, $3, pg_catalog.now() OPERATOR(pg_catalog.+) $3, $4)"
-	" ON CONFLICT ((pg_catalog.md5(title))) DO NOTHING RETURNING id",
+	"WITH g AS (INSERT INTO jobtrack.job_group (title, payload, time_to_check, next_check_at, owner)"
+	"  VALUES ($1, $2, $3, pg_catalog.now() OPERATOR(pg_catalog.+) $3, $4)"
+	"  ON CONFLICT ((pg_catalog.md5(title))) DO NOTHING RETURNING id),"
+	" c AS (INSERT INTO jobtrack.group_count (group_id) SELECT id FROM g ON CONFLICT (group_id) DO NOTHING)"
+	" SELECT id FROM g",
 	4, {TEXTOID, JSONBOID, INTERVALOID, NAMEOID}, false
 };
 static SavedQuery group_by_title_query = {

@@ -230,7 +230,9 @@ jobtrack_job_status_record(PG_FUNCTION_ARGS)
 static SavedQuery truncated_queries[] = {
 	{"DELETE FROM jobtrack.job_external_id", 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.group_change", 0, {InvalidOid}, false},
-	{"DELETE FROM jobtrack.group_count", 0, {InvalidOid}, false},
+	/* zero, not deleted: group retention takes a group only by its counts */
+	{"UPDATE jobtrack.group_count SET queued = 0, delayed = 0, started = 0, paused = 0,"
+	 " stuck = 0, succeeded = 0, failed = 0, cancelled = 0", 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.job_message", 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.job_signal", 0, {InvalidOid}, false},
 };

@@ -16,6 +16,14 @@
  * (there are no foreign keys to cascade, so job_status can be partitioned),
  * and the record trigger removes its external id.
  *
+ * A group goes only once the evaluator has counted it and found no job
+ * left: its group_count row is there and all zero.  Not seeing a job row is
+ * not enough: a restore loads job_group before job_status, and a group
+ * whose row is in and whose jobs are still on their way looks empty.
+ * create_group() gives every group its zero counts at once; group_count is
+ * not dumped, so a restored group has counts only once its restored jobs'
+ * changes were evaluated.
+ *
  * On a Citus cluster (citus.c) job rows live in shards on the worker nodes,
  * where Citus locks no row of a multi-shard subquery: the coordinator
  * changes them with multi-shard statements that repeat their condition,
@@ -111,15 +119,19 @@ static SavedQuery event_retention_query = {
 };
 
 /*
- * A group goes once it has no job left (no_jobs says how that is known),
- * none on its way (a change not yet evaluated), and no event and no
- * creation within the retention.  Groups a pass is evaluating are skipped,
- * never waited for.
+ * A group goes once it has no job left (its counts are there and all zero,
+ * and no_jobs, if more, says how else that is known), none on its way (a
+ * change not yet evaluated), and no event and no creation within the
+ * retention.  Groups a pass is evaluating are skipped, never waited for.
  */
 #define GROUP_RETENTION_SQL(no_jobs) \
 	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g" \
 	"   WHERE g.created_at OPERATOR(pg_catalog.<)" \
 	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))" \
+	"   AND EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id" \
+	"    AND n.queued OPERATOR(pg_catalog.+) n.delayed OPERATOR(pg_catalog.+) n.started" \
+	"     OPERATOR(pg_catalog.+) n.paused OPERATOR(pg_catalog.+) n.stuck OPERATOR(pg_catalog.+) n.succeeded" \
+	"     OPERATOR(pg_catalog.+) n.failed OPERATOR(pg_catalog.+) n.cancelled OPERATOR(pg_catalog.=) 0)" \
 	"   AND " no_jobs \
 	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)" \
 	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id" \
@@ -167,13 +179,10 @@ static SavedQuery citus_retention_query = {
 
 /*
  * A Citus coordinator, whose jobs sit in shards on the worker nodes: the
- * group's counts, which the evaluator keeps exact, are all zero
+ * group's counts, which the evaluator keeps exact, say it all
  */
 static SavedQuery citus_group_retention_query = {
-	GROUP_RETENTION_SQL("NOT EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id"
-						"    AND n.queued OPERATOR(pg_catalog.+) n.delayed OPERATOR(pg_catalog.+) n.started"
-						"     OPERATOR(pg_catalog.+) n.paused OPERATOR(pg_catalog.+) n.stuck OPERATOR(pg_catalog.+) n.succeeded"
-						"     OPERATOR(pg_catalog.+) n.failed OPERATOR(pg_catalog.+) n.cancelled OPERATOR(pg_catalog.>) 0)"),
+	GROUP_RETENTION_SQL("true"),
 	1, {FLOAT8OID}, false
 };
 
