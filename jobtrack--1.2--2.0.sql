@@ -330,8 +330,10 @@ COMMENT ON VIEW jobtrack.group_overview IS 'one line per open group, for \watch:
  * One line per started or stuck job.  flag says stuck for a job marked
  * stuck, and late for a started job whose heartbeat (or start) is older
  * than jobtrack.stuck_after, when that is set: about to be marked stuck.
+ * It reads job_status with the caller's rights, so row-level security on it
+ * shows each role its own jobs here too.
  */
-CREATE VIEW jobtrack.running_jobs AS
+CREATE VIEW jobtrack.running_jobs WITH (security_invoker = true) AS
 SELECT j.id,
 	   CASE WHEN pg_catalog.length(j.job_type) OPERATOR(pg_catalog.>) 16
 			THEN pg_catalog.left(pg_catalog.regexp_replace(j.job_type, '[[:cntrl:]]', ' ', 'g'), 15) OPERATOR(pg_catalog.||) '…'

@@ -26,8 +26,13 @@ BEGIN
 	END LOOP;
 END
 $$;
+-- four jobs running, two of them the reader's
+SELECT count(jobtrack.start_job(id)) AS started
+  FROM (SELECT id FROM jobtrack.job_status WHERE job_type = 'Rls9' ORDER BY id LIMIT 4) j;
+GRANT SELECT ON jobtrack.running_jobs TO jt_rls_reader;
 SET ROLE jt_rls_reader;
 SELECT count(*) AS own_jobs_only FROM jobtrack.for_job('Rls8');
+SELECT count(*) AS own_running_jobs_only FROM jobtrack.running_jobs WHERE type = 'Rls9';
 SELECT count(*) AS others_visible FROM jobtrack.job_status WHERE owner <> 'jt_rls_reader';
 EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.for_job('Rls8');
 EXPLAIN (COSTS OFF) SELECT * FROM jobtrack.for_job_alias('rls-alias-8');
@@ -37,6 +42,6 @@ SELECT count(*) AS all_jobs FROM jobtrack.for_job('Rls8');
 ALTER TABLE jobtrack.job_status DISABLE ROW LEVEL SECURITY;
 DELETE FROM jobtrack.job_status WHERE job_type LIKE 'Rls%';
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA jobtrack, jobtrack_internal FROM jt_rls_reader;
-REVOKE ALL ON jobtrack.job_status FROM jt_rls_reader;
+REVOKE ALL ON jobtrack.job_status, jobtrack.running_jobs FROM jt_rls_reader;
 REVOKE ALL ON SCHEMA jobtrack, jobtrack_internal FROM jt_rls_reader;
 DROP ROLE jt_rls_reader;
