@@ -61,6 +61,8 @@ retention-takes-uncounted @@ src/maintenance.c @@ s/"   AND EXISTS \(SELECT 1 FR
 new-group-uncounted @@ src/groups.c @@ s/SELECT id FROM g ON CONFLICT \(group_id\) DO NOTHING\)/SELECT id FROM g WHERE false)/ @@ regress:retention
 truncate-drops-counts @@ src/job_record.c @@ s/\{"UPDATE jobtrack.group_count SET queued = 0, delayed = 0, started = 0, paused = 0,"\n\t " stuck = 0, succeeded = 0, failed = 0, cancelled = 0"/{"DELETE FROM jobtrack.group_count"/ @@ regress:retention
 recount-leaves-uncounted @@ src/evaluator.c @@ s/\(work\[i\].has_counts \|\| !work\[i\].recount \|\| !work\[i\].exists\)/true/ @@ regress:retention
+retention-waits-for-child @@ src/maintenance.c @@ s/ANY \(ARRAY\(SELECT id FROM doomed\)\) FOR UPDATE SKIP LOCKED\)"/ANY (ARRAY(SELECT id FROM doomed)) FOR UPDATE)"/ @@ isolation:retention_locked_child
+retention-ignores-locked-child @@ src/maintenance.c @@ s/"   AND NOT EXISTS \(SELECT 1 FROM " table " c WHERE/"   AND true OR EXISTS (SELECT 1 FROM " table " c WHERE/ @@ isolation:retention_locked_child
 running-jobs-as-owner @@ jobtrack.sql @@ s/CREATE VIEW jobtrack.running_jobs WITH \(security_invoker = true\) AS/CREATE VIEW jobtrack.running_jobs AS/ @@ regress:row_security
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups

@@ -83,14 +83,32 @@ static SavedQuery mark_stuck_stored_query = {
 	1, {FLOAT8OID}, false
 };
 
-/* messages and signals go with their jobs, by the job_status_deleted trigger */
+/*
+ * Messages and signals go with their jobs, by the job_status_deleted
+ * trigger.  A role that writes jobs may hold one of them locked (SELECT ...
+ * FOR UPDATE), and the trigger's DELETE would wait for it while no group
+ * event is raised: so the round first locks the expired jobs' messages and
+ * signals, skipping those it cannot lock, and deletes only the jobs all of
+ * whose messages and signals it holds.  The others wait for a later round.
+ */
+#define UNLOCKED_CHILD(table, locked) \
+	"   AND NOT EXISTS (SELECT 1 FROM " table " c WHERE c.job_id OPERATOR(pg_catalog.=) d.id" \
+	"    AND (c.job_id, c.id) NOT IN (SELECT l.job_id, l.id FROM " locked " l))"
+#define LOCK_CHILDREN(table) \
+	" MATERIALIZED (SELECT c.job_id, c.id FROM " table " c" \
+	"   WHERE c.job_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM doomed)) FOR UPDATE SKIP LOCKED)"
 static SavedQuery retention_query = {
-	"DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY("
-	"  SELECT id FROM jobtrack.job_status"
+	"WITH doomed AS MATERIALIZED (SELECT id FROM jobtrack.job_status"
 	"   WHERE status OPERATOR(pg_catalog.>=) 'succeeded'"
 	"   AND finished_at OPERATOR(pg_catalog.<)"
 	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
-	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED))",
+	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED),"
+	" messages AS" LOCK_CHILDREN("jobtrack.job_message") ","
+	" signals AS" LOCK_CHILDREN("jobtrack.job_signal")
+	" DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	"  SELECT d.id FROM doomed d WHERE true"
+	UNLOCKED_CHILD("jobtrack.job_message", "messages")
+	UNLOCKED_CHILD("jobtrack.job_signal", "signals") "))",
 	1, {FLOAT8OID}, false
 };
 

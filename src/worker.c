@@ -102,10 +102,11 @@ StopNotInstalled(const char *database)
 
 /*
  * LimitLockWaits bounds, for the rest of the transaction, how long the
- * worker waits for a lock.  Housekeeping and the flush skip the rows they
- * can, but a role that may write jobs can still hold what they need (a
- * message row a deleted job takes with it, or job_status itself through
- * LOCK TABLE), and while the worker waits, no group event is raised.
+ * worker waits for a lock.  Housekeeping and the flush skip the rows an
+ * application holds locked (retention also the jobs whose messages or
+ * signals are), but a role that may write jobs can still hold a whole table
+ * (LOCK TABLE jobtrack.job_status), and while the worker waits, no group
+ * event is raised.
  */
 static void
 LimitLockWaits(void)
