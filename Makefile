@@ -16,7 +16,7 @@ DATA        = $(EXTENSION)--1.0.sql $(wildcard $(EXTENSION)--*--*.sql)
 REGRESS      = setup status jobs wrong_job progress messages signals scopes aggregates groups events set_aside retention recount shrink overview bad_input row_security direct_update reinstall security upgrade
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock shrink_concurrent index_built_concurrently retention_locked_child
+ISOLATION      = status_race first_or_create group_last_two group_add_while_complete group_rollback check_groups_concurrent evaluator_lock shrink_concurrent index_built_concurrently retention_locked_child group_retention_race
 ISOLATION_OPTS = --load-extension=$(EXTENSION) --inputdir=test/isolation --outputdir=output_iso
 
 # specs that need the worker serving their database (test.sh lists it

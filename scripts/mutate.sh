@@ -57,13 +57,16 @@ lock-advisory @@ src/evaluator.c @@ s/tag.locktag_type = LOCKTAG_USERLOCK;\n\tta
 due-not-rescheduled @@ src/evaluator.c @@ s/\t\tw->due = true;\n/\t\tw->due = w < work + drained;\n/ @@ regress:groups
 restored-restamped @@ src/job_guard.c @@ s/status != JOB_PAUSED && status != JOB_CANCELLED/status != JOB_CANCELLED/ @@ tap:013_dump_restore.pl
 restored-counted @@ src/evaluator.c @@ s/FILTER \(WHERE NOT restored AND new_status/FILTER (WHERE new_status/ @@ tap:013_dump_restore.pl
-retention-takes-uncounted @@ src/maintenance.c @@ s/"   AND EXISTS \(SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR\(pg_catalog.=\) g.id" \\\n\t"    AND n.queued/"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id" \\\n\t"    AND NOT n.queued/ @@ tap:013_dump_restore.pl
+retention-takes-uncounted @@ src/maintenance.c @@ s/"   AND EXISTS \(SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR\(pg_catalog.=\) g.id" \\\n\t"    AND" COUNTS_ZERO/"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id" \\\n\t"    AND NOT" COUNTS_ZERO/ @@ tap:013_dump_restore.pl
 new-group-uncounted @@ src/groups.c @@ s/SELECT id FROM g ON CONFLICT \(group_id\) DO NOTHING\)/SELECT id FROM g WHERE false)/ @@ regress:retention
 truncate-drops-counts @@ src/job_record.c @@ s/\{"UPDATE jobtrack.group_count SET queued = 0, delayed = 0, started = 0, paused = 0,"\n\t " stuck = 0, succeeded = 0, failed = 0, cancelled = 0"/{"DELETE FROM jobtrack.group_count"/ @@ regress:retention
 recount-leaves-uncounted @@ src/evaluator.c @@ s/\(work\[i\].has_counts \|\| !work\[i\].recount \|\| !work\[i\].exists\)/true/ @@ regress:retention
 retention-waits-for-child @@ src/maintenance.c @@ s/ANY \(ARRAY\(SELECT id FROM doomed\)\) FOR UPDATE SKIP LOCKED\)"/ANY (ARRAY(SELECT id FROM doomed)) FOR UPDATE)"/ @@ isolation:retention_locked_child
 retention-ignores-locked-child @@ src/maintenance.c @@ s/"   AND NOT EXISTS \(SELECT 1 FROM " table " c WHERE/"   AND true OR EXISTS (SELECT 1 FROM " table " c WHERE/ @@ isolation:retention_locked_child
 running-jobs-as-owner @@ jobtrack.sql @@ s/CREATE VIEW jobtrack.running_jobs WITH \(security_invoker = true\) AS/CREATE VIEW jobtrack.running_jobs AS/ @@ regress:row_security
+group-lock-not-taken @@ src/groups.c @@ s/\t\(void\) LockAcquire\(&tag, ShareLock, false, false\);\n// @@ isolation:group_retention_race
+retention-ignores-group-lock @@ src/groups.c @@ s/return LockAcquire\(&tag, ExclusiveLock, false, true\) != LOCKACQUIRE_NOT_AVAIL;/return true;/ @@ isolation:group_retention_race
+orphan-counts-kept @@ src/maintenance.c @@ s/\t\t\t\t\(void\) RunSavedQuery\(&orphan_counts_query, NULL, NULL\);\n\t\t\t\}\n\t\t\tbreak;\n\t\tcase JOBTRACK_COORDINATOR:/\t\t\t}\n\t\t\tbreak;\n\t\tcase JOBTRACK_COORDINATOR:/ @@ regress:retention
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes

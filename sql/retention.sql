@@ -105,6 +105,15 @@ SELECT queued + delayed + started + paused + stuck + succeeded + failed + cancel
 SELECT jobtrack.run_maintenance() >= 0 AS ran;
 SELECT count(*) AS truncated_group_gone FROM jobtrack.job_group WHERE id = :kg;
 ROLLBACK;
+-- the counts of a group that does not exist (a job inserted by hand with a
+-- made-up group id) go once its jobs are gone
+INSERT INTO jobtrack.job_status (job_type, group_id) VALUES ('Stray', 987654321) RETURNING id AS stray \gset
+SELECT jobtrack.check_groups() AS events;
+SELECT queued FROM jobtrack.group_count WHERE group_id = 987654321;
+DELETE FROM jobtrack.job_status WHERE id = :stray;
+SELECT jobtrack.check_groups() AS events;
+SELECT jobtrack.run_maintenance() >= 0 AS ran;
+SELECT count(*) AS stray_counts_gone FROM jobtrack.group_count WHERE group_id = 987654321;
 -- with event_retention = 0 nothing is deleted
 SELECT jobtrack.start_job(jobtrack.create_job('R', group_id => jobtrack.group_id('kept forever')));
 SELECT jobtrack.check_groups() AS events;

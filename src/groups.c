@@ -22,6 +22,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -92,6 +93,40 @@ ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
 	return true;
 }
 
+/* the fourth field of a group's lock tag; the evaluator's lock has 0 there */
+#define GROUP_LOCK_KIND 1
+
+/*
+ * A group's lock keeps group retention from deleting a group that a job is
+ * being added to.  create_job() holds it shared from its check that the
+ * group exists to its commit; retention deletes only the groups whose lock
+ * it could take at once, exclusively, and checks them again in a snapshot
+ * taken after (maintenance.c).  So a job never commits into a group deleted
+ * meanwhile: either retention sees the job, or create_job waits for the
+ * deletion's commit and then finds no group.  A user lock, as the
+ * evaluator's: no SQL function can take or hold it.
+ */
+static void
+SetGroupLockTag(LOCKTAG *tag, int64 group_id)
+{
+	tag->locktag_field1 = MyDatabaseId;
+	tag->locktag_field2 = (uint32) ((uint64) group_id >> 32);
+	tag->locktag_field3 = (uint32) group_id;
+	tag->locktag_field4 = GROUP_LOCK_KIND;
+	tag->locktag_type = LOCKTAG_USERLOCK;
+	tag->locktag_lockmethodid = USER_LOCKMETHOD;
+}
+
+/* LockGroupForDeletion takes a group's lock for retention, if no job is being added to it. */
+bool
+LockGroupForDeletion(int64 group_id)
+{
+	LOCKTAG		tag;
+
+	SetGroupLockTag(&tag, group_id);
+	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
 /*
  * CheckGroupExists raises P0002 unless the group exists; the caller is
  * connected to SPI.  It answers what "SELECT 1 FROM jobtrack.job_group
@@ -100,7 +135,8 @@ ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
  * it checks the privilege the statement would need, and it sees what this
  * transaction wrote so far, as a new statement would, including a group
  * inserted by the statement that calls it (a data-modifying WITH).  Under
- * row-level security on job_group it runs the statement itself.
+ * row-level security on job_group it runs the statement itself.  It takes
+ * the group's lock first, and holds it to the end of the transaction.
  */
 void
 CheckGroupExists(int64 group_id)
@@ -109,7 +145,10 @@ CheckGroupExists(int64 group_id)
 	Datum		value = Int64GetDatum(group_id);
 	Oid			status;
 	bool		found;
+	LOCKTAG		tag;
 
+	SetGroupLockTag(&tag, group_id);
+	(void) LockAcquire(&tag, ShareLock, false, false);
 	if (!DirectReadAllowed(relid))
 	{
 		if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)

@@ -19,6 +19,7 @@
 
 extern void ReportGroupNotFound(int64 group_id);
 extern void CheckGroupExists(int64 group_id);
+extern bool LockGroupForDeletion(int64 group_id);
 extern bool ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status);
 
 #endif							/* JOBTRACK_GROUPS_H */

@@ -41,12 +41,15 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
+#include "utils/array.h"
 
 #include "citus.h"
+#include "groups.h"
 
 #include "settings.h"
 #include "spi_util.h"
@@ -141,29 +144,56 @@ static SavedQuery event_retention_query = {
  * and no_jobs, if more, says how else that is known), none on its way (a
  * change not yet evaluated), and no event and no creation within the
  * retention.  Groups a pass is evaluating are skipped, never waited for.
+ * A round picks candidates, takes the lock of each group that no job is
+ * being added to (groups.c), and deletes them in a statement whose
+ * snapshot, taken after those locks, sees every job that was being added
+ * and checks them again.
  */
-#define GROUP_RETENTION_SQL(no_jobs) \
-	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g" \
-	"   WHERE g.created_at OPERATOR(pg_catalog.<)" \
+#define GROUP_GONE(no_jobs) \
+	" g.created_at OPERATOR(pg_catalog.<)" \
 	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))" \
 	"   AND EXISTS (SELECT 1 FROM jobtrack.group_count n WHERE n.group_id OPERATOR(pg_catalog.=) g.id" \
-	"    AND n.queued OPERATOR(pg_catalog.+) n.delayed OPERATOR(pg_catalog.+) n.started" \
-	"     OPERATOR(pg_catalog.+) n.paused OPERATOR(pg_catalog.+) n.stuck OPERATOR(pg_catalog.+) n.succeeded" \
-	"     OPERATOR(pg_catalog.+) n.failed OPERATOR(pg_catalog.+) n.cancelled OPERATOR(pg_catalog.=) 0)" \
+	"    AND" COUNTS_ZERO("n") ")" \
 	"   AND " no_jobs \
 	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) g.id)" \
 	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id" \
 	"    AND e.created_at OPERATOR(pg_catalog.>=)" \
-	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))" \
-	"   LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED)," \
+	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))"
+#define COUNTS_ZERO(n) \
+	" " n ".queued OPERATOR(pg_catalog.+) " n ".delayed OPERATOR(pg_catalog.+) " n ".started" \
+	" OPERATOR(pg_catalog.+) " n ".paused OPERATOR(pg_catalog.+) " n ".stuck OPERATOR(pg_catalog.+) " n ".succeeded" \
+	" OPERATOR(pg_catalog.+) " n ".failed OPERATOR(pg_catalog.+) " n ".cancelled OPERATOR(pg_catalog.=) 0"
+#define GROUP_CANDIDATES_SQL(no_jobs) \
+	"SELECT g.id FROM jobtrack.job_group g WHERE" GROUP_GONE(no_jobs) \
+	" LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED"
+#define GROUP_DELETE_SQL(no_jobs) \
+	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g" \
+	"   WHERE g.id OPERATOR(pg_catalog.=) ANY ($2) AND" GROUP_GONE(no_jobs) ")," \
 	" c AS (DELETE FROM jobtrack.group_count WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))," \
 	" f AS (DELETE FROM jobtrack.group_failure WHERE group_id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed))" \
 	" DELETE FROM jobtrack.job_group WHERE id OPERATOR(pg_catalog.=) ANY (SELECT id FROM doomed)"
 
 /* one server: no job row of the group is visible */
-static SavedQuery group_retention_query = {
-	GROUP_RETENTION_SQL("NOT EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.group_id OPERATOR(pg_catalog.=) g.id)"),
-	1, {FLOAT8OID}, false
+#define NO_JOB_ROW \
+	"NOT EXISTS (SELECT 1 FROM jobtrack.job_status j WHERE j.group_id OPERATOR(pg_catalog.=) g.id)"
+static SavedQuery group_candidates_query = {
+	GROUP_CANDIDATES_SQL(NO_JOB_ROW), 1, {FLOAT8OID}, false
+};
+static SavedQuery group_delete_query = {
+	GROUP_DELETE_SQL(NO_JOB_ROW), 2, {FLOAT8OID, INT8ARRAYOID}, false
+};
+
+/*
+ * Counts left without a group: a job inserted by hand into a group that
+ * does not exist is counted like any other (a parallel restore may load
+ * jobs before their groups), and once its jobs are gone nothing else
+ * deletes the row.
+ */
+static SavedQuery orphan_counts_query = {
+	"DELETE FROM jobtrack.group_count n WHERE" COUNTS_ZERO("n")
+	" AND NOT EXISTS (SELECT 1 FROM jobtrack.job_group g WHERE g.id OPERATOR(pg_catalog.=) n.group_id)"
+	" AND NOT EXISTS (SELECT 1 FROM jobtrack.group_change c WHERE c.group_id OPERATOR(pg_catalog.=) n.group_id)",
+	0, {InvalidOid}, false
 };
 
 /* housekeeping on a Citus coordinator, where Citus locks no row of a multi-shard subquery */
@@ -199,9 +229,11 @@ static SavedQuery citus_retention_query = {
  * A Citus coordinator, whose jobs sit in shards on the worker nodes: the
  * group's counts, which the evaluator keeps exact, say it all
  */
-static SavedQuery citus_group_retention_query = {
-	GROUP_RETENTION_SQL("true"),
-	1, {FLOAT8OID}, false
+static SavedQuery citus_group_candidates_query = {
+	GROUP_CANDIDATES_SQL("true"), 1, {FLOAT8OID}, false
+};
+static SavedQuery citus_group_delete_query = {
+	GROUP_DELETE_SQL("true"), 2, {FLOAT8OID, INT8ARRAYOID}, false
 };
 
 /* at most this many batches of one kind per round, so a round stays short */
@@ -222,6 +254,50 @@ RunBatches(SavedQuery *query, Datum *age, bool count_in_result)
 			n = n == 0 ? 0 : (uint64) SpiResultInt64(0, 1);
 		total += n;
 		if (n < MAINTENANCE_BATCH)
+			break;
+	}
+	return total;
+}
+
+/*
+ * DeleteGroups deletes the groups retention takes, a batch at a time, and
+ * returns how many.  Not under REPEATABLE READ, where the deleting
+ * statement's snapshot would be older than the groups' locks.
+ */
+static int64
+DeleteGroups(SavedQuery *candidates, SavedQuery *deletion, Datum age)
+{
+	int64		total = 0;
+	int			i;
+
+	if (IsolationUsesXactSnapshot())
+		return 0;
+	for (i = 0; i < MAINTENANCE_MAX_BATCHES; i++)
+	{
+		uint64		n = RunSavedQuery(candidates, &age, NULL);
+		Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
+		int			locked = 0;
+		uint64		deleted = 0;
+		uint64		row;
+
+		for (row = 0; row < n; row++)
+		{
+			int64		id = SpiResultInt64(row, 1);
+
+			if (LockGroupForDeletion(id))
+				ids[locked++] = Int64GetDatum(id);
+		}
+		if (locked > 0)
+		{
+			Datum		values[2];
+
+			values[0] = age;
+			values[1] = PointerGetDatum(construct_array(ids, locked, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			deleted = RunSavedQuery(deletion, values, NULL);
+			total += deleted;
+		}
+		pfree(ids);
+		if (n < MAINTENANCE_BATCH || deleted == 0)
 			break;
 	}
 	return total;
@@ -261,7 +337,8 @@ MaintenanceRound(void)
 			if (jobtrack_event_retention > 0 && JobtrackSchemaIsCurrent())
 			{
 				(void) RunBatches(&event_retention_query, &event_retention, true);
-				(void) RunBatches(&group_retention_query, &event_retention, false);
+				(void) DeleteGroups(&group_candidates_query, &group_delete_query, event_retention);
+				(void) RunSavedQuery(&orphan_counts_query, NULL, NULL);
 			}
 			break;
 		case JOBTRACK_COORDINATOR:
@@ -273,7 +350,8 @@ MaintenanceRound(void)
 			if (jobtrack_event_retention > 0)
 			{
 				(void) RunBatches(&event_retention_query, &event_retention, true);
-				(void) RunBatches(&citus_group_retention_query, &event_retention, false);
+				(void) DeleteGroups(&citus_group_candidates_query, &citus_group_delete_query, event_retention);
+				(void) RunSavedQuery(&orphan_counts_query, NULL, NULL);
 			}
 			break;
 		case JOBTRACK_WORKER:
