@@ -31,6 +31,8 @@
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/jsonb.h"
@@ -485,6 +487,36 @@ GuardJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
 	return GuardUpdate(oldtuple, newtuple, RelationGetDescr(rel));
 }
 
+/*
+ * RefuseFutureId refuses a new job whose id the inserting role chose above
+ * the ids the sequence has handed out: create_job() would later draw that
+ * id and fail on the primary key, for every role, once per id so taken.
+ * An id below was handed out before (to a job, or lost to a rollback) and
+ * takes nothing from anyone.  Superusers and the extension's owner, who
+ * restore dumps, may choose any id.  Not on a Citus node's shard, whose
+ * sequence hands out nothing (the coordinator's does).
+ */
+static void
+RefuseFutureId(Relation rel, HeapTuple tuple)
+{
+	Oid			seqid;
+	Datum		last;
+	int64		job_id;
+
+	if (RelationGetRelid(rel) != JobtrackRelid("job_status") ||
+		superuser() || has_privs_of_role(GetUserId(), JobtrackOwner()))
+		return;
+	job_id = JobId(tuple, RelationGetDescr(rel));
+	seqid = JobtrackRelid("job_status_id_seq");
+	last = DirectFunctionCall1(pg_sequence_last_value, ObjectIdGetDatum(seqid));
+	if (DatumGetPointer(last) == NULL || job_id > DatumGetInt64(last))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot give a new job the id %lld", (long long) job_id),
+				 errdetail("Job ids above those jobtrack.job_status_id_seq has handed out are reserved for jobs to come."),
+				 errhint("Leave the id out: the sequence hands it out.")));
+}
+
 /* SQL-callable: trigger jobtrack_internal.job_status_guard() */
 PG_FUNCTION_INFO_V1(jobtrack_job_status_guard);
 Datum
@@ -503,7 +535,10 @@ jobtrack_job_status_guard(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		RefuseFutureId(trigdata->tg_relation, trigdata->tg_trigtuple);
 		return PointerGetDatum(GuardJobInsert(trigdata->tg_relation, trigdata->tg_trigtuple));
+	}
 	return PointerGetDatum(StatusIsNull(trigdata->tg_newtuple, desc) ? trigdata->tg_newtuple :
 						   GuardUpdate(trigdata->tg_trigtuple, trigdata->tg_newtuple, desc));
 }

@@ -5,7 +5,7 @@
 -- test transaction, so the ROLLBACK removes them.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(158);
+SELECT plan(160);
 
 -- 3. privilege audit: no ACL entry for PUBLIC (grantee 0), NULL ACLs read as their defaults
 SELECT is_empty($$
@@ -173,6 +173,12 @@ SELECT throws_ok($$DROP TYPE jobtrack.status CASCADE$$, '42501', NULL, 'writer: 
 SELECT throws_ok($$ALTER TYPE jobtrack.status ADD VALUE 'evil'$$, '42501', NULL, 'writer: cannot ALTER a jobtrack type');
 SELECT throws_ok($$DROP EXTENSION jobtrack$$, '42501', NULL, 'writer: cannot DROP EXTENSION jobtrack');
 SELECT throws_ok($$TRUNCATE jobtrack.job_status$$, '42501', NULL, 'writer: cannot TRUNCATE jobs');
+SELECT throws_ok($$INSERT INTO jobtrack.job_status (id, job_type)
+	VALUES (pg_sequence_last_value('jobtrack.job_status_id_seq') + 3, 'squat')$$, '42501',
+	format('cannot give a new job the id %s', pg_sequence_last_value('jobtrack.job_status_id_seq') + 3),
+	'writer: cannot take a job id the sequence has not handed out yet');
+SELECT lives_ok($$INSERT INTO jobtrack.job_status (job_type) VALUES ('by hand')$$,
+	'writer: a job inserted by hand gets its id from the sequence');
 SELECT throws_ok($$INSERT INTO jobtrack.job_external_id VALUES ('squat', 1)$$, '42501', NULL,
 	'writer: cannot map an external id by hand (the trigger does, as the owner)');
 SELECT throws_ok($$DELETE FROM jobtrack.job_status$$, '42501', NULL, 'writer: cannot DELETE jobs');
