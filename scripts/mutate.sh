@@ -68,6 +68,8 @@ group-lock-not-taken @@ src/groups.c @@ s/\t\(void\) LockAcquire\(&tag, ShareLoc
 retention-ignores-group-lock @@ src/groups.c @@ s/return LockAcquire\(&tag, ExclusiveLock, false, true\) != LOCKACQUIRE_NOT_AVAIL;/return true;/ @@ isolation:group_retention_race
 orphan-counts-kept @@ src/maintenance.c @@ s/\t\t\t\t\(void\) RunSavedQuery\(&orphan_counts_query, NULL, NULL\);\n\t\t\t\}\n\t\t\tbreak;\n\t\tcase JOBTRACK_COORDINATOR:/\t\t\t}\n\t\t\tbreak;\n\t\tcase JOBTRACK_COORDINATOR:/ @@ regress:retention
 future-id-allowed @@ src/job_guard.c @@ s/\t\tRefuseFutureId\(trigdata->tg_relation, trigdata->tg_trigtuple\);\n// @@ pgtap:06_privileges.sql
+external-id-of-other-role-returned @@ src/jobs.c @@ s/\tif \(!JobVisible\(\*job_id\)\)/\tif (false)/ @@ pgtap:07_row_security.sql
+job-names-invisible-job @@ src/jobref.c @@ s/\tif \(!JobVisible\(job.id\)\)\n\t\tReportJobNotFound\(&job\);\n// @@ pgtap:07_row_security.sql
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes

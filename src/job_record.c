@@ -89,7 +89,7 @@ RegisterExternalId(Datum external_id, int64 job_id)
 	SPI_connect();
 	if (RunAsExtensionOwner(&register_external_id_query, values, NULL) == 0)
 	{
-		if (RunSavedQuery(&external_id_owner_query, values, NULL) == 0)
+		if (RunAsExtensionOwner(&external_id_owner_query, values, NULL) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("could not serialize access due to a concurrent use of external id \"%s\"",

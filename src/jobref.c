@@ -23,16 +23,44 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 
+#include "job_record.h"
 #include "jobref.h"
 #include "spi_util.h"
 
-/* not read-only: it must see a job created earlier in the same statement */
+/*
+ * Not read-only: it must see a job created earlier in the same statement.
+ * Run as the extension's owner: which job an external id names is
+ * jobtrack's to say, to the job's owner only when row-level security is on
+ * (JobVisible), so no role needs to read job_external_id.
+ */
 static SavedQuery external_id_query = {
 	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, false
 };
+
+/* the caller's own reading of a job, under the policies of job_status */
+static SavedQuery visible_query = {
+	"SELECT 1 FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) $1",
+	1, {INT8OID}, false
+};
+
+/*
+ * JobVisible says whether the caller sees a job: always, unless row-level
+ * security on job_status applies to the caller, and then as a statement of
+ * the caller's would.  The caller is connected to SPI.
+ */
+bool
+JobVisible(int64 job_id)
+{
+	Datum		value = Int64GetDatum(job_id);
+
+	if (check_enable_rls(JobtrackRelid("job_status"), InvalidOid, true) != RLS_ENABLED)
+		return true;
+	return RunSavedQuery(&visible_query, &value, NULL) == 1;
+}
 
 /* LooksLikeJobId is true when an external id is spelled like a job id. */
 static bool
@@ -95,16 +123,21 @@ ArgumentType(FunctionCallInfo fcinfo, int argno)
 	return type;
 }
 
-/* ExternalIdJob looks up the job with an external id; P0002 if there is none. */
+/*
+ * ExternalIdJob looks up the job with an external id; P0002 if there is
+ * none the caller can see.
+ */
 static JobRef
 ExternalIdJob(Datum external_id)
 {
 	JobRef		job = {0, NULL};
 
 	job.external_id = text_to_cstring(DatumGetTextPP(external_id));
-	if (RunSavedQuery(&external_id_query, &external_id, NULL) == 0)
+	if (RunAsExtensionOwner(&external_id_query, &external_id, NULL) == 0)
 		ReportJobNotFound(&job);
 	job.id = SpiResultInt64(0, 1);
+	if (!JobVisible(job.id))
+		ReportJobNotFound(&job);
 	return job;
 }
 

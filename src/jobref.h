@@ -26,6 +26,7 @@ typedef struct JobRef
 
 extern JobRef JobRefArgument(FunctionCallInfo fcinfo, int argno);
 extern void ReportJobNotFound(const JobRef *job) pg_attribute_noreturn();
+extern bool JobVisible(int64 job_id);
 extern void RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name);
 
 #endif							/* JOBTRACK_JOBREF_H */

@@ -137,6 +137,27 @@ IsPositiveDelay(FunctionCallInfo fcinfo)
 }
 
 /*
+ * ExistingJob returns false with *job_id set to the job the external id
+ * lookup just found, which create_job() returns again; 23505 if the caller
+ * cannot see that job (another role's, under row-level security): external
+ * ids are unique across roles, and the caller is told the id is taken, not
+ * the id of a job it could not use.
+ */
+static bool
+ExistingJob(Datum external_id, int64 *job_id)
+{
+	*job_id = SpiResultInt64(0, 1);
+	if (!JobVisible(*job_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("external id \"%s\" is taken by a job of another role",
+						text_to_cstring(DatumGetTextPP(external_id))),
+				 errdetail("External ids are unique across all roles."),
+				 errhint("Give this job an external id of its own.")));
+	return false;
+}
+
+/*
  * ClaimExternalId reserves the external id for a new job and returns the
  * new job's id, or returns false with *job_id set to the existing job.
  */
@@ -144,24 +165,20 @@ static bool
 ClaimExternalId(Datum external_id, int64 *job_id)
 {
 	/* a repeated delivery, the common case, takes no id from the sequence */
-	if (RunSavedQuery(&existing_external_id_query, &external_id, NULL) == 1)
-	{
-		*job_id = SpiResultInt64(0, 1);
-		return false;
-	}
+	if (RunAsExtensionOwner(&existing_external_id_query, &external_id, NULL) == 1)
+		return ExistingJob(external_id, job_id);
 	if (RunAsExtensionOwner(&claim_external_id_query, &external_id, NULL) == 1)
 	{
 		*job_id = SpiResultInt64(0, 1);
 		return true;
 	}
-	if (RunSavedQuery(&existing_external_id_query, &external_id, NULL) == 0)
+	if (RunAsExtensionOwner(&existing_external_id_query, &external_id, NULL) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to a concurrent create_job"),
 				 errdetail("Another transaction created a job with this external id after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction.")));
-	*job_id = SpiResultInt64(0, 1);
-	return false;
+	return ExistingJob(external_id, job_id);
 }
 
 /* SQL-callable: jobtrack.create_job(job_type, alias, tags, group_id, data, external_id, delay) */

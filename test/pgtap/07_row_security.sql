@@ -1,7 +1,7 @@
 -- 07_row_security.sql: with the row-level security switch on, a role sees
 -- and changes only the jobs it owns, and the evaluator still sees them all.
 BEGIN;
-SELECT plan(17);
+SELECT plan(21);
 
 -- the switch of README.md "Row-level security"
 ALTER TABLE jobtrack.job_status ENABLE ROW LEVEL SECURITY;
@@ -13,7 +13,6 @@ CREATE ROLE jt_rls_b;
 GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_rls_a, jt_rls_b;
 GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status, jobtrack.job_message,
 	jobtrack.job_signal TO jt_rls_a, jt_rls_b;
-GRANT SELECT ON jobtrack.job_external_id TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.job_group TO jt_rls_a, jt_rls_b;
 GRANT SELECT ON jobtrack.group_event TO jt_rls_a, jt_rls_b;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA jobtrack TO jt_rls_a, jt_rls_b;
@@ -42,6 +41,14 @@ SELECT is((SELECT count(*) FROM jobtrack.job_message WHERE id = :bm), 0::bigint,
 SELECT is((SELECT count(*) FROM jobtrack.job_signal WHERE id = :bs), 0::bigint, 'A sees none of B''s signals');
 SELECT throws_ok(format('SELECT jobtrack.set_status(%s, ''failed'')', :b), 'P0002', NULL, 'set_status on B''s job: P0002');
 SELECT throws_ok('SELECT jobtrack.succeed_job(jobtrack.job(''rls-b''))', 'P0002', NULL, 'by external id too');
+SELECT throws_ok('SELECT jobtrack.job(''rls-b'')', 'P0002', 'job with external id "rls-b" does not exist',
+	'job() does not tell A the id of B''s job');
+SELECT throws_ok('SELECT jobtrack.create_job(''RlsA'', external_id => ''rls-b'')', '23505',
+	'external id "rls-b" is taken by a job of another role', 'create_job with B''s external id: taken, and no job id');
+SELECT is(jobtrack.create_job('RlsA', external_id => 'rls-a'), jobtrack.job('rls-a'),
+	'A names its own job by external id, without any grant on job_external_id');
+SELECT is(jobtrack.create_job('RlsA', external_id => 'rls-a'), jobtrack.job('rls-a'),
+	'and a repeated create_job returns it');
 SELECT throws_ok(format('SELECT jobtrack.add_message(%s, ''x'')', :b), 'P0002', NULL, 'add_message on B''s job: P0002');
 SELECT results_eq(format('WITH u AS (UPDATE jobtrack.job_status SET percentage = 5 WHERE id = %s RETURNING 1) SELECT count(*) FROM u', :b),
 	ARRAY[0::bigint], 'a plain UPDATE of B''s job changes 0 rows');
