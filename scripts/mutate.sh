@@ -53,7 +53,7 @@ transition-allowed @@ src/status.c @@ s/\[JOB_QUEUED\] = BIT\(JOB_STARTED\)/[JOB
 started-skipped @@ src/evaluator.c @@ s/\t\tRaiseEvent\(w, "group.started", now\);\n\t\tevents\+\+;/\t\tif (!AllFinished(w->counts))\n\t\t{\n\t\t\tRaiseEvent(w, "group.started", now);\n\t\t\tevents++;\n\t\t}/ @@ regress:groups
 counts-swapped @@ src/events.c @@ s/c\[JOB_STUCK\], not_finished, finished, c\[JOB_SUCCEEDED\],\n\t\t\t\t\t c\[JOB_FAILED\]/c[JOB_STUCK], not_finished, finished, c[JOB_FAILED],\n\t\t\t\t\t c[JOB_SUCCEEDED]/ @@ tap:001_worker_events.pl
 lock-removed @@ src/evaluator.c @@ s/\t\(void\) LockAcquire\(&tag, ExclusiveLock, false, false\);/\t(void) tag;/ @@ isolation:evaluator_lock
-lock-advisory @@ src/evaluator.c @@ s/tag.locktag_type = LOCKTAG_USERLOCK;\n\ttag.locktag_lockmethodid = USER_LOCKMETHOD;/tag.locktag_type = LOCKTAG_ADVISORY;\n\ttag.locktag_lockmethodid = USER_LOCKMETHOD;\n\ttag.locktag_field1 = MyDatabaseId;\n\ttag.locktag_field2 = 0;\n\ttag.locktag_field3 = 0;\n\ttag.locktag_field4 = 1;/ @@ isolation:evaluator_lock
+lock-advisory @@ src/evaluator.c @@ s/tag->locktag_type = LOCKTAG_USERLOCK;\n\ttag->locktag_lockmethodid = USER_LOCKMETHOD;/tag->locktag_type = LOCKTAG_ADVISORY;\n\ttag->locktag_lockmethodid = USER_LOCKMETHOD;\n\ttag->locktag_field1 = MyDatabaseId;\n\ttag->locktag_field2 = 0;\n\ttag->locktag_field3 = 0;\n\ttag->locktag_field4 = 1;/ @@ isolation:evaluator_lock
 due-not-rescheduled @@ src/evaluator.c @@ s/\t\tw->due = true;\n/\t\tw->due = w < work + drained;\n/ @@ regress:groups
 restored-restamped @@ src/job_guard.c @@ s/status != JOB_PAUSED && status != JOB_CANCELLED/status != JOB_CANCELLED/ @@ tap:013_dump_restore.pl
 restored-counted @@ src/evaluator.c @@ s/FILTER \(WHERE NOT restored AND new_status/FILTER (WHERE new_status/ @@ tap:013_dump_restore.pl
@@ -70,6 +70,7 @@ orphan-counts-kept @@ src/maintenance.c @@ s/\t\t\t\t\(void\) RunSavedQuery\(&or
 future-id-allowed @@ src/job_guard.c @@ s/\t\tRefuseFutureId\(trigdata->tg_relation, trigdata->tg_trigtuple\);\n// @@ pgtap:06_privileges.sql
 external-id-of-other-role-returned @@ src/jobs.c @@ s/\tif \(!JobVisible\(\*job_id\)\)/\tif (false)/ @@ pgtap:07_row_security.sql
 job-names-invisible-job @@ src/jobref.c @@ s/\tif \(!JobVisible\(job.id\)\)\n\t\tReportJobNotFound\(&job\);\n// @@ pgtap:07_row_security.sql
+worker-waits-for-evaluator @@ src/worker.c @@ s/\tif \(!TryLockEvaluator\(\)\)/\tif (false)/ @@ tap:025_worker_not_stalled.pl
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes

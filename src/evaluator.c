@@ -386,19 +386,42 @@ static SavedQuery title_query = {
 	1, {INT8OID}, false
 };
 
+/* SetEvaluatorTag sets the tag of this database's evaluator lock. */
+static void
+SetEvaluatorTag(LOCKTAG *tag)
+{
+	tag->locktag_field1 = MyDatabaseId;
+	tag->locktag_field2 = EVALUATOR_LOCK_KEY1;
+	tag->locktag_field3 = EVALUATOR_LOCK_KEY2;
+	tag->locktag_field4 = 0;
+	tag->locktag_type = LOCKTAG_USERLOCK;
+	tag->locktag_lockmethodid = USER_LOCKMETHOD;
+}
+
 /* LockEvaluatorTag takes the evaluator's lock until the end of the transaction. */
 void
 LockEvaluatorTag(void)
 {
 	LOCKTAG		tag;
 
-	tag.locktag_field1 = MyDatabaseId;
-	tag.locktag_field2 = EVALUATOR_LOCK_KEY1;
-	tag.locktag_field3 = EVALUATOR_LOCK_KEY2;
-	tag.locktag_field4 = 0;
-	tag.locktag_type = LOCKTAG_USERLOCK;
-	tag.locktag_lockmethodid = USER_LOCKMETHOD;
+	SetEvaluatorTag(&tag);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+/*
+ * TryLockEvaluator takes the evaluator's lock, for the worker, only if no
+ * other evaluator holds it.  A pass run from SQL (check_groups() and its
+ * kin) holds it to the end of its caller's transaction, which the caller
+ * may keep open: the worker must not wait for it with a snapshot taken,
+ * nor deaf to its signals, and tries again shortly instead.
+ */
+bool
+TryLockEvaluator(void)
+{
+	LOCKTAG		tag;
+
+	SetEvaluatorTag(&tag);
+	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
 }
 
 /*

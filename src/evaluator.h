@@ -40,6 +40,7 @@ typedef enum GroupStatus
 #define WORKER_DUE_GROUPS 200
 
 extern void LockEvaluatorTag(void);
+extern bool TryLockEvaluator(void);
 extern int	CheckGroups(int due_limit);
 extern int	WorkerCheckGroups(int due_limit, TransactionId *drain_xmin);
 extern TimestampTz NextGroupDue(void);

@@ -61,6 +61,8 @@
 /* how long the worker waits after a flush of live progress failed */
 #define FLUSH_RETRY_MS 60000
 #define WORKER_LOCK_TIMEOUT_MS 5000
+/* how soon the worker tries a pass again while another evaluator holds the lock */
+#define EVALUATOR_BUSY_RETRY_MS 5
 
 /*
  * ExtensionReady is true when jobtrack is created in this database.  It
@@ -166,8 +168,9 @@ WorkerMaintenance(void)
 /*
  * WorkerPass runs the evaluator in its own transaction, called directly rather
  * than through SQL because it runs after nearly every commit that can raise
- * an event.  Returns when the next group is due (0 if none); ends the worker
- * when the extension does not exist.
+ * an event.  Returns when the next group is due (0 if none), or, while
+ * another evaluator's transaction holds the evaluator's lock, when to try
+ * again; ends the worker when the extension does not exist.
  */
 static TimestampTz
 WorkerPass(void)
@@ -181,6 +184,12 @@ WorkerPass(void)
 	pgstat_report_activity(STATE_RUNNING, "SELECT jobtrack.check_groups()");
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
+	/* before the snapshot: another evaluator's transaction may stay open */
+	if (!TryLockEvaluator())
+	{
+		CommitTransactionCommand();
+		return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), EVALUATOR_BUSY_RETRY_MS);
+	}
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 
@@ -379,7 +388,9 @@ JobtrackWorkerMain(Datum main_arg)
 			if (maintenance)
 			{
 				WorkerMaintenance();
-				next_maintenance = TimestampTzPlusMilliseconds(now, jobtrack_check_interval);
+				/* from its end: a long round must not make rounds run back to back */
+				next_maintenance = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															   jobtrack_check_interval);
 			}
 			continue;
 		}

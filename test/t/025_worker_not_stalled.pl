@@ -9,9 +9,14 @@
 #   counts a month as 30 days);
 # - a group set aside after its evaluation failed, whose check time has
 #   passed while it waits for its retry;
-# - a message row held locked, which housekeeping must delete with its
-#   finished job: housekeeping gives up after a bounded wait, says so, and
-#   the worker's passes go on.
+# - a message row held locked, which housekeeping would delete with its
+#   finished job: housekeeping leaves that job for a later round, without
+#   waiting;
+# - a table held locked (LOCK TABLE), which housekeeping cannot skip: it
+#   gives up after a bounded wait, says so, and the worker's passes go on;
+# - an evaluator pass run from SQL in a transaction left open, which holds
+#   the evaluator's lock: the worker waits for it without a snapshot and
+#   without blocking, and raises the events once it is gone.
 #
 # A spinning worker runs thousands of passes a second; one at rest runs a
 # few, so the checks below count passes over a few seconds.
@@ -78,15 +83,30 @@ cmp_ok($aside, '<', 30, "the worker does not spin on it ($aside passes in 3 s)")
 sql("DELETE FROM jobtrack.group_failure WHERE group_id = $bad");
 sql("UPDATE jobtrack.job_group SET time_to_check = '1 minute' WHERE id = $bad");
 
-# --- housekeeping waits a bounded time for a message row held locked
+# --- housekeeping skips a finished job whose message row is held locked
 my $old = sql("SELECT jobtrack.create_job('old')");
 sql("SELECT jobtrack.add_message($old, 'keep me')");
 my $holder = $node->background_psql('postgres');
 $holder->query_safe("BEGIN; SELECT id FROM jobtrack.job_message WHERE job_id = $old FOR UPDATE");
 sql("SELECT jobtrack.start_job($old); SELECT jobtrack.succeed_job($old);");
+sleep 3;
+is(sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND wait_event_type = 'Lock'"),
+	'0', 'three rounds of housekeeping later the worker waits for no lock');
+is(sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old"), '1',
+	'and the job whose message is locked is still there');
+ok(!$node->log_contains('jobtrack worker skipped a round of housekeeping'), 'no round was given up');
+$holder->query_safe('COMMIT');
+ok(JobtrackTest::poll_until(30, sub { sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old") eq '0' }),
+	'once the lock is gone, a round deletes the job');
+
+# --- housekeeping waits a bounded time for a table held locked
+my $older = sql("SELECT jobtrack.create_job('older')");
+sql("SELECT jobtrack.add_message($older, 'keep me too')");
+$holder->query_safe("BEGIN; LOCK TABLE jobtrack.job_message IN EXCLUSIVE MODE");
+sql("SELECT jobtrack.start_job($older); SELECT jobtrack.succeed_job($older);");
 ok(JobtrackTest::poll_until(30, sub {
 		sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker' AND wait_event_type = 'Lock'") eq '1' }),
-	'retention deletes the finished job and waits for its locked message');
+	'retention waits for the locked table');
 my $later = sql("SELECT jobtrack.create_group('while housekeeping waits')");
 my $t0 = time;
 sql("SELECT jobtrack.start_job(jobtrack.create_job('w', group_id => $later))");
@@ -98,11 +118,30 @@ cmp_ok($waited, '<', 15, sprintf('within the bounded wait (%.1f s)', $waited));
 ok(JobtrackTest::poll_until(30, sub {
 		$node->log_contains('jobtrack worker skipped a round of housekeeping') }),
 	'the worker says it skipped a round of housekeeping');
-is(sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old"), '1', 'the job is still there');
+is(sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $older"), '1', 'the job is still there');
 $holder->query_safe('COMMIT');
-$holder->quit;
-ok(JobtrackTest::poll_until(30, sub { sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $old") eq '0' }),
+ok(JobtrackTest::poll_until(30, sub { sql("SELECT count(*) FROM jobtrack.job_status WHERE id = $older") eq '0' }),
 	'once the lock is gone, the next round deletes the job');
+
+# --- an evaluator's transaction left open
+my $held = sql("SELECT jobtrack.create_group('while an evaluator holds on')");
+$holder->query_safe("BEGIN; SELECT jobtrack.check_groups()");
+sql("SELECT jobtrack.start_job(jobtrack.create_job('h', group_id => $held))");
+sleep 1;
+is(sql("SELECT count(*) FROM jobtrack.group_event WHERE group_id = $held"), '0',
+	'no event while the open transaction holds the evaluator\'s lock');
+is(sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'jobtrack worker'"
+	  . " AND (wait_event_type = 'Lock' OR backend_xmin IS NOT NULL)"), '0',
+	'the worker neither waits on the lock nor holds a snapshot meanwhile');
+my $held_passes = passes_in(2);
+cmp_ok($held_passes, '<', 30, "nor does it count a pass for each try ($held_passes passes in 2 s)");
+$holder->query_safe('COMMIT');
+$t0 = time;
+ok(JobtrackTest::poll_until(30, sub {
+		sql("SELECT count(*) FROM jobtrack.group_event WHERE group_id = $held AND event = 'group.started'") eq '1' }),
+	'once it commits, the worker raises the event');
+cmp_ok(time - $t0, '<', 2, sprintf('at once (%.2f s)', time - $t0));
+$holder->quit;
 
 # --- the launcher rests while a database is paused
 $node->safe_psql('postgres', 'CREATE DATABASE paused_db');
