@@ -274,6 +274,11 @@ export interface BullJobSnapshot {
   progress: unknown;
   attemptsMade: number;
   failedReason: string | null;
+  /**
+   * The flow parent's key. A job gone from Redis took it with its hash: when the batch creates
+   * its row, the parent whose :processed, :failed or :unsuccessful names it (if the batch read
+   * that parent), else null.
+   */
   parentKey: string | null;
   delay: number;
   timestamp: number;

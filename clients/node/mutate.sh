@@ -55,6 +55,9 @@ bridge-never-checks @@ lib/bullmq.js @@ s/if \(this\.checkMs && Date\.now\(\) >=
 bridge-settle-never-cancels @@ lib/bullmq.js @@ s/ends: new Map\(chunk\.map\(\(k\) => \[k, REMOVED\]\)\)/ends: new Map()/ @@ test/bridge-gone.test.js
 bridge-cleaned-not-checked @@ lib/bullmq.js @@ s/if \(f\.event === 'cleaned'\) this\.nextCheck = 0;/if (false) this.nextCheck = 0;/ @@ test/bridge-gone.test.js
 bridge-vanished-not-checked @@ lib/bullmq.js @@ s/\} else if \(await this\.vanished\(\)\) this\.nextCheck = 0;/}/ @@ test/bridge-gone.test.js
+bridge-parent-children-unread @@ lib/bullmq.js @@ s/if \(f\.event === 'waiting-children'\) waiting\.add\(key\);/if (false) waiting.add(key);/ @@ test/bridge-flow.test.js
+bridge-gone-child-parent-lost @@ lib/bullmq.js @@ s/s\.parentKey = parentOf\.get\(key\) \|\| null;/s.parentKey = null;/ @@ test/bridge-flow.test.js
+bridge-gone-child-names-unread @@ lib/bullmq.js @@ s/if \(nameless\.length\) \{/if (false && nameless.length) {/ @@ test/bridge-flow.test.js
 bridge-resync-window-cancelled @@ lib/bullmq.js @@ s/if \(!present\.has\(key\)\) this\.suspects\.set\(key, mark\);/if (!present.has(key)) this.suspects.set(key, position);/ @@ test/bridge-gone.test.js
 client-id-check-unanchored @@ lib/client.js @@ s/\/\^-\?\\d\+\$\/\.test\(id\)/\/\\d+\/.test(id)/ @@ test/client.test.js
 client-id-as-external-id @@ lib/client.js @@ s/jobtrack\.start_job\(\$1::bigint\)/jobtrack.start_job(jobtrack.job(\$1::text))/ @@ test/client.test.js

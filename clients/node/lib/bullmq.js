@@ -74,6 +74,19 @@ function fieldsOf(arr) {
   return o;
 }
 
+/**
+ * XINFO STREAM's reply as an object of its fields; null when the stream does
+ * not exist (Queue.obliterate deletes it, and it is made by the first entry);
+ * any other error is thrown. `err` and `reply` as a MULTI hands them out.
+ */
+function streamFields(err, reply) {
+  if (err) {
+    if (/no such key/i.test(err.message)) return null;
+    throw err;
+  }
+  return fieldsOf(reply);
+}
+
 function parseJson(s) {
   if (s == null) return null;
   try { return JSON.parse(s); } catch (_) { return s; }
@@ -271,13 +284,8 @@ class QueueBridge extends EventEmitter {
 
   /** True when the stream lost entries after `pos` (BullMQ trims it to about maxLenEvents). */
   async gap(pos) {
-    let info;
-    try {
-      info = fieldsOf(await this.redis.xinfo('STREAM', this.eventsKey));
-    } catch (err) {
-      if (/no such key/i.test(err.message)) return false;
-      throw err;
-    }
+    const info = await this.streamInfo();
+    if (!info) return false;
     // Trimming (XADD MAXLEN ~) removes entries from the head: when entries were
     // removed and the oldest one left is newer than our position, some entries
     // after our position may be gone. (Redis 7.0 does not count trimmed entries
@@ -331,9 +339,8 @@ class QueueBridge extends EventEmitter {
     for (const key of keys) multi.hmget(key, 'name', 'timestamp');
     multi.xinfo('STREAM', this.eventsKey);
     const out = await multi.exec();
-    const [infoErr, info] = out.pop();
-    if (infoErr && !/no such key/i.test(infoErr.message)) throw infoErr;
-    const mark = infoErr ? '0-0' : fieldsOf(info)['last-generated-id'];
+    const info = streamFields(...out.pop());
+    const mark = info ? info['last-generated-id'] : '0-0';
     const gone = keys.filter((key, i) => {
       const [err, h] = out[i];
       if (err) throw err;
@@ -419,10 +426,25 @@ class QueueBridge extends EventEmitter {
     return snaps;
   }
 
-  /** Every child key of the flow parents of these snapshots that we have not populated yet. */
-  async siblings(snaps) {
-    const parents = [...new Set([...snaps.values()].map((s) => s.parentKey).filter((p) => p && !this.populated.has(p)))];
-    if (!parents.length) return [];
+  /**
+   * The flows of these snapshots, for the parents not populated yet: the
+   * parents they name (parentKey), and the jobs `waiting` (their batch holds
+   * their waiting-children entry: BullMQ writes it in the script that adds a
+   * flow parent, before any of its children is added). Returns `parents`, the
+   * parents read; `parentOf`, each child key those parents name -> its
+   * parent; `extra`, those children not among the snapshots. A child BullMQ
+   * has already deleted (removeOnComplete) no longer names its parent, but its
+   * parent still names it: its :processed hash (or :failed, :unsuccessful)
+   * keeps the child's key.
+   */
+  async family(snaps, waiting) {
+    const parents = new Set();
+    for (const s of snaps.values()) {
+      if (s.parentKey && !this.populated.has(s.parentKey)) parents.add(s.parentKey);
+    }
+    for (const key of waiting) if (!this.populated.has(key)) parents.add(key);
+    const parentOf = new Map();
+    if (!parents.size) return { parents, parentOf, extra: [] };
     const pipe = this.redis.pipeline();
     for (const p of parents) {
       pipe.hkeys(`${p}:processed`);
@@ -431,12 +453,38 @@ class QueueBridge extends EventEmitter {
       pipe.zrange(`${p}:unsuccessful`, 0, -1);
     }
     const res = await pipe.exec();
-    const keys = new Set();
-    for (const [err, list] of res) {
+    const list = [...parents];
+    res.forEach(([err, children], i) => {
       if (err) throw err;
-      for (const k of list) keys.add(k);
+      const parent = list[Math.floor(i / 4)]; // four reads per parent, above
+      for (const k of children) if (!parentOf.has(k)) parentOf.set(k, parent);
+    });
+    return { parents, parentOf, extra: [...parentOf.keys()].filter((k) => !snaps.has(k)) };
+  }
+
+  /**
+   * The names of these jobs of this queue, from their "added" entries after
+   * `from` up to the stream's last id (read now: a job we found gone was added
+   * before). Read in chunks, until every name is found.
+   */
+  async namesAfter(from, keys) {
+    const want = new Set(keys.map((k) => k.slice(this.base.length)));
+    const names = new Map();
+    const end = await this.lastId();
+    let start = from;
+    while (want.size && cmpId(start, end) < 0) {
+      const chunk = await this.redis.xrange(this.eventsKey, `(${start}`, end, 'COUNT', Math.max(this.batchSize, 1000));
+      if (!chunk.length) break;
+      for (const [, arr] of chunk) {
+        const f = fieldsOf(arr);
+        if (f.event === 'added' && f.name && want.has(f.jobId)) {
+          names.set(this.base + f.jobId, f.name);
+          want.delete(f.jobId);
+        }
+      }
+      start = chunk[chunk.length - 1][0];
     }
-    return [...keys].filter((k) => !snaps.has(k));
+    return names;
   }
 
   async processBatch(entries) {
@@ -445,6 +493,7 @@ class QueueBridge extends EventEmitter {
     const ends = new Map(); // key -> its last entry that says how it ended, for a job gone when we read it
     const exhausted = new Map(); // key -> attemptsMade of its retries-exhausted entry
     const progressed = new Set();
+    const waiting = new Set(); // flow parents: their children are read from them
     const names = new Map(); // a job removed before we read it keeps the name its 'added' entry gave
     for (const [, arr] of entries) {
       const f = fieldsOf(arr);
@@ -456,14 +505,20 @@ class QueueBridge extends EventEmitter {
       if (f.event === 'retries-exhausted') exhausted.set(key, Number(f.attemptsMade));
       if (f.event === 'added' && f.name) names.set(key, f.name);
       if (f.event === 'progress') progressed.add(key);
+      if (f.event === 'waiting-children') waiting.add(key);
     }
-    await this.apply(order, { ends, exhausted, progressed, names, position: entries[entries.length - 1][0], events: entries.length });
+    await this.apply(order, {
+      ends, exhausted, progressed, waiting, names, position: entries[entries.length - 1][0], events: entries.length,
+    });
   }
 
-  /** Reconcile the jobs `keys` (and their flow siblings) and store `position`, in one transaction. */
-  async apply(keys, { ends = new Map(), exhausted = new Map(), progressed = new Set(), names = new Map(), position, events = 0, inTransaction = null }) {
+  /** Reconcile the jobs `keys` (and the rest of their flows) and store `position`, in one transaction. */
+  async apply(keys, {
+    ends = new Map(), exhausted = new Map(), progressed = new Set(), waiting = new Set(), names = new Map(), position, events = 0,
+    inTransaction = null,
+  }) {
     const snaps = keys.length ? await this.snapshot(keys) : new Map();
-    const extra = await this.siblings(snaps);
+    const { parents, parentOf, extra } = await this.family(snaps, waiting);
     if (extra.length) {
       const more = await this.snapshot(extra);
       for (const [k, v] of more) snaps.set(k, v);
@@ -476,12 +531,23 @@ class QueueBridge extends EventEmitter {
       await client.query('BEGIN');
       await client.query(`SELECT last_id FROM ${this.table} WHERE stream = $1 FOR UPDATE`, [this.eventsKey]);
       const rows = await this.lockRows(client, all);
+      const nameless = [];
       for (const key of all) {
         const s = snaps.get(key);
         if (s.state !== 'removed') continue;
         const row = rows.get(key);
         settleGone(s, ends.get(key), row, exhausted.get(key));
-        if (!row) s.name = names.get(key) || null;
+        if (row) continue;
+        // A gone job's parentKey went with its hash; a parent read above may still name it.
+        s.parentKey = parentOf.get(key) || null;
+        s.name = names.get(key) || null;
+        if (!s.name && s.parentKey && position && key.startsWith(this.base)) nameless.push(key);
+      }
+      // Children gone before a batch that ends after their parent's entries
+      // and before theirs (a flow's are the parent's, then the children's):
+      // their names are further on; their rows are made now, with their siblings'.
+      if (nameless.length) {
+        for (const [key, name] of await this.namesAfter(position, nameless)) snaps.get(key).name = name;
       }
       // 1. Create the missing rows, all in one statement.
       const missing = all.filter((key) => !rows.has(key) && snaps.get(key).name);
@@ -540,7 +606,7 @@ class QueueBridge extends EventEmitter {
       release(client, !committed);
     }
     if (this.populated.size > 100000) this.populated.clear(); // only an optimisation: bounded
-    for (const sn of snaps.values()) if (sn.parentKey) this.populated.add(sn.parentKey);
+    for (const p of parents) this.populated.add(p);
     if (position) this.position = position;
     this.stats.batches++;
     this.stats.events += events;
@@ -639,14 +705,21 @@ class QueueBridge extends EventEmitter {
     this.emit('resync', { jobs: keys.length, position });
   }
 
+  /** The event stream's XINFO STREAM fields, or null when there is no stream. */
+  async streamInfo() {
+    let reply;
+    try {
+      reply = await this.redis.xinfo('STREAM', this.eventsKey);
+    } catch (err) {
+      return streamFields(err);
+    }
+    return streamFields(null, reply);
+  }
+
   /** The stream's last id ('0-0' when there is no stream). */
   async lastId() {
-    try {
-      return fieldsOf(await this.redis.xinfo('STREAM', this.eventsKey))['last-generated-id'];
-    } catch (err) {
-      if (!/no such key/i.test(err.message)) throw err;
-      return '0-0';
-    }
+    const info = await this.streamInfo();
+    return info ? info['last-generated-id'] : '0-0';
   }
 
   /** Every job key of the queue, and the stream's last id read after them. */

@@ -32,8 +32,8 @@ test('fast removeOnComplete jobs in a group: each succeeds once, the group compl
     })),
   });
   // Every child gets its row in the group before any of them runs. (A child that
-  // BullMQ removes before the bridge first reads its entries gets a row outside
-  // the group: its hash, which names the parent, is gone.)
+  // BullMQ removes before the bridge first reads its entries is found through its
+  // parent instead: test/bridge-flow.test.js.)
   await caughtUp(bridge);
   for (let i = 0; i < 3; i++) worker(name, async () => {}, { concurrency: 25 });
   await waitFor(async () => (await q.getJobState(tree.job.id)) === 'completed', { what: 'flow done' });
