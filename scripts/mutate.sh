@@ -66,11 +66,14 @@ retention-ignores-locked-child @@ src/maintenance.c @@ s/"   AND NOT EXISTS \(SE
 running-jobs-as-owner @@ jobtrack.sql @@ s/CREATE VIEW jobtrack.running_jobs WITH \(security_invoker = true\) AS/CREATE VIEW jobtrack.running_jobs AS/ @@ regress:row_security
 group-lock-not-taken @@ src/groups.c @@ s/\t\(void\) LockAcquire\(&tag, ShareLock, false, false\);\n// @@ isolation:group_retention_race
 retention-ignores-group-lock @@ src/groups.c @@ s/return LockAcquire\(&tag, ExclusiveLock, false, true\) != LOCKACQUIRE_NOT_AVAIL;/return true;/ @@ isolation:group_retention_race
-orphan-counts-kept @@ src/maintenance.c @@ s/\t\t\t\t\(void\) RunSavedQuery\(&orphan_counts_query, NULL, NULL\);\n\t\t\t\}\n\t\t\tbreak;\n\t\tcase JOBTRACK_COORDINATOR:/\t\t\t}\n\t\t\tbreak;\n\t\tcase JOBTRACK_COORDINATOR:/ @@ regress:retention
+orphan-counts-kept @@ src/maintenance.c @@ s/\t\t\t\t\(void\) RunSavedQuery\(&orphan_counts_query, NULL, NULL\);\n\t\t\t\t\(void\) DeleteGroups\(&group_candidates_query/\t\t\t\t(void) DeleteGroups(&group_candidates_query/ @@ regress:retention
 future-id-allowed @@ src/job_guard.c @@ s/\tif \(RelationGetRelid\(rel\) != JobtrackRelid\("job_status"\) \|\|/\tif (true ||/ @@ pgtap:06_privileges.sql
 external-id-of-other-role-returned @@ src/jobs.c @@ s/\tif \(!JobVisible\(\*job_id\)\)/\tif (false)/ @@ pgtap:07_row_security.sql
 job-names-invisible-job @@ src/jobref.c @@ s/\tif \(!JobVisible\(job.id\)\)\n\t\tReportJobNotFound\(&job\);\n// @@ pgtap:07_row_security.sql
 worker-waits-for-evaluator @@ src/worker.c @@ s/\tif \(!TryLockEvaluator\(\)\)/\tif (false)/ @@ tap:025_worker_not_stalled.pl
+group-lock-per-group @@ src/groups.c @@ s/tag->locktag_field2 = GroupLockStripe\(group_id\);\n\ttag->locktag_field3 = 0;/tag->locktag_field2 = (uint32) group_id;\n\ttag->locktag_field3 = (uint32) ((uint64) group_id >> 32);/ @@ regress:retention
+repeatable-read-unchecked @@ src/groups.c @@ s/\tif \(!IsolationUsesXactSnapshot\(\) \|\|\n\t\tReadGroupStatus/\tif (true ||\n\t\tReadGroupStatus/ @@ isolation:group_retention_race
+citus-retention-ignores-nodes @@ src/maintenance.c @@ s/event_retention, true\);/event_retention, false);/ @@ citus:001_cluster.pl
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes

@@ -114,6 +114,23 @@ DELETE FROM jobtrack.job_status WHERE id = :stray;
 SELECT jobtrack.check_groups() AS events;
 SELECT jobtrack.run_maintenance() >= 0 AS ran;
 SELECT count(*) AS stray_counts_gone FROM jobtrack.group_count WHERE group_id = 987654321;
+-- the group locks are striped: a transaction that adds jobs to 10,000 groups,
+-- and a round of retention, each hold a bounded number of them
+SELECT count(*) AS groups FROM (SELECT jobtrack.create_group('many ' || n) FROM generate_series(1, 10000) n) g;
+BEGIN;
+SELECT count(jobtrack.create_job('Many', group_id => g.id)) AS jobs FROM jobtrack.job_group g WHERE g.title LIKE 'many %';
+SELECT count(*) BETWEEN 1 AND 128 AS locks_bounded FROM pg_locks WHERE locktype = 'userlock' AND pid = pg_backend_pid();
+COMMIT;
+DELETE FROM jobtrack.job_status WHERE job_type = 'Many';
+SELECT jobtrack.check_groups() AS events;
+UPDATE jobtrack.job_group SET created_at = now() - interval '3 days' WHERE title LIKE 'many %';
+BEGIN;
+SELECT jobtrack.run_maintenance() >= 0 AS ran;
+SELECT count(*) BETWEEN 1 AND 128 AS locks_bounded FROM pg_locks WHERE locktype = 'userlock' AND pid = pg_backend_pid();
+COMMIT;
+SELECT count(*) AS many_left_after_one_round FROM jobtrack.job_group WHERE title LIKE 'many %';
+DELETE FROM jobtrack.group_count WHERE group_id IN (SELECT id FROM jobtrack.job_group WHERE title LIKE 'many %');
+DELETE FROM jobtrack.job_group WHERE title LIKE 'many %';
 -- with event_retention = 0 nothing is deleted
 SELECT jobtrack.start_job(jobtrack.create_job('R', group_id => jobtrack.group_id('kept forever')));
 SELECT jobtrack.check_groups() AS events;

@@ -20,6 +20,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
@@ -93,7 +94,7 @@ ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
 	return true;
 }
 
-/* the fourth field of a group's lock tag; the evaluator's lock has 0 there */
+/* the fourth field of a group lock's tag; the evaluator's lock has 0 there */
 #define GROUP_LOCK_KIND 1
 
 /*
@@ -105,26 +106,62 @@ ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
  * meanwhile: either retention sees the job, or create_job waits for the
  * deletion's commit and then finds no group.  A user lock, as the
  * evaluator's: no SQL function can take or hold it.
+ *
+ * The groups share GROUP_LOCK_STRIPES locks, chosen by the group's id, so
+ * that neither a transaction that adds jobs to thousands of groups nor a
+ * round of retention holds more than that many entries of the server's
+ * shared lock table.  A creator waits only while retention deletes a group
+ * of its stripe, for that statement and its commit.
  */
 static void
 SetGroupLockTag(LOCKTAG *tag, int64 group_id)
 {
 	tag->locktag_field1 = MyDatabaseId;
-	tag->locktag_field2 = (uint32) ((uint64) group_id >> 32);
-	tag->locktag_field3 = (uint32) group_id;
+	tag->locktag_field2 = GroupLockStripe(group_id);
+	tag->locktag_field3 = 0;
 	tag->locktag_field4 = GROUP_LOCK_KIND;
 	tag->locktag_type = LOCKTAG_USERLOCK;
 	tag->locktag_lockmethodid = USER_LOCKMETHOD;
 }
 
-/* LockGroupForDeletion takes a group's lock for retention, if no job is being added to it. */
+/* GroupLockStripe is the stripe of the group lock a group takes. */
+int
+GroupLockStripe(int64 group_id)
+{
+	return (int) (hash_bytes_uint32((uint32) group_id ^ (uint32) ((uint64) group_id >> 32)) %
+				  GROUP_LOCK_STRIPES);
+}
+
+/* LockGroupStripeForDeletion takes a stripe's lock for retention, if no job is being added to its groups. */
 bool
-LockGroupForDeletion(int64 group_id)
+LockGroupStripeForDeletion(int stripe)
 {
 	LOCKTAG		tag;
 
-	SetGroupLockTag(&tag, group_id);
+	SetGroupLockTag(&tag, 0);
+	tag.locktag_field2 = stripe;
 	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/*
+ * CheckGroupStillThere raises 40001 when a transaction whose snapshot is
+ * fixed (REPEATABLE READ or SERIALIZABLE) sees a group that retention has
+ * deleted since: a job added to it would commit into a deleted group.
+ */
+static void
+CheckGroupStillThere(int64 group_id)
+{
+	Oid			status;
+
+	if (!IsolationUsesXactSnapshot() ||
+		ReadGroupStatus(group_id, GetLatestSnapshot(), &status))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not serialize access due to a concurrent deletion of job group %lld",
+					(long long) group_id),
+			 errdetail("Housekeeping deleted the group after this transaction's snapshot was taken."),
+			 errhint("Retry the transaction.")));
 }
 
 /*
@@ -149,6 +186,7 @@ CheckGroupExists(int64 group_id)
 
 	SetGroupLockTag(&tag, group_id);
 	(void) LockAcquire(&tag, ShareLock, false, false);
+	CheckGroupStillThere(group_id);
 	if (!DirectReadAllowed(relid))
 	{
 		if (RunSavedQuery(&group_exists_query, &value, NULL) == 0)
@@ -317,6 +355,31 @@ jobtrack_create_group(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(group_id);
 }
 
+/*
+ * GroupByTitle returns the id of the group with this title, or 0, and
+ * holds the group's lock from then on, as create_job() does: the caller
+ * usually adds a job to it next.  Should retention be deleting the group
+ * right now, it waits for that, and finds the title free again.
+ */
+static int64
+GroupByTitle(Datum title)
+{
+	int64		group_id;
+	LOCKTAG		tag;
+
+	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 0)
+		return 0;
+	group_id = SpiResultInt64(0, 1);
+	SetGroupLockTag(&tag, group_id);
+	if (LockAcquire(&tag, ShareLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		return group_id;
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	CheckGroupStillThere(group_id);
+	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 0)
+		return 0;
+	return SpiResultInt64(0, 1);
+}
+
 /* SQL-callable: jobtrack.group_id(title), first-or-create */
 PG_FUNCTION_INFO_V1(jobtrack_group_id);
 Datum
@@ -328,9 +391,8 @@ jobtrack_group_id(PG_FUNCTION_ARGS)
 	CheckTitle(fcinfo);
 	title = PG_GETARG_DATUM(0);
 	SPI_connect();
-	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 1)
-		group_id = SpiResultInt64(0, 1);
-	else
+	group_id = GroupByTitle(title);
+	if (group_id == 0)
 		group_id = InsertGroup(title, (Datum) 0, true, IntervalLiteral("1 minute"));
 	/* a concurrent group_id() inserted the same title first */
 	if (group_id == 0)

@@ -19,7 +19,11 @@
 
 extern void ReportGroupNotFound(int64 group_id);
 extern void CheckGroupExists(int64 group_id);
-extern bool LockGroupForDeletion(int64 group_id);
+/* how many locks the groups share (groups.c) */
+#define GROUP_LOCK_STRIPES 128
+
+extern int	GroupLockStripe(int64 group_id);
+extern bool LockGroupStripeForDeletion(int stripe);
 extern bool ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status);
 
 #endif							/* JOBTRACK_GROUPS_H */

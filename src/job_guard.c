@@ -488,6 +488,32 @@ GuardJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
 }
 
 /*
+ * SequenceLastValue sets *last to the last value a sequence handed out and
+ * returns true, or returns false when it has handed out none.  Read as the
+ * extension's owner: the inserting role may lack SELECT on the sequence.
+ */
+static bool
+SequenceLastValue(Oid seqid, int64 *last)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Oid			save_userid;
+	int			save_sec_context;
+	Datum		value;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
+	fcinfo->args[0].isnull = false;
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(JobtrackOwner(), save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	value = pg_sequence_last_value(fcinfo);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	if (fcinfo->isnull)
+		return false;
+	*last = DatumGetInt64(value);
+	return true;
+}
+
+/*
  * RefuseFutureId refuses a new job whose id the inserting role chose above
  * the ids the sequence has handed out: create_job() would later draw that
  * id and fail on the primary key, for every role, once per id so taken.
@@ -499,17 +525,14 @@ GuardJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple)
 static void
 RefuseFutureId(Relation rel, HeapTuple tuple)
 {
-	Oid			seqid;
-	Datum		last;
 	int64		job_id;
+	int64		last;
 
 	if (RelationGetRelid(rel) != JobtrackRelid("job_status") ||
 		superuser() || has_privs_of_role(GetUserId(), JobtrackOwner()))
 		return;
 	job_id = JobId(tuple, RelationGetDescr(rel));
-	seqid = JobtrackRelid("job_status_id_seq");
-	last = DirectFunctionCall1(pg_sequence_last_value, ObjectIdGetDatum(seqid));
-	if (DatumGetPointer(last) == NULL || job_id > DatumGetInt64(last))
+	if (!SequenceLastValue(JobtrackRelid("job_status_id_seq"), &last) || job_id > last)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot give a new job the id %lld", (long long) job_id),

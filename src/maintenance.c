@@ -55,6 +55,8 @@
 #include "spi_util.h"
 
 #define MAINTENANCE_BATCH 10000
+/* the most groups one round deletes (DeleteGroups) */
+#define GROUP_RETENTION_BATCH 1000
 
 static SavedQuery promote_delayed_query = {
 	"UPDATE jobtrack.job_status SET status = 'queued'"
@@ -96,7 +98,8 @@ static SavedQuery mark_stuck_stored_query = {
  */
 #define UNLOCKED_CHILD(table, locked) \
 	"   AND NOT EXISTS (SELECT 1 FROM " table " c WHERE c.job_id OPERATOR(pg_catalog.=) d.id" \
-	"    AND (c.job_id, c.id) NOT IN (SELECT l.job_id, l.id FROM " locked " l))"
+	"    AND NOT EXISTS (SELECT 1 FROM " locked " l" \
+	"     WHERE l.job_id OPERATOR(pg_catalog.=) c.job_id AND l.id OPERATOR(pg_catalog.=) c.id))"
 #define LOCK_CHILDREN(table) \
 	" MATERIALIZED (SELECT c.job_id, c.id FROM " table " c" \
 	"   WHERE c.job_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id FROM doomed)) FOR UPDATE SKIP LOCKED)"
@@ -107,11 +110,13 @@ static SavedQuery retention_query = {
 	"    (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1))"
 	"   ORDER BY id LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE SKIP LOCKED),"
 	" messages AS" LOCK_CHILDREN("jobtrack.job_message") ","
-	" signals AS" LOCK_CHILDREN("jobtrack.job_signal")
-	" DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY("
+	" signals AS" LOCK_CHILDREN("jobtrack.job_signal") ","
+	" gone AS (DELETE FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) ANY (ARRAY("
 	"  SELECT d.id FROM doomed d WHERE true"
 	UNLOCKED_CHILD("jobtrack.job_message", "messages")
-	UNLOCKED_CHILD("jobtrack.job_signal", "signals") "))",
+	UNLOCKED_CHILD("jobtrack.job_signal", "signals") ")) RETURNING 1)"
+	/* the batch's size, so that a job left for later does not end the round */
+	" SELECT (SELECT pg_catalog.count(*) FROM doomed), (SELECT pg_catalog.count(*) FROM gone)",
 	1, {FLOAT8OID}, false
 };
 
@@ -165,7 +170,7 @@ static SavedQuery event_retention_query = {
 	" OPERATOR(pg_catalog.+) " n ".failed OPERATOR(pg_catalog.+) " n ".cancelled OPERATOR(pg_catalog.=) 0"
 #define GROUP_CANDIDATES_SQL(no_jobs) \
 	"SELECT g.id FROM jobtrack.job_group g WHERE" GROUP_GONE(no_jobs) \
-	" LIMIT " CppAsString2(MAINTENANCE_BATCH) " FOR UPDATE OF g SKIP LOCKED"
+	" LIMIT " CppAsString2(GROUP_RETENTION_BATCH) " FOR UPDATE OF g SKIP LOCKED"
 #define GROUP_DELETE_SQL(no_jobs) \
 	"WITH doomed AS (SELECT g.id FROM jobtrack.job_group g" \
 	"   WHERE g.id OPERATOR(pg_catalog.=) ANY ($2) AND" GROUP_GONE(no_jobs) ")," \
@@ -236,6 +241,21 @@ static SavedQuery citus_group_delete_query = {
 	GROUP_DELETE_SQL("true"), 2, {FLOAT8OID, INT8ARRAYOID}, false
 };
 
+/*
+ * The groups among the candidates that a job was added to since their
+ * counts were last saved: its row and its change sit on its node (in
+ * group_change_outbox) until a pass moves the change here.  Two multi-shard
+ * reads after the groups' locks, so they see every job committed before.
+ */
+static SavedQuery citus_groups_with_jobs_query = {
+	"SELECT DISTINCT group_id FROM jobtrack.job_status WHERE group_id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT8ARRAYOID}, false
+};
+static SavedQuery citus_groups_with_changes_query = {
+	"SELECT DISTINCT group_id FROM jobtrack.group_change_outbox WHERE group_id OPERATOR(pg_catalog.=) ANY ($1)",
+	1, {INT8ARRAYOID}, false
+};
+
 /* at most this many batches of one kind per round, so a round stays short */
 #define MAINTENANCE_MAX_BATCHES 50
 
@@ -260,47 +280,100 @@ RunBatches(SavedQuery *query, Datum *age, bool count_in_result)
 }
 
 /*
- * DeleteGroups deletes the groups retention takes, a batch at a time, and
- * returns how many.  Not under REPEATABLE READ, where the deleting
- * statement's snapshot would be older than the groups' locks.
+ * DeleteExpiredJobs deletes finished jobs older than the retention, a batch
+ * at a time, and returns how many; a batch that left some jobs for a later
+ * round (their messages or signals are locked) does not end the round.
  */
 static int64
-DeleteGroups(SavedQuery *candidates, SavedQuery *deletion, Datum age)
+DeleteExpiredJobs(Datum age)
 {
 	int64		total = 0;
 	int			i;
 
-	if (IsolationUsesXactSnapshot())
-		return 0;
 	for (i = 0; i < MAINTENANCE_MAX_BATCHES; i++)
 	{
-		uint64		n = RunSavedQuery(candidates, &age, NULL);
-		Datum	   *ids = palloc(sizeof(Datum) * Max(n, 1));
-		int			locked = 0;
-		uint64		deleted = 0;
-		uint64		row;
-
-		for (row = 0; row < n; row++)
-		{
-			int64		id = SpiResultInt64(row, 1);
-
-			if (LockGroupForDeletion(id))
-				ids[locked++] = Int64GetDatum(id);
-		}
-		if (locked > 0)
-		{
-			Datum		values[2];
-
-			values[0] = age;
-			values[1] = PointerGetDatum(construct_array(ids, locked, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			deleted = RunSavedQuery(deletion, values, NULL);
-			total += deleted;
-		}
-		pfree(ids);
-		if (n < MAINTENANCE_BATCH || deleted == 0)
+		(void) RunSavedQuery(&retention_query, &age, NULL);
+		total += SpiResultInt64(0, 2);
+		if (SpiResultInt64(0, 1) < MAINTENANCE_BATCH)
 			break;
 	}
 	return total;
+}
+
+/* Int8Array makes a bigint[] of n Datums. */
+static Datum
+Int8Array(Datum *ids, int n)
+{
+	return PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* DropInUse removes from ids[] the groups a query returns; returns how many are left. */
+static int
+DropInUse(SavedQuery *query, Datum *ids, int n)
+{
+	Datum		array = Int8Array(ids, n);
+	uint64		found = RunSavedQuery(query, &array, NULL);
+	uint64		row;
+	int			i;
+	int			kept = 0;
+
+	for (i = 0; i < n; i++)
+	{
+		bool		used = false;
+
+		for (row = 0; row < found && !used; row++)
+			used = SpiResultInt64(row, 1) == DatumGetInt64(ids[i]);
+		if (!used)
+			ids[kept++] = ids[i];
+	}
+	return kept;
+}
+
+/*
+ * DeleteGroups deletes, in one statement, the groups retention takes whose
+ * stripe of the group locks (groups.c) it could take at once, and returns
+ * how many.  At most GROUP_RETENTION_BATCH a round: the locks are held to
+ * the round's commit, and a creator in one of their stripes waits for it.
+ * On a Citus coordinator it leaves out the groups whose jobs or changes
+ * are on the nodes.  Not under REPEATABLE READ, where the deleting
+ * statement's snapshot would be older than the locks.
+ */
+static int64
+DeleteGroups(SavedQuery *candidates, SavedQuery *deletion, Datum age, bool cluster)
+{
+	/* 0 not tried yet, 1 taken, -1 busy */
+	int8		stripes[GROUP_LOCK_STRIPES] = {0};
+	uint64		n;
+	Datum	   *ids;
+	int			locked = 0;
+	uint64		row;
+	Datum		values[2];
+
+	if (IsolationUsesXactSnapshot())
+		return 0;
+	n = RunSavedQuery(candidates, &age, NULL);
+	if (n == 0)
+		return 0;
+	ids = palloc(sizeof(Datum) * n);
+	for (row = 0; row < n; row++)
+	{
+		int64		id = SpiResultInt64(row, 1);
+		int			stripe = GroupLockStripe(id);
+
+		if (stripes[stripe] == 0)
+			stripes[stripe] = LockGroupStripeForDeletion(stripe) ? 1 : -1;
+		if (stripes[stripe] > 0)
+			ids[locked++] = Int64GetDatum(id);
+	}
+	if (cluster && locked > 0)
+		locked = DropInUse(&citus_groups_with_jobs_query, ids, locked);
+	if (cluster && locked > 0)
+		locked = DropInUse(&citus_groups_with_changes_query, ids, locked);
+	if (locked == 0)
+		return 0;
+	values[0] = age;
+	values[1] = Int8Array(ids, locked);
+	return (int64) RunSavedQuery(deletion, values, NULL);
 }
 
 /* MaintenanceRound does one round of housekeeping and returns the jobs it changed. */
@@ -333,12 +406,12 @@ MaintenanceRound(void)
 				changed += RunSavedQuery(JobtrackSchemaHasLive() ? &mark_stuck_query : &mark_stuck_stored_query,
 										 &stuck_after, NULL);
 			if (jobtrack_retention > 0)
-				changed += RunBatches(&retention_query, &retention, false);
+				changed += DeleteExpiredJobs(retention);
 			if (jobtrack_event_retention > 0 && JobtrackSchemaIsCurrent())
 			{
 				(void) RunBatches(&event_retention_query, &event_retention, true);
-				(void) DeleteGroups(&group_candidates_query, &group_delete_query, event_retention);
 				(void) RunSavedQuery(&orphan_counts_query, NULL, NULL);
+				(void) DeleteGroups(&group_candidates_query, &group_delete_query, event_retention, false);
 			}
 			break;
 		case JOBTRACK_COORDINATOR:
@@ -350,8 +423,8 @@ MaintenanceRound(void)
 			if (jobtrack_event_retention > 0)
 			{
 				(void) RunBatches(&event_retention_query, &event_retention, true);
-				(void) DeleteGroups(&citus_group_candidates_query, &citus_group_delete_query, event_retention);
 				(void) RunSavedQuery(&orphan_counts_query, NULL, NULL);
+				(void) DeleteGroups(&citus_group_candidates_query, &citus_group_delete_query, event_retention, true);
 			}
 			break;
 		case JOBTRACK_WORKER:

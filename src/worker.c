@@ -61,8 +61,15 @@
 /* how long the worker waits after a flush of live progress failed */
 #define FLUSH_RETRY_MS 60000
 #define WORKER_LOCK_TIMEOUT_MS 5000
-/* how soon the worker tries a pass again while another evaluator holds the lock */
+/*
+ * How soon the worker tries a pass again while another evaluator holds the
+ * lock: at first after 5 ms, then twice as long each time, up to 100 ms.
+ */
 #define EVALUATOR_BUSY_RETRY_MS 5
+#define EVALUATOR_BUSY_RETRY_MAX_MS 100
+
+/* the wait before the last try, 0 once a pass got the lock */
+static int	busy_retry_ms = 0;
 
 /*
  * ExtensionReady is true when jobtrack is created in this database.  It
@@ -188,8 +195,11 @@ WorkerPass(void)
 	if (!TryLockEvaluator())
 	{
 		CommitTransactionCommand();
-		return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), EVALUATOR_BUSY_RETRY_MS);
+		busy_retry_ms = busy_retry_ms == 0 ? EVALUATOR_BUSY_RETRY_MS :
+			Min(busy_retry_ms * 2, EVALUATOR_BUSY_RETRY_MAX_MS);
+		return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), busy_retry_ms);
 	}
+	busy_retry_ms = 0;
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 

@@ -319,6 +319,16 @@ is_deeply([ JobtrackTest::event_problems($coord) ], [], 'and every group still h
 # DROP EXTENSION by a role that does not own the extension fails at once,
 # even while an application holds a job_status lock: it never holds the
 # extension's lock (which the worker needs for its passes) while it waits
+# Housekeeping on the coordinator: an old group without jobs goes; one a job
+# was just added to stays, though the job's row and change are still on its
+# node (here in the same transaction, before any pass could move the change)
+my $empty = sql("SELECT jobtrack.create_group('old and empty')");
+my $busy = sql("SELECT jobtrack.create_group('old, a job on its way')");
+sql("UPDATE jobtrack.job_group SET created_at = now() - interval '3 days' WHERE id IN ($empty, $busy)");
+sql("BEGIN; SELECT jobtrack.create_job('On its way', group_id => $busy); SELECT jobtrack.run_maintenance(); COMMIT");
+is(sql("SELECT string_agg(title, ',' ORDER BY id) FROM jobtrack.job_group WHERE id IN ($empty, $busy)"),
+	'old, a job on its way', 'housekeeping deleted the old empty group and kept the one a job was added to');
+
 sql("CREATE ROLE jt_stranger LOGIN;"
 	  . " GRANT USAGE ON SCHEMA jobtrack, jobtrack_internal TO jt_stranger;"
 	  . " GRANT SELECT, INSERT, UPDATE ON jobtrack.job_status TO jt_stranger;"
