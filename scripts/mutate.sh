@@ -73,7 +73,7 @@ job-names-invisible-job @@ src/jobref.c @@ s/\tif \(!JobVisible\(job.id\)\)\n\t\
 worker-waits-for-evaluator @@ src/worker.c @@ s/\tif \(!TryLockEvaluator\(\)\)/\tif (false)/ @@ tap:025_worker_not_stalled.pl
 group-lock-per-group @@ src/groups.c @@ s/tag->locktag_field2 = GroupLockStripe\(group_id\);\n\ttag->locktag_field3 = 0;/tag->locktag_field2 = (uint32) group_id;\n\ttag->locktag_field3 = (uint32) ((uint64) group_id >> 32);/ @@ regress:retention
 repeatable-read-unchecked @@ src/groups.c @@ s/\tif \(!IsolationUsesXactSnapshot\(\) \|\|\n\t\tReadGroupStatus/\tif (true ||\n\t\tReadGroupStatus/ @@ isolation:group_retention_race
-citus-retention-ignores-nodes @@ src/maintenance.c @@ s/event_retention, true\);/event_retention, false);/ @@ citus:001_cluster.pl
+citus-retention-ignores-nodes @@ src/maintenance.c @@ s/&citus_group_delete_query, event_retention, true\);/&citus_group_delete_query, event_retention, false);/ @@ citus:001_cluster.pl
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside
 empty-run-raises @@ src/evaluator.c @@ s/\(\(w->reopened && w->active\) \|\|/(w->reopened ||/ @@ regress:groups
 huge-tag-numeric @@ src/scopes.c @@ s/\tif \(strlen\(s\) > TAG_NUMBER_MAX_CHARS\)\n\t\treturn false;\n// @@ regress:scopes
