@@ -50,7 +50,8 @@ static SavedQuery register_external_id_query = {
 	2, {TEXTOID, INT8OID}, false
 };
 
-static SavedQuery external_id_owner_query = {
+/* not read-only: it must see a job created earlier in the same statement */
+static SavedQuery external_id_query = {
 	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, false
 };
@@ -79,6 +80,21 @@ RunAsExtensionOwner(SavedQuery *query, Datum *values, const char *nulls)
 	return processed;
 }
 
+/*
+ * LookUpExternalId sets *job_id to the job an external id names and returns
+ * true, or returns false when no job has it.  As the extension's owner, so
+ * that no role needs to read job_external_id: which jobs a caller may learn
+ * of is the caller's to check (JobVisible).  The caller is connected to SPI.
+ */
+bool
+LookUpExternalId(Datum external_id, int64 *job_id)
+{
+	if (RunAsExtensionOwner(&external_id_query, &external_id, NULL) == 0)
+		return false;
+	*job_id = SpiResultInt64(0, 1);
+	return true;
+}
+
 /* RegisterExternalId maps an external id to a job; 23505 if another job has it. */
 static void
 RegisterExternalId(Datum external_id, int64 job_id)
@@ -89,13 +105,12 @@ RegisterExternalId(Datum external_id, int64 job_id)
 	SPI_connect();
 	if (RunAsExtensionOwner(&register_external_id_query, values, NULL) == 0)
 	{
-		if (RunAsExtensionOwner(&external_id_owner_query, values, NULL) == 0)
+		if (!LookUpExternalId(external_id, &owner))
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 					 errmsg("could not serialize access due to a concurrent use of external id \"%s\"",
 							TextDatumGetCString(external_id)),
 					 errhint("Retry the transaction.")));
-		owner = SpiResultInt64(0, 1);
 		if (owner != job_id)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNIQUE_VIOLATION),

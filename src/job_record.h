@@ -23,5 +23,6 @@
 extern void RecordJobInsert(Relation rel, HeapTuple tuple);
 extern void RecordJobUpdate(Relation rel, HeapTuple oldtuple, HeapTuple newtuple);
 extern uint64 RunAsExtensionOwner(SavedQuery *query, Datum *values, const char *nulls);
+extern bool LookUpExternalId(Datum external_id, int64 *job_id);
 
 #endif							/* JOBTRACK_JOB_RECORD_H */

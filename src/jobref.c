@@ -30,17 +30,6 @@
 #include "jobref.h"
 #include "spi_util.h"
 
-/*
- * Not read-only: it must see a job created earlier in the same statement.
- * Run as the extension's owner: which job an external id names is
- * jobtrack's to say, to the job's owner only when row-level security is on
- * (JobVisible), so no role needs to read job_external_id.
- */
-static SavedQuery external_id_query = {
-	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
-	1, {TEXTOID}, false
-};
-
 /* the caller's own reading of a job, under the policies of job_status */
 static SavedQuery visible_query = {
 	"SELECT 1 FROM jobtrack.job_status WHERE id OPERATOR(pg_catalog.=) $1",
@@ -133,10 +122,7 @@ ExternalIdJob(Datum external_id)
 	JobRef		job = {0, NULL};
 
 	job.external_id = text_to_cstring(DatumGetTextPP(external_id));
-	if (RunAsExtensionOwner(&external_id_query, &external_id, NULL) == 0)
-		ReportJobNotFound(&job);
-	job.id = SpiResultInt64(0, 1);
-	if (!JobVisible(job.id))
+	if (!LookUpExternalId(external_id, &job.id) || !JobVisible(job.id))
 		ReportJobNotFound(&job);
 	return job;
 }

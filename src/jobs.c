@@ -32,18 +32,10 @@
 #include "spi_util.h"
 #include "status.h"
 
-/* not read-only: it must see a group created earlier in the same statement */
-
 static SavedQuery claim_external_id_query = {
 	"INSERT INTO jobtrack.job_external_id (external_id, job_id)"
 	" VALUES ($1, pg_catalog.nextval('jobtrack.job_status_id_seq'::pg_catalog.regclass))"
 	" ON CONFLICT (external_id) DO NOTHING RETURNING job_id",
-	1, {TEXTOID}, false
-};
-
-/* not read-only: it must see the row of a concurrent creator that just committed */
-static SavedQuery existing_external_id_query = {
-	"SELECT job_id FROM jobtrack.job_external_id WHERE external_id OPERATOR(pg_catalog.=) $1",
 	1, {TEXTOID}, false
 };
 
@@ -137,17 +129,16 @@ IsPositiveDelay(FunctionCallInfo fcinfo)
 }
 
 /*
- * ExistingJob returns false with *job_id set to the job the external id
- * lookup just found, which create_job() returns again; 23505 if the caller
- * cannot see that job (another role's, under row-level security): external
- * ids are unique across roles, and the caller is told the id is taken, not
- * the id of a job it could not use.
+ * ExistingJob returns false, for the job that already has the external id,
+ * which create_job() returns again; 23505 if the caller cannot see that job
+ * (another role's, under row-level security): external ids are unique
+ * across roles, and the caller is told the id is taken, not the id of a
+ * job it could not use.
  */
 static bool
-ExistingJob(Datum external_id, int64 *job_id)
+ExistingJob(Datum external_id, int64 job_id)
 {
-	*job_id = SpiResultInt64(0, 1);
-	if (!JobVisible(*job_id))
+	if (!JobVisible(job_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("external id \"%s\" is taken by a job of another role",
@@ -165,20 +156,21 @@ static bool
 ClaimExternalId(Datum external_id, int64 *job_id)
 {
 	/* a repeated delivery, the common case, takes no id from the sequence */
-	if (RunAsExtensionOwner(&existing_external_id_query, &external_id, NULL) == 1)
-		return ExistingJob(external_id, job_id);
+	if (LookUpExternalId(external_id, job_id))
+		return ExistingJob(external_id, *job_id);
 	if (RunAsExtensionOwner(&claim_external_id_query, &external_id, NULL) == 1)
 	{
 		*job_id = SpiResultInt64(0, 1);
 		return true;
 	}
-	if (RunAsExtensionOwner(&existing_external_id_query, &external_id, NULL) == 0)
+	/* the claim found it taken, by a creator that has just committed */
+	if (!LookUpExternalId(external_id, job_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
 				 errmsg("could not serialize access due to a concurrent create_job"),
 				 errdetail("Another transaction created a job with this external id after this transaction's snapshot was taken."),
 				 errhint("Retry the transaction.")));
-	return ExistingJob(external_id, job_id);
+	return ExistingJob(external_id, *job_id);
 }
 
 /* SQL-callable: jobtrack.create_job(job_type, alias, tags, group_id, data, external_id, delay) */
