@@ -64,14 +64,14 @@ recount-leaves-uncounted @@ src/evaluator.c @@ s/\(work\[i\].has_counts \|\| !wo
 retention-waits-for-child @@ src/maintenance.c @@ s/ANY \(ARRAY\(SELECT id FROM doomed\)\) FOR UPDATE SKIP LOCKED\)"/ANY (ARRAY(SELECT id FROM doomed)) FOR UPDATE)"/ @@ isolation:retention_locked_child
 retention-ignores-locked-child @@ src/maintenance.c @@ s/"   AND NOT EXISTS \(SELECT 1 FROM " table " c WHERE/"   AND true OR EXISTS (SELECT 1 FROM " table " c WHERE/ @@ isolation:retention_locked_child
 running-jobs-as-owner @@ jobtrack.sql @@ s/CREATE VIEW jobtrack.running_jobs WITH \(security_invoker = true\) AS/CREATE VIEW jobtrack.running_jobs AS/ @@ regress:row_security
-group-lock-not-taken @@ src/groups.c @@ s/\t\(void\) LockAcquire\(&tag, ShareLock, false, false\);\n// @@ isolation:group_retention_race
+group-lock-not-taken @@ src/groups.c @@ s/\t\(void\) LockGroupForJobs\(group_id, false\);\n\tCheckGroupStillThere/\tCheckGroupStillThere/ @@ isolation:group_retention_race
 retention-ignores-group-lock @@ src/groups.c @@ s/return LockAcquire\(&tag, ExclusiveLock, false, true\) != LOCKACQUIRE_NOT_AVAIL;/return true;/ @@ isolation:group_retention_race
 orphan-counts-kept @@ src/maintenance.c @@ s/\t\t\t\t\(void\) RunSavedQuery\(&orphan_counts_query, NULL, NULL\);\n\t\t\t\t\(void\) DeleteGroups\(&group_candidates_query/\t\t\t\t(void) DeleteGroups(&group_candidates_query/ @@ regress:retention
 future-id-allowed @@ src/job_guard.c @@ s/\tif \(RelationGetRelid\(rel\) != JobtrackRelid\("job_status"\) \|\|/\tif (true ||/ @@ pgtap:06_privileges.sql
 external-id-of-other-role-returned @@ src/jobs.c @@ s/\tif \(!JobVisible\(job_id\)\)/\tif (false)/ @@ pgtap:07_row_security.sql
 job-names-invisible-job @@ src/jobref.c @@ s/if \(!LookUpExternalId\(external_id, &job.id\) \|\| !JobVisible\(job.id\)\)/if (!LookUpExternalId(external_id, &job.id))/ @@ pgtap:07_row_security.sql
 worker-waits-for-evaluator @@ src/worker.c @@ s/\tif \(!TryLockEvaluator\(\)\)/\tif (false)/ @@ tap:025_worker_not_stalled.pl
-group-lock-per-group @@ src/groups.c @@ s/tag->locktag_field2 = GroupLockStripe\(group_id\);\n\ttag->locktag_field3 = 0;/tag->locktag_field2 = (uint32) group_id;\n\ttag->locktag_field3 = (uint32) ((uint64) group_id >> 32);/ @@ regress:retention
+group-lock-per-group @@ src/groups.c @@ s/\tSetStripeLockTag\(&tag, GroupLockStripe\(group_id\)\);\n/\tSetStripeLockTag(&tag, GroupLockStripe(group_id));\n\ttag.locktag_field2 = (uint32) group_id;\n\ttag.locktag_field3 = (uint32) ((uint64) group_id >> 32);\n/ @@ regress:retention
 repeatable-read-unchecked @@ src/groups.c @@ s/\tif \(!IsolationUsesXactSnapshot\(\) \|\|\n\t\tReadGroupStatus/\tif (true ||\n\t\tReadGroupStatus/ @@ isolation:group_retention_race
 citus-retention-ignores-nodes @@ src/maintenance.c @@ s/&citus_group_delete_query, event_retention, true\);/&citus_group_delete_query, event_retention, false);/ @@ citus:001_cluster.pl
 no-set-aside @@ src/evaluator.c @@ s/if \(!IsDataError\(edata\) \|\| !req->current \|\| req->recount\)/if (true)/ @@ regress:set_aside

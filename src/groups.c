@@ -114,10 +114,10 @@ ReadGroupStatus(int64 group_id, Snapshot snapshot, Oid *status)
  * of its stripe, for that statement and its commit.
  */
 static void
-SetGroupLockTag(LOCKTAG *tag, int64 group_id)
+SetStripeLockTag(LOCKTAG *tag, int stripe)
 {
 	tag->locktag_field1 = MyDatabaseId;
-	tag->locktag_field2 = GroupLockStripe(group_id);
+	tag->locktag_field2 = stripe;
 	tag->locktag_field3 = 0;
 	tag->locktag_field4 = GROUP_LOCK_KIND;
 	tag->locktag_type = LOCKTAG_USERLOCK;
@@ -138,9 +138,22 @@ LockGroupStripeForDeletion(int stripe)
 {
 	LOCKTAG		tag;
 
-	SetGroupLockTag(&tag, 0);
-	tag.locktag_field2 = stripe;
+	SetStripeLockTag(&tag, stripe);
 	return LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/*
+ * LockGroupForJobs takes a group's lock for adding jobs to it, until the
+ * end of the transaction; with dont_wait, only if retention is not deleting
+ * a group of its stripe.
+ */
+static LockAcquireResult
+LockGroupForJobs(int64 group_id, bool dont_wait)
+{
+	LOCKTAG		tag;
+
+	SetStripeLockTag(&tag, GroupLockStripe(group_id));
+	return LockAcquire(&tag, ShareLock, false, dont_wait);
 }
 
 /*
@@ -182,10 +195,8 @@ CheckGroupExists(int64 group_id)
 	Datum		value = Int64GetDatum(group_id);
 	Oid			status;
 	bool		found;
-	LOCKTAG		tag;
 
-	SetGroupLockTag(&tag, group_id);
-	(void) LockAcquire(&tag, ShareLock, false, false);
+	(void) LockGroupForJobs(group_id, false);
 	CheckGroupStillThere(group_id);
 	if (!DirectReadAllowed(relid))
 	{
@@ -365,15 +376,13 @@ static int64
 GroupByTitle(Datum title)
 {
 	int64		group_id;
-	LOCKTAG		tag;
 
 	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 0)
 		return 0;
 	group_id = SpiResultInt64(0, 1);
-	SetGroupLockTag(&tag, group_id);
-	if (LockAcquire(&tag, ShareLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+	if (LockGroupForJobs(group_id, true) != LOCKACQUIRE_NOT_AVAIL)
 		return group_id;
-	(void) LockAcquire(&tag, ShareLock, false, false);
+	(void) LockGroupForJobs(group_id, false);
 	CheckGroupStillThere(group_id);
 	if (RunSavedQuery(&group_by_title_query, &title, NULL) == 0)
 		return 0;
