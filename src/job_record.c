@@ -38,6 +38,7 @@
 #include "citus.h"
 #include "evaluator.h"
 #include "group_change.h"
+#include "groups.h"
 #include "job_guard.h"
 #include "job_record.h"
 #include "live.h"
@@ -248,9 +249,7 @@ static SavedQuery truncated_queries[] = {
 	/* zero, not deleted: group retention takes a group only by its counts */
 	{"UPDATE jobtrack.group_count SET queued = 0, delayed = 0, started = 0, paused = 0,"
 	 " stuck = 0, succeeded = 0, failed = 0, cancelled = 0"
-	 " WHERE queued OPERATOR(pg_catalog.+) delayed OPERATOR(pg_catalog.+) started"
-	 " OPERATOR(pg_catalog.+) paused OPERATOR(pg_catalog.+) stuck OPERATOR(pg_catalog.+) succeeded"
-	 " OPERATOR(pg_catalog.+) failed OPERATOR(pg_catalog.+) cancelled OPERATOR(pg_catalog.<>) 0",
+	 " WHERE" GROUP_COUNT_TOTAL("") " OPERATOR(pg_catalog.<>) 0",
 	 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.job_message", 0, {InvalidOid}, false},
 	{"DELETE FROM jobtrack.job_signal", 0, {InvalidOid}, false},

@@ -164,10 +164,7 @@ static SavedQuery event_retention_query = {
 	"   AND NOT EXISTS (SELECT 1 FROM jobtrack.group_event e WHERE e.group_id OPERATOR(pg_catalog.=) g.id" \
 	"    AND e.created_at OPERATOR(pg_catalog.>=)" \
 	"     (pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $1)))"
-#define COUNTS_ZERO(n) \
-	" " n ".queued OPERATOR(pg_catalog.+) " n ".delayed OPERATOR(pg_catalog.+) " n ".started" \
-	" OPERATOR(pg_catalog.+) " n ".paused OPERATOR(pg_catalog.+) " n ".stuck OPERATOR(pg_catalog.+) " n ".succeeded" \
-	" OPERATOR(pg_catalog.+) " n ".failed OPERATOR(pg_catalog.+) " n ".cancelled OPERATOR(pg_catalog.=) 0"
+#define COUNTS_ZERO(n) GROUP_COUNT_TOTAL(n ".") " OPERATOR(pg_catalog.=) 0"
 #define GROUP_CANDIDATES_SQL(no_jobs) \
 	"SELECT g.id FROM jobtrack.job_group g WHERE" GROUP_GONE(no_jobs) \
 	" LIMIT " CppAsString2(GROUP_RETENTION_BATCH) " FOR UPDATE OF g SKIP LOCKED"
