@@ -19,9 +19,16 @@
  * unfinished job of the group is visible.  Any other change wakes it
  * lazily: the first such commit sets the latch, and the worker waits a few
  * milliseconds so one pass takes all of them.  This keeps the worker from
- * running a pass per commit, which would take a CPU from the writers, and
- * still bounds the delay when two sessions finish the last two jobs at once
- * and each sees the other's job unfinished.
+ * running a pass per commit, which would take a CPU from the writers.
+ *
+ * An unfinished job whose visible row another transaction has already
+ * updated or deleted (one still in flight, or one that committed after
+ * this snapshot), or this very statement has, does not count: it may be
+ * finishing too.  So when two sessions finish a group's last two jobs at
+ * once, the one that looks second sees the other's job going and wakes the
+ * worker at once, as does one statement that finishes the group's last
+ * jobs together.  The lazy wake-up still bounds the delay in the one order
+ * this misses: the session that looked second commits first.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -38,9 +45,11 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -88,8 +97,38 @@ typedef struct UnfinishedWitness
 static UnfinishedWitness witnesses[WITNESS_SLOTS];
 
 /*
+ * RowBeingReplaced says whether the row version in slot, read from the heap
+ * in the current snapshot, has been updated or deleted by a transaction that
+ * has not aborted: one in flight (this one included, for a version its
+ * current statement replaced), or one that committed after the snapshot.
+ * A lock alone does not count.  Read under the buffer's share lock, as
+ * visibility checks read a row's header.
+ */
+static bool
+RowBeingReplaced(TupleTableSlot *slot)
+{
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
+	HeapTupleHeader header;
+	TransactionId xmax;
+	bool		replaced = false;
+
+	if (!TTS_IS_BUFFERTUPLE(slot) || !BufferIsValid(bslot->buffer))
+		return false;
+	LockBuffer(bslot->buffer, BUFFER_LOCK_SHARE);
+	header = bslot->base.tuple->t_data;
+	if (!(header->t_infomask & HEAP_XMAX_INVALID) &&
+		!HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask))
+	{
+		xmax = HeapTupleHeaderGetUpdateXid(header);
+		replaced = TransactionIdIsValid(xmax) && !TransactionIdDidAbort(xmax);
+	}
+	LockBuffer(bslot->buffer, BUFFER_LOCK_UNLOCK);
+	return replaced;
+}
+
+/*
  * IsUnfinishedJobOf says whether job_id is, in the current snapshot, an
- * unfinished job of the group.
+ * unfinished job of the group that no other change is replacing.
  */
 static bool
 IsUnfinishedJobOf(Relation rel, TupleTableSlot *slot, int64 job_id, int64 group_id)
@@ -104,13 +143,14 @@ IsUnfinishedJobOf(Relation rel, TupleTableSlot *slot, int64 job_id, int64 group_
 	if (isnull || DatumGetInt64(value) != group_id)
 		return false;
 	value = slot_getattr(slot, cols->status, &isnull);
-	return !isnull && !JobStatusIsFinished(JobStatusFromDatum(value));
+	return !isnull && !JobStatusIsFinished(JobStatusFromDatum(value)) &&
+		!RowBeingReplaced(slot);
 }
 
 /*
  * FindUnfinishedJob returns an unfinished job of the group other than
- * job_id in the current snapshot, through the (group_id, status) index,
- * or 0 when there is none.
+ * job_id in the current snapshot that no other change is replacing,
+ * through the (group_id, status) index, or 0 when there is none.
  */
 static int64
 FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_id)
@@ -130,7 +170,7 @@ FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_
 		bool		isnull;
 		int64		id = DatumGetInt64(slot_getattr(slot, id_attno, &isnull));
 
-		if (id != job_id)
+		if (id != job_id && !RowBeingReplaced(slot))
 			found = id;
 	}
 	index_endscan(scan);

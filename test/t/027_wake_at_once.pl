@@ -11,6 +11,13 @@
 # "is another job of the group unfinished?", and reads that job again
 # before it asks the index.  Two sessions here make the remembered job
 # finish in the other session, so the first must notice that it has.
+#
+# An unfinished job whose row another transaction is already changing does
+# not count as unfinished: when two sessions finish a group's last two jobs
+# in transactions that overlap, the second to look wakes the worker at
+# once, and so does one statement that finishes a group's last jobs.
+# Without that, both finishes woke the worker lazily and the group's
+# completion came up to the lazy wait later.
 
 use strict;
 use warnings;
@@ -72,6 +79,58 @@ $first->query_safe("SELECT jobtrack.cancel_job($c)");
 ok(defined JobtrackTest::wait_for(30, sub { group_status($g) eq 'completed' }),
 	'the last finish completes the group');
 is(wakes_since($offset), 2, 'the last unfinished job finishing woke the worker at once');
+
+# a group whose two started jobs finish in overlapping transactions
+my $g2 = sql("SELECT jobtrack.create_group('overlap', time_to_check => '1 hour')");
+my ($d, $e) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g2) FROM generate_series(1, 2)");
+sql("SELECT jobtrack.start_job($d), jobtrack.start_job($e)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g2) eq 'running' }) && drained(),
+	'the overlapping group runs and its changes are drained');
+$offset = JobtrackTest::log_size($node);
+$first->query_safe("BEGIN");
+$first->query_safe("SELECT jobtrack.succeed_job($d)");
+$second->query_safe("BEGIN");
+$second->query_safe("SELECT jobtrack.succeed_job($e)");
+$first->query_safe("COMMIT");
+$second->query_safe("COMMIT");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g2) eq 'completed' }),
+	'the overlapping finishes complete the group');
+is(wakes_since($offset), 1,
+	'the second of two overlapping finishes saw the first one\'s job going and woke the worker at once');
+
+# a group whose last jobs one statement finishes
+my $g3 = sql("SELECT jobtrack.create_group('one statement', time_to_check => '1 hour')");
+sql("SELECT jobtrack.start_job(jobtrack.create_job('Wake', group_id => $g3)) FROM generate_series(1, 3)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g3) eq 'running' }) && drained(),
+	'the third group runs and its changes are drained');
+$offset = JobtrackTest::log_size($node);
+sql("UPDATE jobtrack.job_status SET status = 'succeeded' WHERE group_id = $g3");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g3) eq 'completed' }),
+	'the statement completes the group');
+is(wakes_since($offset), 1, 'one statement finishing a group\'s last jobs woke the worker at once');
+
+# the job a session remembers is the one another session is finishing:
+# p, q started and r queued, so the index gives r first
+my $g4 = sql("SELECT jobtrack.create_group('remembered', time_to_check => '1 hour')");
+my ($p, $q, $r) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g4) FROM generate_series(1, 3)");
+sql("SELECT jobtrack.start_job($p), jobtrack.start_job($q)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g4) eq 'running' }), 'the fourth group runs');
+# the first session finds r unfinished, and remembers it
+$first->query_safe("SELECT jobtrack.succeed_job($p)");
+ok(drained(), 'the first finish is drained');
+$offset = JobtrackTest::log_size($node);
+$second->query_safe("BEGIN");
+$second->query_safe("SELECT jobtrack.cancel_job($r)");
+$first->query_safe("BEGIN");
+$first->query_safe("SELECT jobtrack.succeed_job($q)");
+$second->query_safe("COMMIT");
+$first->query_safe("COMMIT");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g4) eq 'completed' }),
+	'the fourth group completes');
+is(wakes_since($offset), 1,
+	'the remembered job, going in another session, did not count: the last commit woke the worker at once');
 
 $first->quit;
 $second->quit;
