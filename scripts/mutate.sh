@@ -170,8 +170,10 @@ wake-witness-trusted @@ src/group_change.c @@ s/\t\tIsUnfinishedJobOf\(rel, slot
 wake-last-finish-lazy @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& !(OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
 wake-every-finish-urgent @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& (OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
 wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(group_id\);/\t\treturn false \&\& !GroupIsRunning(group_id);/ @@ tap:027_wake_at_once.pl
-wake-replaced-job-counted @@ src/group_change.c @@ s/if \(id != job_id && !RowBeingReplaced\(slot\)\)/if (id != job_id)/ @@ tap:027_wake_at_once.pl
+wake-replaced-job-counted @@ src/group_change.c @@ s/\t\tif \(RowBeingReplaced\(slot\)\)\n\t\t\tskipped\+\+;\n\t\telse\n\t\t\tfound = id;/\t\tfound = id;/ @@ tap:027_wake_at_once.pl
 wake-replaced-witness-counted @@ src/group_change.c @@ s/\t\t!RowBeingReplaced\(slot\);/\t\ttrue;/ @@ tap:027_wake_at_once.pl
+wake-no-recheck-at-commit @@ src/group_change.c @@ s/\t\tRecheckLazyFinishes\(\);/\t\t(void) RecheckLazyFinishes;/ @@ tap:027_wake_at_once.pl
+wake-recheck-ignores-change @@ src/group_change.c @@ s/\t\t\t!HeaderBeingReplaced\(tuple.t_data\);/\t\t\ttrue;/ @@ tap:027_wake_at_once.pl
 direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscacheCallback\(PROCOID, ForgetDefaultsOfObjects, \(Datum\) 0\);\n// @@ regress:direct_update
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
 direct-insert-tableoid-unset @@ src/direct_update.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update

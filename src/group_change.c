@@ -27,8 +27,12 @@
  * finishing too.  So when two sessions finish a group's last two jobs at
  * once, the one that looks second sees the other's job going and wakes the
  * worker at once, as does one statement that finishes the group's last
- * jobs together.  The lazy wake-up still bounds the delay in the one order
- * this misses: the session that looked second commits first.
+ * jobs together.  The session that looked first saw the other job still
+ * unfinished and asked for a lazy wake-up; should it commit last, the
+ * other's pass ran too early to see its change.  So just before it commits,
+ * a transaction that finished a job lazily looks again at the row version
+ * that made it lazy, and wakes the worker at once if another transaction
+ * has changed it since.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -46,10 +50,12 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/transam.h"
+#include "access/xact.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "storage/bufmgr.h"
+#include "storage/bufpage.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -60,6 +66,7 @@
 #include "groups.h"
 #include "job_guard.h"
 #include "spi_util.h"
+#include "settings.h"
 #include "status.h"
 #include "wakeup.h"
 
@@ -97,31 +104,73 @@ typedef struct UnfinishedWitness
 static UnfinishedWitness witnesses[WITNESS_SLOTS];
 
 /*
+ * The finishes of this transaction that asked for a lazy wake-up because
+ * another job of the group looked unfinished: that job and the version of
+ * its row that looked so, looked at again just before the commit.  The
+ * last few are kept; a transaction that finishes jobs of more groups than
+ * that keeps the lazy wake-up's bound for the others.
+ */
+#define LAZY_FINISH_SLOTS 4
+
+typedef struct LazyFinish
+{
+	Oid			relid;			/* job_status */
+	int64		job_id;			/* the job that looked unfinished */
+	ItemPointerData tid;		/* the version of its row that looked so */
+	SubTransactionId subid;		/* the subtransaction that finished a job */
+} LazyFinish;
+
+static LazyFinish lazy_finishes[LAZY_FINISH_SLOTS];
+static uint32 lazy_finish_count = 0;	/* noted so far; the slots wrap around */
+
+/*
+ * How many versions being replaced the index look-up passes before it
+ * stops: so many of a group's jobs changing at once is most likely one
+ * statement finishing them, and the worker is woken at once.
+ */
+#define REPLACED_SKIP_LIMIT 100
+
+/* LazyFinishesKept returns how many of the slots hold notes. */
+static int
+LazyFinishesKept(void)
+{
+	return (int) Min(lazy_finish_count, LAZY_FINISH_SLOTS);
+}
+
+/*
+ * HeaderBeingReplaced says whether a row version has been updated or
+ * deleted by a transaction that has not aborted: one in flight (this one
+ * included), or one that committed.  A lock alone does not count.  The
+ * caller holds the buffer's share lock, as visibility checks do.
+ */
+static bool
+HeaderBeingReplaced(HeapTupleHeader header)
+{
+	TransactionId xmax;
+
+	if ((header->t_infomask & HEAP_XMAX_INVALID) ||
+		HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask))
+		return false;
+	xmax = HeapTupleHeaderGetUpdateXid(header);
+	return TransactionIdIsValid(xmax) && !TransactionIdDidAbort(xmax);
+}
+
+/*
  * RowBeingReplaced says whether the row version in slot, read from the heap
- * in the current snapshot, has been updated or deleted by a transaction that
- * has not aborted: one in flight (this one included, for a version its
- * current statement replaced), or one that committed after the snapshot.
- * A lock alone does not count.  Read under the buffer's share lock, as
- * visibility checks read a row's header.
+ * in the current snapshot, is being replaced: updated or deleted by a
+ * transaction in flight (this one included, for a version its current
+ * statement replaced), or by one that committed after the snapshot.
  */
 static bool
 RowBeingReplaced(TupleTableSlot *slot)
 {
 	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
-	HeapTupleHeader header;
-	TransactionId xmax;
-	bool		replaced = false;
+	bool		replaced;
 
 	if (!TTS_IS_BUFFERTUPLE(slot) || !BufferIsValid(bslot->buffer))
 		return false;
 	LockBuffer(bslot->buffer, BUFFER_LOCK_SHARE);
-	header = bslot->base.tuple->t_data;
-	if (!(header->t_infomask & HEAP_XMAX_INVALID) &&
-		!HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask))
-	{
-		xmax = HeapTupleHeaderGetUpdateXid(header);
-		replaced = TransactionIdIsValid(xmax) && !TransactionIdDidAbort(xmax);
-	}
+	replaced = HeaderBeingReplaced(bslot->base.tuple->t_data);
 	LockBuffer(bslot->buffer, BUFFER_LOCK_UNLOCK);
 	return replaced;
 }
@@ -150,7 +199,8 @@ IsUnfinishedJobOf(Relation rel, TupleTableSlot *slot, int64 job_id, int64 group_
 /*
  * FindUnfinishedJob returns an unfinished job of the group other than
  * job_id in the current snapshot that no other change is replacing,
- * through the (group_id, status) index, or 0 when there is none.
+ * through the (group_id, status) index, or 0 when there is none or when
+ * REPLACED_SKIP_LIMIT versions being replaced came first.
  */
 static int64
 FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_id)
@@ -160,17 +210,23 @@ FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_
 	IndexScanDesc scan;
 	ScanKeyData keys[2];
 	int64		found = 0;
+	int			skipped = 0;
 
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(group_id));
 	ScanKeyInit(&keys[1], 2, BTLessStrategyNumber, F_ENUM_LT, JobStatusGetDatum(JOB_SUCCEEDED));
 	scan = index_beginscan(rel, index, GetActiveSnapshot(), 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
-	while (found == 0 && index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (found == 0 && skipped < REPLACED_SKIP_LIMIT &&
+		   index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
 		int64		id = DatumGetInt64(slot_getattr(slot, id_attno, &isnull));
 
-		if (id != job_id && !RowBeingReplaced(slot))
+		if (id == job_id)
+			continue;
+		if (RowBeingReplaced(slot))
+			skipped++;
+		else
 			found = id;
 	}
 	index_endscan(scan);
@@ -180,9 +236,32 @@ FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_
 }
 
 /*
+ * NoteLazyFinish notes, for the look before the commit, the row version of
+ * another job that made a finish wake the worker lazily.
+ */
+static void
+NoteLazyFinish(Relation rel, int64 job_id, ItemPointer tid)
+{
+	LazyFinish *note;
+	int			i;
+
+	if (!JobtrackPreloaded())
+		return;					/* no worker to wake */
+	for (i = 0; i < LazyFinishesKept(); i++)
+		if (lazy_finishes[i].job_id == job_id && ItemPointerEquals(&lazy_finishes[i].tid, tid))
+			return;
+	note = &lazy_finishes[lazy_finish_count++ % LAZY_FINISH_SLOTS];
+	note->relid = RelationGetRelid(rel);
+	note->job_id = job_id;
+	note->tid = *tid;
+	note->subid = GetCurrentSubTransactionId();
+}
+
+/*
  * OtherUnfinishedJob says whether the group has an unfinished job other
  * than job_id in the current snapshot: the group's witness if it still is
- * one, else whatever job the index finds, which becomes the witness.
+ * one, else whatever job the index finds, which becomes the witness.  The
+ * job found is noted for the look before the commit.
  */
 static bool
 OtherUnfinishedJob(int64 group_id, int64 job_id)
@@ -205,9 +284,117 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 			witness->job_id = other;
 		}
 	}
+	if (found)
+		NoteLazyFinish(rel, witness->job_id, &slot->tts_tid);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	return found;
+}
+
+/*
+ * VersionStillUnfinished looks again at a noted row version: true while it
+ * is the job's row, unfinished, and no transaction that has not aborted has
+ * updated or deleted it.  Anything else (the version pruned, its line
+ * pointer taken by another row) counts as a change: at worst the worker
+ * runs a pass it did not need.  The caller holds a lock on rel, taken when
+ * the transaction wrote it, so the block is still there.
+ */
+static bool
+VersionStillUnfinished(Relation rel, const LazyFinish *note)
+{
+	const JobColumns *cols = JobStatusColumns(rel);
+	Buffer		buffer = ReadBuffer(rel, ItemPointerGetBlockNumber(&note->tid));
+	OffsetNumber offset = ItemPointerGetOffsetNumber(&note->tid);
+	bool		still = false;
+	Page		page;
+	ItemId		item;
+
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buffer);
+	item = offset <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, offset) : NULL;
+	if (item != NULL && ItemIdIsNormal(item))
+	{
+		HeapTupleData tuple;
+		bool		isnull;
+		Datum		value;
+
+		tuple.t_data = (HeapTupleHeader) PageGetItem(page, item);
+		tuple.t_len = ItemIdGetLength(item);
+		tuple.t_tableOid = RelationGetRelid(rel);
+		tuple.t_self = note->tid;
+		value = heap_getattr(&tuple, cols->id, RelationGetDescr(rel), &isnull);
+		still = !isnull && DatumGetInt64(value) == note->job_id &&
+			!HeaderBeingReplaced(tuple.t_data);
+		value = heap_getattr(&tuple, cols->status, RelationGetDescr(rel), &isnull);
+		still = still && !isnull && !JobStatusIsFinished(JobStatusFromDatum(value));
+	}
+	UnlockReleaseBuffer(buffer);
+	return still;
+}
+
+/*
+ * RecheckLazyFinishes runs just before the commit: if a row version that
+ * made one of this transaction's finishes lazy has changed since, another
+ * transaction is finishing (or has finished) that job, and the worker is
+ * woken at once.
+ */
+static void
+RecheckLazyFinishes(void)
+{
+	int			n = LazyFinishesKept();
+	bool		changed = false;
+	int			i;
+
+	for (i = 0; i < n && !changed; i++)
+	{
+		Relation	rel = try_table_open(lazy_finishes[i].relid, AccessShareLock);
+
+		if (rel == NULL)
+			continue;
+		changed = rel->rd_rel->relkind == RELKIND_RELATION &&
+			!VersionStillUnfinished(rel, &lazy_finishes[i]);
+		table_close(rel, NoLock);
+	}
+	if (changed)
+		WakeWorkerAtCommit(true);
+}
+
+/* GroupChangeAtTransactionEnd looks again before the commit, and forgets the notes. */
+static void
+GroupChangeAtTransactionEnd(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_PRE_COMMIT && lazy_finish_count > 0 && jobtrack_instant_events)
+		RecheckLazyFinishes();
+	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE ||
+		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		lazy_finish_count = 0;
+}
+
+/*
+ * GroupChangeAtSubTransactionAbort forgets the notes of a rolled-back
+ * subtransaction and its children: its lock on job_status goes with it.
+ */
+static void
+GroupChangeAtSubTransactionAbort(SubXactEvent event, SubTransactionId mySubid,
+								 SubTransactionId parentSubid, void *arg)
+{
+	int			kept = 0;
+	int			i;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	for (i = 0; i < LazyFinishesKept(); i++)
+		if (lazy_finishes[i].subid < mySubid)
+			lazy_finishes[kept++] = lazy_finishes[i];
+	lazy_finish_count = kept;
+}
+
+/* GroupChangeRegisterCallbacks installs the transaction callbacks; called while preloading. */
+void
+GroupChangeRegisterCallbacks(void)
+{
+	RegisterXactCallback(GroupChangeAtTransactionEnd, NULL);
+	RegisterSubXactCallback(GroupChangeAtSubTransactionAbort, NULL);
 }
 
 /* MayRaiseEventNow says whether a change may move its group to another status. */
@@ -279,7 +466,9 @@ RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status)
 									GetCurrentTimestamp()));
 	table_close(rel, NoLock);
 
-	WakeWorkerAtCommit(MayRaiseEventNow(group_id, job_id, old_status, new_status));
+	/* once the commit wakes the worker at once, no later change needs a look-up */
+	WakeWorkerAtCommit(WakeAtCommitIsUrgent() ||
+					   MayRaiseEventNow(group_id, job_id, old_status, new_status));
 }
 
 /*

@@ -28,5 +28,6 @@
 extern BlockNumber InsertChangeRow(Relation rel, int64 group_id, int64 job_id, int old_status,
 							int new_status, TimestampTz at);
 extern void RecordGroupChange(int64 group_id, int64 job_id, int old_status, int new_status);
+extern void GroupChangeRegisterCallbacks(void);
 
 #endif							/* JOBTRACK_GROUP_CHANGE_H */

@@ -67,6 +67,7 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
+#include "group_change.h"
 #include "live.h"
 #include "settings.h"
 #include "wakeup.h"
@@ -322,6 +323,7 @@ JobtrackRequestShmem(void)
 	shmem_startup_hook = StartupShmem;
 	RegisterXactCallback(AtTransactionEnd, NULL);
 	LiveRegisterCallbacks();
+	GroupChangeRegisterCallbacks();
 }
 
 /* JobtrackPreloaded says whether the shared state exists (jobtrack is preloaded). */
@@ -349,6 +351,13 @@ WakeWorkerAtCommit(bool urgent)
 		wake_at_commit = WAKE_URGENT;
 	else if (wake_at_commit == WAKE_NONE)
 		wake_at_commit = WAKE_LAZY;
+}
+
+/* WakeAtCommitIsUrgent says whether this transaction's commit already wakes the worker at once. */
+bool
+WakeAtCommitIsUrgent(void)
+{
+	return wake_at_commit == WAKE_URGENT;
 }
 
 /* NoteChangeBlock notes that this transaction wrote a change to a block of group_change. */

@@ -67,6 +67,7 @@ extern int	JobtrackSlotCount(void);
 
 /* backends */
 extern void WakeWorkerAtCommit(bool urgent);
+extern bool WakeAtCommitIsUrgent(void);
 extern void NoteChangeBlock(BlockNumber block);
 extern void JobtrackPokeLauncherAtCommit(void);
 extern void JobtrackPauseDatabase(Oid dbid);

@@ -17,7 +17,9 @@
 # in transactions that overlap, the second to look wakes the worker at
 # once, and so does one statement that finishes a group's last jobs.
 # Without that, both finishes woke the worker lazily and the group's
-# completion came up to the lazy wait later.
+# completion came up to the lazy wait later.  The session that looked first
+# looks again just before it commits, for the order in which it commits
+# last.
 
 use strict;
 use warnings;
@@ -96,7 +98,8 @@ $first->query_safe("COMMIT");
 $second->query_safe("COMMIT");
 ok(defined JobtrackTest::wait_for(30, sub { group_status($g2) eq 'completed' }),
 	'the overlapping finishes complete the group');
-is(wakes_since($offset), 1,
+# the first may wake it at once too: before its commit it sees e going
+cmp_ok(wakes_since($offset), '>=', 1,
 	'the second of two overlapping finishes saw the first one\'s job going and woke the worker at once');
 
 # a group whose last jobs one statement finishes
@@ -129,8 +132,49 @@ $second->query_safe("COMMIT");
 $first->query_safe("COMMIT");
 ok(defined JobtrackTest::wait_for(30, sub { group_status($g4) eq 'completed' }),
 	'the fourth group completes');
-is(wakes_since($offset), 1,
-	'the remembered job, going in another session, did not count: the last commit woke the worker at once');
+cmp_ok(wakes_since($offset), '>=', 1,
+	'the remembered job, going in another session, did not count: the worker was woken at once');
+
+# overlapping finishes again, the session that looked second committing first
+my $g5 = sql("SELECT jobtrack.create_group('second commits first', time_to_check => '1 hour')");
+my ($s1, $s2) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g5) FROM generate_series(1, 2)");
+sql("SELECT jobtrack.start_job($s1), jobtrack.start_job($s2)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g5) eq 'running' }) && drained(),
+	'the fifth group runs and its changes are drained');
+$offset = JobtrackTest::log_size($node);
+$first->query_safe("BEGIN");
+$first->query_safe("SELECT jobtrack.succeed_job($s1)");
+$second->query_safe("BEGIN");
+$second->query_safe("SELECT jobtrack.succeed_job($s2)");
+$second->query_safe("COMMIT");
+ok(drained(), 'the second session\'s finish is drained');
+is(group_status($g5), 'running', 'with the first session\'s finish not committed the group still runs');
+is(wakes_since($offset), 1, 'the second session, which looked second, woke the worker at once');
+$first->query_safe("COMMIT");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g5) eq 'completed' }),
+	'the first session\'s commit completes the group');
+is(wakes_since($offset), 2,
+	'the first session looked again before its commit, found the other job finished, and woke the worker at once');
+
+# a job going in another session does not count, but a steady one does:
+# no wake-up at once while one is left
+my $g6 = sql("SELECT jobtrack.create_group('one steady job left', time_to_check => '1 hour')");
+my ($x, $v, $u, $w) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g6) FROM generate_series(1, 4)");
+sql("SELECT jobtrack.start_job(id) FROM unnest(ARRAY[$x, $v, $u, $w]::bigint[]) AS id");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g6) eq 'running' }), 'the sixth group runs');
+# the first session finds v unfinished, and remembers it
+$first->query_safe("SELECT jobtrack.succeed_job($x)");
+ok(drained(), 'the sixth group\'s first finish is drained');
+$offset = JobtrackTest::log_size($node);
+$second->query_safe("BEGIN");
+$second->query_safe("SELECT jobtrack.succeed_job($v)");
+$first->query_safe("SELECT jobtrack.succeed_job($u)");
+ok(drained(), 'the finish of u is drained');
+is(wakes_since($offset), 0,
+	'with w unfinished and untouched, finishing u beside v going woke the worker lazily');
+$second->query_safe("ROLLBACK");
 
 $first->quit;
 $second->quit;
