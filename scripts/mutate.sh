@@ -173,7 +173,7 @@ wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(gro
 wake-replaced-job-counted @@ src/group_change.c @@ s/\t\tif \(RowBeingReplaced\(slot\)\)\n\t\t\tskipped\+\+;\n\t\telse\n\t\t\tfound = id;/\t\tfound = id;/ @@ tap:027_wake_at_once.pl
 wake-replaced-witness-counted @@ src/group_change.c @@ s/\t\t!RowBeingReplaced\(slot\);/\t\ttrue;/ @@ tap:027_wake_at_once.pl
 wake-no-recheck-at-commit @@ src/group_change.c @@ s/\t\tRecheckLazyFinishes\(\);/\t\t(void) RecheckLazyFinishes;/ @@ tap:027_wake_at_once.pl
-wake-recheck-ignores-change @@ src/group_change.c @@ s/\t\t\t!HeaderBeingReplaced\(tuple.t_data\);/\t\t\ttrue;/ @@ tap:027_wake_at_once.pl
+wake-recheck-ignores-change @@ src/group_change.c @@ s/\t\t\t!HeaderBeingReplaced\(header\);/\t\t\ttrue;/ @@ tap:027_wake_at_once.pl
 direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscacheCallback\(PROCOID, ForgetDefaultsOfObjects, \(Datum\) 0\);\n// @@ regress:direct_update
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
 direct-insert-tableoid-unset @@ src/direct_update.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update

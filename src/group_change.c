@@ -116,7 +116,8 @@ typedef struct LazyFinish
 {
 	Oid			relid;			/* job_status */
 	int64		job_id;			/* the job that looked unfinished */
-	ItemPointerData tid;		/* the version of its row that looked so */
+	ItemPointerData tid;		/* the version of its row that looked so, */
+	TransactionId xmin;			/* told from any other by its inserter */
 	SubTransactionId subid;		/* the subtransaction that finished a job */
 } LazyFinish;
 
@@ -240,20 +241,24 @@ FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_
  * another job that made a finish wake the worker lazily.
  */
 static void
-NoteLazyFinish(Relation rel, int64 job_id, ItemPointer tid)
+NoteLazyFinish(Relation rel, int64 job_id, TupleTableSlot *slot)
 {
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
 	LazyFinish *note;
 	int			i;
 
-	if (!JobtrackPreloaded())
-		return;					/* no worker to wake */
+	if (!JobtrackPreloaded() || !TTS_IS_BUFFERTUPLE(slot))
+		return;					/* no worker to wake, or no heap row */
 	for (i = 0; i < LazyFinishesKept(); i++)
-		if (lazy_finishes[i].job_id == job_id && ItemPointerEquals(&lazy_finishes[i].tid, tid))
+		if (lazy_finishes[i].job_id == job_id &&
+			ItemPointerEquals(&lazy_finishes[i].tid, &slot->tts_tid))
 			return;
 	note = &lazy_finishes[lazy_finish_count++ % LAZY_FINISH_SLOTS];
 	note->relid = RelationGetRelid(rel);
 	note->job_id = job_id;
-	note->tid = *tid;
+	note->tid = slot->tts_tid;
+	/* set when the row was inserted, never changed after */
+	note->xmin = HeapTupleHeaderGetRawXmin(bslot->base.tuple->t_data);
 	note->subid = GetCurrentSubTransactionId();
 }
 
@@ -285,7 +290,7 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 		}
 	}
 	if (found)
-		NoteLazyFinish(rel, witness->job_id, &slot->tts_tid);
+		NoteLazyFinish(rel, witness->job_id, slot);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	return found;
@@ -293,16 +298,17 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 
 /*
  * VersionStillUnfinished looks again at a noted row version: true while it
- * is the job's row, unfinished, and no transaction that has not aborted has
- * updated or deleted it.  Anything else (the version pruned, its line
- * pointer taken by another row) counts as a change: at worst the worker
- * runs a pass it did not need.  The caller holds a lock on rel, taken when
- * the transaction wrote it, so the block is still there.
+ * is there and no transaction that has not aborted has updated or deleted
+ * it.  A version's status never changes, so it is still unfinished.  Its
+ * line pointer may have been freed and taken by another row since (the
+ * version pruned once an update of it committed): that row has another
+ * inserter, and counts as a change; at worst the worker runs a pass it did
+ * not need.  The caller holds a lock on rel, taken when the transaction
+ * wrote it, so the block is still there.
  */
 static bool
 VersionStillUnfinished(Relation rel, const LazyFinish *note)
 {
-	const JobColumns *cols = JobStatusColumns(rel);
 	Buffer		buffer = ReadBuffer(rel, ItemPointerGetBlockNumber(&note->tid));
 	OffsetNumber offset = ItemPointerGetOffsetNumber(&note->tid);
 	bool		still = false;
@@ -314,19 +320,10 @@ VersionStillUnfinished(Relation rel, const LazyFinish *note)
 	item = offset <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, offset) : NULL;
 	if (item != NULL && ItemIdIsNormal(item))
 	{
-		HeapTupleData tuple;
-		bool		isnull;
-		Datum		value;
+		HeapTupleHeader header = (HeapTupleHeader) PageGetItem(page, item);
 
-		tuple.t_data = (HeapTupleHeader) PageGetItem(page, item);
-		tuple.t_len = ItemIdGetLength(item);
-		tuple.t_tableOid = RelationGetRelid(rel);
-		tuple.t_self = note->tid;
-		value = heap_getattr(&tuple, cols->id, RelationGetDescr(rel), &isnull);
-		still = !isnull && DatumGetInt64(value) == note->job_id &&
-			!HeaderBeingReplaced(tuple.t_data);
-		value = heap_getattr(&tuple, cols->status, RelationGetDescr(rel), &isnull);
-		still = still && !isnull && !JobStatusIsFinished(JobStatusFromDatum(value));
+		still = HeapTupleHeaderGetRawXmin(header) == note->xmin &&
+			!HeaderBeingReplaced(header);
 	}
 	UnlockReleaseBuffer(buffer);
 	return still;
@@ -347,13 +344,14 @@ RecheckLazyFinishes(void)
 
 	for (i = 0; i < n && !changed; i++)
 	{
-		Relation	rel = try_table_open(lazy_finishes[i].relid, AccessShareLock);
+		/* locked since the write that noted it: a rolled-back one drops its note */
+		Relation	rel = RelationIdGetRelation(lazy_finishes[i].relid);
 
 		if (rel == NULL)
 			continue;
 		changed = rel->rd_rel->relkind == RELKIND_RELATION &&
 			!VersionStillUnfinished(rel, &lazy_finishes[i]);
-		table_close(rel, NoLock);
+		RelationClose(rel);
 	}
 	if (changed)
 		WakeWorkerAtCommit(true);
