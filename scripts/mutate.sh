@@ -170,10 +170,12 @@ wake-witness-trusted @@ src/group_change.c @@ s/\t\tIsUnfinishedJobOf\(rel, slot
 wake-last-finish-lazy @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& !(OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
 wake-every-finish-urgent @@ src/group_change.c @@ s/return finishes && !OtherUnfinishedJob\(group_id, job_id\);/return finishes \&\& (OtherUnfinishedJob(group_id, job_id) || true);/ @@ tap:027_wake_at_once.pl
 wake-first-start-lazy @@ src/group_change.c @@ s/\t\treturn !GroupIsRunning\(group_id\);/\t\treturn false \&\& !GroupIsRunning(group_id);/ @@ tap:027_wake_at_once.pl
-wake-replaced-job-counted @@ src/group_change.c @@ s/\t\tif \(RowBeingReplaced\(slot\)\)\n\t\t\tskipped\+\+;\n\t\telse\n\t\t\tfound = id;/\t\tfound = id;/ @@ tap:027_wake_at_once.pl
-wake-replaced-witness-counted @@ src/group_change.c @@ s/\t\t!RowBeingReplaced\(slot\);/\t\ttrue;/ @@ tap:027_wake_at_once.pl
+wake-replaced-job-counted @@ src/group_change.c @@ s/\t\tif \(RowBeingFinished\(rel, slot\)\)\n\t\t\tskipped\+\+;\n\t\telse\n\t\t\tfound = id;/\t\tfound = id;/ @@ tap:027_wake_at_once.pl
+wake-replaced-witness-counted @@ src/group_change.c @@ s/\t\t!RowBeingFinished\(rel, slot\);/\t\ttrue;/ @@ tap:027_wake_at_once.pl
 wake-no-recheck-at-commit @@ src/group_change.c @@ s/\t\tRecheckLazyFinishes\(\);/\t\t(void) RecheckLazyFinishes;/ @@ tap:027_wake_at_once.pl
-wake-recheck-ignores-change @@ src/group_change.c @@ s/\t\t\t!HeaderBeingReplaced\(header\);/\t\t\ttrue;/ @@ tap:027_wake_at_once.pl
+wake-recheck-ignores-change @@ src/group_change.c @@ s/\treturn !JobBeingFinished\(rel, \(ItemPointer\) &note->tid, note->xmin\);/\treturn true;/ @@ tap:027_wake_at_once.pl
+wake-any-update-finishes @@ src/group_change.c @@ s/\t\t\t\tat = header->t_ctid;\n\t\t\t\txmin = updater;/\t\t\t\tverdict = 1;/ @@ tap:027_wake_at_once.pl
+wake-recheck-reads-old-file @@ src/group_change.c @@ s/\t\t!RelFileNodeEquals\(rel->rd_node, note->node\) \|\|\n\t\trel->rd_createSubid != InvalidSubTransactionId \|\|\n\t\trel->rd_firstRelfilenodeSubid != InvalidSubTransactionId \|\|\n// @@ tap:027_wake_at_once.pl
 direct-insert-functions-kept @@ src/direct_insert.c @@ s/\t\tCacheRegisterSyscacheCallback\(PROCOID, ForgetDefaultsOfObjects, \(Datum\) 0\);\n// @@ regress:direct_update
 direct-insert-identity-ignored @@ src/direct_insert.c @@ s/ \|\|\n\t\t\tatt->attidentity == ATTRIBUTE_IDENTITY_ALWAYS\)/)/ @@ regress:direct_update
 direct-insert-tableoid-unset @@ src/direct_update.c @@ s/\ttuple->t_tableOid = RelationGetRelid\(rel\);\n// @@ regress:direct_update

@@ -21,18 +21,20 @@
  * milliseconds so one pass takes all of them.  This keeps the worker from
  * running a pass per commit, which would take a CPU from the writers.
  *
- * An unfinished job whose visible row another transaction has already
- * updated or deleted (one still in flight, or one that committed after
- * this snapshot), or this very statement has, does not count: it may be
- * finishing too.  So when two sessions finish a group's last two jobs at
+ * An unfinished job that another transaction is already finishing or
+ * deleting (one still in flight, or one that committed after this
+ * snapshot), or this very statement is, does not count: the newer versions
+ * of its row say so.  So when two sessions finish a group's last two jobs at
  * once, the one that looks second sees the other's job going and wakes the
  * worker at once, as does one statement that finishes the group's last
  * jobs together.  The session that looked first saw the other job still
  * unfinished and asked for a lazy wake-up; should it commit last, the
  * other's pass ran too early to see its change.  So just before it commits,
  * a transaction that finished a job lazily looks again at the row version
- * that made it lazy, and wakes the worker at once if another transaction
- * has changed it since.
+ * that made it lazy, and wakes the worker at once if a transaction has
+ * begun to finish that job since.  A commit that becomes visible only
+ * after the other's pass (one waiting for a synchronous standby while the
+ * other does not) keeps the lazy wake-up's bound.
  *
  * Copyright (c) 2026, jobtrack authors
  *
@@ -56,6 +58,8 @@
 #include "executor/tuptable.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
+#include "storage/lmgr.h"
+#include "storage/procarray.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -118,6 +122,7 @@ typedef struct LazyFinish
 	int64		job_id;			/* the job that looked unfinished */
 	ItemPointerData tid;		/* the version of its row that looked so, */
 	TransactionId xmin;			/* told from any other by its inserter */
+	RelFileNode node;			/* the file it is in: TRUNCATE makes another */
 	SubTransactionId subid;		/* the subtransaction that finished a job */
 } LazyFinish;
 
@@ -125,9 +130,9 @@ static LazyFinish lazy_finishes[LAZY_FINISH_SLOTS];
 static uint32 lazy_finish_count = 0;	/* noted so far; the slots wrap around */
 
 /*
- * How many versions being replaced the index look-up passes before it
- * stops: so many of a group's jobs changing at once is most likely one
- * statement finishing them, and the worker is woken at once.
+ * How many jobs being finished the index look-up passes before it stops:
+ * so many of a group's jobs finishing at once is most likely one statement
+ * finishing them, and the worker is woken at once.
  */
 #define REPLACED_SKIP_LIMIT 100
 
@@ -138,47 +143,126 @@ LazyFinishesKept(void)
 	return (int) Min(lazy_finish_count, LAZY_FINISH_SLOTS);
 }
 
+/* how many newer versions of a row JobBeingFinished follows */
+#define VERSION_HOPS 4
+
 /*
- * HeaderBeingReplaced says whether a row version has been updated or
- * deleted by a transaction that has not aborted: one in flight (this one
- * included), or one that committed.  A lock alone does not count.  The
- * caller holds the buffer's share lock, as visibility checks do.
+ * UpdaterOf returns the transaction that updated or deleted a row version,
+ * if it has not aborted (it is in flight, this one included, or it
+ * committed), or InvalidTransactionId.  A lock alone does not count.  A
+ * transaction in flight at a crash never aborted in the commit log, so
+ * "not aborted" is read as "in progress or committed", in the order the
+ * visibility checks use.  The caller holds the buffer's share lock.
  */
-static bool
-HeaderBeingReplaced(HeapTupleHeader header)
+static TransactionId
+UpdaterOf(HeapTupleHeader header)
 {
 	TransactionId xmax;
 
 	if ((header->t_infomask & HEAP_XMAX_INVALID) ||
 		HEAP_XMAX_IS_LOCKED_ONLY(header->t_infomask))
-		return false;
+		return InvalidTransactionId;
 	xmax = HeapTupleHeaderGetUpdateXid(header);
-	return TransactionIdIsValid(xmax) && !TransactionIdDidAbort(xmax);
+	if (!TransactionIdIsValid(xmax))
+		return InvalidTransactionId;
+	if (TransactionIdIsCurrentTransactionId(xmax) || TransactionIdIsInProgress(xmax) ||
+		TransactionIdDidCommit(xmax))
+		return xmax;
+	return InvalidTransactionId;
 }
 
 /*
- * RowBeingReplaced says whether the row version in slot, read from the heap
- * in the current snapshot, is being replaced: updated or deleted by a
- * transaction in flight (this one included, for a version its current
- * statement replaced), or by one that committed after the snapshot.
+ * JobBeingFinished says whether the job whose unfinished row version is at
+ * tid is being finished or deleted: it follows the version's updates, by
+ * transactions that have not aborted, and reads each newer version's
+ * status.  Updates that leave the job unfinished (a start, a heartbeat or
+ * progress written to the row, the worker's flush of live progress) do not
+ * count.  xmin, when valid, is the version's inserter, to tell it from a
+ * row that took its line pointer after it was pruned.  Anything it cannot
+ * follow (a version pruned, a longer chain) counts as finishing: at worst
+ * the worker runs a pass it did not need.
  */
 static bool
-RowBeingReplaced(TupleTableSlot *slot)
+JobBeingFinished(Relation rel, ItemPointer tid, TransactionId xmin)
+{
+	const JobColumns *cols = JobStatusColumns(rel);
+	ItemPointerData at = *tid;
+	int			hop;
+
+	for (hop = 0; hop < VERSION_HOPS; hop++)
+	{
+		Buffer		buffer = ReadBuffer(rel, ItemPointerGetBlockNumber(&at));
+		OffsetNumber offset = ItemPointerGetOffsetNumber(&at);
+		Page		page;
+		ItemId		item;
+		HeapTupleHeader header;
+		HeapTupleData tuple;
+		TransactionId updater;
+		bool		isnull = false;
+		Datum		status;
+		int			verdict = -1;	/* -1: follow on; 0: not finishing; 1: finishing */
+
+		LockBuffer(buffer, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buffer);
+		item = offset <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, offset) : NULL;
+		if (item == NULL || !ItemIdIsNormal(item))
+			verdict = 1;
+		else
+		{
+			header = (HeapTupleHeader) PageGetItem(page, item);
+			tuple.t_data = header;
+			tuple.t_len = ItemIdGetLength(item);
+			tuple.t_tableOid = RelationGetRelid(rel);
+			tuple.t_self = at;
+			/* the first version is the unfinished one; the newer ones are read */
+			status = hop == 0 ? JobStatusGetDatum(JOB_STARTED) :
+				heap_getattr(&tuple, cols->status, RelationGetDescr(rel), &isnull);
+			updater = UpdaterOf(header);
+			if (TransactionIdIsValid(xmin) && HeapTupleHeaderGetRawXmin(header) != xmin)
+				verdict = 1;
+			else if (hop > 0 && (isnull || JobStatusIsFinished(JobStatusFromDatum(status))))
+				verdict = 1;
+			else if (!TransactionIdIsValid(updater))
+				verdict = 0;
+			else if (ItemPointerEquals(&header->t_ctid, &at))
+				verdict = 1;	/* deleted */
+			else
+			{
+				at = header->t_ctid;
+				xmin = updater;
+			}
+		}
+		UnlockReleaseBuffer(buffer);
+		if (verdict >= 0)
+			return verdict == 1;
+	}
+	return true;
+}
+
+/*
+ * RowBeingFinished says whether the job whose row version, read in the
+ * current snapshot, is in slot is being finished or deleted: by a
+ * transaction in flight (this one included, for a version its current
+ * statement replaced), or by one that committed after the snapshot.  Most
+ * rows have no updater: the slot's buffer tells so without a read.
+ */
+static bool
+RowBeingFinished(Relation rel, TupleTableSlot *slot)
 {
 	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
-	bool		replaced;
+	bool		updated;
 
 	if (!TTS_IS_BUFFERTUPLE(slot) || !BufferIsValid(bslot->buffer))
 		return false;
 	LockBuffer(bslot->buffer, BUFFER_LOCK_SHARE);
-	replaced = HeaderBeingReplaced(bslot->base.tuple->t_data);
+	updated = TransactionIdIsValid(UpdaterOf(bslot->base.tuple->t_data));
 	LockBuffer(bslot->buffer, BUFFER_LOCK_UNLOCK);
-	return replaced;
+	return updated && JobBeingFinished(rel, &slot->tts_tid, InvalidTransactionId);
 }
 
 /*
  * IsUnfinishedJobOf says whether job_id is, in the current snapshot, an
- * unfinished job of the group that no other change is replacing.
+ * unfinished job of the group that no transaction is finishing.
  */
 static bool
 IsUnfinishedJobOf(Relation rel, TupleTableSlot *slot, int64 job_id, int64 group_id)
@@ -194,14 +278,14 @@ IsUnfinishedJobOf(Relation rel, TupleTableSlot *slot, int64 job_id, int64 group_
 		return false;
 	value = slot_getattr(slot, cols->status, &isnull);
 	return !isnull && !JobStatusIsFinished(JobStatusFromDatum(value)) &&
-		!RowBeingReplaced(slot);
+		!RowBeingFinished(rel, slot);
 }
 
 /*
  * FindUnfinishedJob returns an unfinished job of the group other than
- * job_id in the current snapshot that no other change is replacing,
- * through the (group_id, status) index, or 0 when there is none or when
- * REPLACED_SKIP_LIMIT versions being replaced came first.
+ * job_id in the current snapshot that no transaction is finishing, through
+ * the (group_id, status) index, or 0 when there is none or when
+ * REPLACED_SKIP_LIMIT jobs being finished came first.
  */
 static int64
 FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_id)
@@ -225,7 +309,7 @@ FindUnfinishedJob(Relation rel, TupleTableSlot *slot, int64 group_id, int64 job_
 
 		if (id == job_id)
 			continue;
-		if (RowBeingReplaced(slot))
+		if (RowBeingFinished(rel, slot))
 			skipped++;
 		else
 			found = id;
@@ -259,6 +343,7 @@ NoteLazyFinish(Relation rel, int64 job_id, TupleTableSlot *slot)
 	note->tid = slot->tts_tid;
 	/* set when the row was inserted, never changed after */
 	note->xmin = HeapTupleHeaderGetRawXmin(bslot->base.tuple->t_data);
+	note->node = rel->rd_node;
 	note->subid = GetCurrentSubTransactionId();
 }
 
@@ -297,36 +382,23 @@ OtherUnfinishedJob(int64 group_id, int64 job_id)
 }
 
 /*
- * VersionStillUnfinished looks again at a noted row version: true while it
- * is there and no transaction that has not aborted has updated or deleted
- * it.  A version's status never changes, so it is still unfinished.  Its
- * line pointer may have been freed and taken by another row since (the
- * version pruned once an update of it committed): that row has another
- * inserter, and counts as a change; at worst the worker runs a pass it did
- * not need.  The caller holds a lock on rel, taken when the transaction
- * wrote it, so the block is still there.
+ * NoteStillUnfinished looks again at a noted row version: true while its
+ * job is unfinished and no other transaction is finishing it.  The note is
+ * read only while this transaction still holds its lock on the table and
+ * the table has the file it was noted in: TRUNCATE or a rewrite in the
+ * same transaction gives it another, maybe shorter, and then the worker is
+ * woken at once rather than the block read.
  */
 static bool
-VersionStillUnfinished(Relation rel, const LazyFinish *note)
+NoteStillUnfinished(Relation rel, const LazyFinish *note)
 {
-	Buffer		buffer = ReadBuffer(rel, ItemPointerGetBlockNumber(&note->tid));
-	OffsetNumber offset = ItemPointerGetOffsetNumber(&note->tid);
-	bool		still = false;
-	Page		page;
-	ItemId		item;
-
-	LockBuffer(buffer, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buffer);
-	item = offset <= PageGetMaxOffsetNumber(page) ? PageGetItemId(page, offset) : NULL;
-	if (item != NULL && ItemIdIsNormal(item))
-	{
-		HeapTupleHeader header = (HeapTupleHeader) PageGetItem(page, item);
-
-		still = HeapTupleHeaderGetRawXmin(header) == note->xmin &&
-			!HeaderBeingReplaced(header);
-	}
-	UnlockReleaseBuffer(buffer);
-	return still;
+	if (rel->rd_rel->relkind != RELKIND_RELATION ||
+		!RelFileNodeEquals(rel->rd_node, note->node) ||
+		rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId ||
+		!CheckRelationLockedByMe(rel, AccessShareLock, true))
+		return false;
+	return !JobBeingFinished(rel, (ItemPointer) &note->tid, note->xmin);
 }
 
 /*
@@ -344,13 +416,12 @@ RecheckLazyFinishes(void)
 
 	for (i = 0; i < n && !changed; i++)
 	{
-		/* locked since the write that noted it: a rolled-back one drops its note */
+		/* no lock taken: NoteStillUnfinished reads it only under the write's */
 		Relation	rel = RelationIdGetRelation(lazy_finishes[i].relid);
 
 		if (rel == NULL)
 			continue;
-		changed = rel->rd_rel->relkind == RELKIND_RELATION &&
-			!VersionStillUnfinished(rel, &lazy_finishes[i]);
+		changed = !NoteStillUnfinished(rel, &lazy_finishes[i]);
 		RelationClose(rel);
 	}
 	if (changed)
@@ -363,9 +434,8 @@ GroupChangeAtTransactionEnd(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_PRE_COMMIT && lazy_finish_count > 0 && jobtrack_instant_events)
 		RecheckLazyFinishes();
-	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE ||
-		event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		lazy_finish_count = 0;
+	/* every end, so a note made by a later pre-commit callback goes too */
+	lazy_finish_count = 0;
 }
 
 /*

@@ -176,6 +176,42 @@ is(wakes_since($offset), 0,
 	'with w unfinished and untouched, finishing u beside v going woke the worker lazily');
 $second->query_safe("ROLLBACK");
 
+# changes that leave the remembered job unfinished do not count: a, b
+# started and c, d queued, so the index gives c first
+my $g7 = sql("SELECT jobtrack.create_group('unfinished changes', time_to_check => '1 hour')");
+my ($a7, $b7, $c7, $d7) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g7) FROM generate_series(1, 4)");
+sql("SELECT jobtrack.start_job($a7), jobtrack.start_job($b7)");
+ok(defined JobtrackTest::wait_for(30, sub { group_status($g7) eq 'running' }) && drained(),
+	'the seventh group runs and its changes are drained');
+$offset = JobtrackTest::log_size($node);
+# the first session finishes a and remembers c; the second starts c before the first commits
+$first->query_safe("BEGIN");
+$first->query_safe("SELECT jobtrack.succeed_job($a7)");
+$second->query_safe("SELECT jobtrack.start_job($c7)");
+$first->query_safe("COMMIT");
+# a finish and the claim of the next job in one transaction
+$first->query_safe("BEGIN");
+$first->query_safe("SELECT jobtrack.succeed_job($b7)");
+$first->query_safe("SELECT jobtrack.start_job($d7)");
+$first->query_safe("COMMIT");
+ok(drained(), 'the seventh group\'s changes are drained');
+is(wakes_since($offset), 0,
+	'a start of the remembered job, in another session or in the same transaction, woke the worker lazily');
+
+# TRUNCATE after a lazy finish, in the same transaction: the look before
+# the commit must not read the table's old file
+my $g8 = sql("SELECT jobtrack.create_group('truncated', time_to_check => '1 hour')");
+my ($t1) = split /\n/,
+  sql("SELECT jobtrack.create_job('Wake', group_id => $g8) FROM generate_series(1, 3)");
+ok(drained(), 'the eighth group\'s jobs are drained');
+$first->query_safe("BEGIN");
+$first->query_safe("SELECT jobtrack.cancel_job($t1)");
+$first->query_safe("TRUNCATE jobtrack.job_status");
+eval { $first->query_safe("COMMIT"); };
+is($@, '', 'a transaction that finished a job lazily and then truncated job_status commits');
+is(sql("SELECT count(*) FROM jobtrack.job_status"), '0', 'and its TRUNCATE took');
+
 $first->quit;
 $second->quit;
 $node->stop;
