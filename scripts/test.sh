@@ -216,7 +216,7 @@ run_bench() {
 # a short soak: with retention on, storage and the worker's memory stop growing
 run_soak() {
 	echo "== short soak (test/bench/soak.sh)"
-	SOAK_SECONDS=150 SOAK_SAMPLE=30 SOAK_RETENTION=30 SOAK_TOLERANCE=25 \
+	SOAK_SECONDS=180 SOAK_SAMPLE=30 SOAK_RETENTION=30 SOAK_TOLERANCE=25 \
 		timeout 400 bash test/bench/soak.sh </dev/null >"$WORK/soak.log" 2>&1
 	local rc=$?
 	cat "$WORK/soak.log"
