@@ -171,6 +171,23 @@ UpdaterOf(HeapTupleHeader header)
 	return InvalidTransactionId;
 }
 
+/* VersionFinished says whether a job's row version on a locked page has a finished status. */
+static bool
+VersionFinished(Relation rel, const JobColumns *cols, HeapTupleHeader header, ItemId item,
+				ItemPointer tid)
+{
+	HeapTupleData tuple;
+	bool		isnull;
+	Datum		status;
+
+	tuple.t_data = header;
+	tuple.t_len = ItemIdGetLength(item);
+	tuple.t_tableOid = RelationGetRelid(rel);
+	tuple.t_self = *tid;
+	status = heap_getattr(&tuple, cols->status, RelationGetDescr(rel), &isnull);
+	return isnull || JobStatusIsFinished(JobStatusFromDatum(status));
+}
+
 /*
  * JobBeingFinished says whether the job whose unfinished row version is at
  * tid is being finished or deleted: it follows the version's updates, by
@@ -196,10 +213,7 @@ JobBeingFinished(Relation rel, ItemPointer tid, TransactionId xmin)
 		Page		page;
 		ItemId		item;
 		HeapTupleHeader header;
-		HeapTupleData tuple;
 		TransactionId updater;
-		bool		isnull = false;
-		Datum		status;
 		int			verdict = -1;	/* -1: follow on; 0: not finishing; 1: finishing */
 
 		LockBuffer(buffer, BUFFER_LOCK_SHARE);
@@ -210,17 +224,11 @@ JobBeingFinished(Relation rel, ItemPointer tid, TransactionId xmin)
 		else
 		{
 			header = (HeapTupleHeader) PageGetItem(page, item);
-			tuple.t_data = header;
-			tuple.t_len = ItemIdGetLength(item);
-			tuple.t_tableOid = RelationGetRelid(rel);
-			tuple.t_self = at;
-			/* the first version is the unfinished one; the newer ones are read */
-			status = hop == 0 ? JobStatusGetDatum(JOB_STARTED) :
-				heap_getattr(&tuple, cols->status, RelationGetDescr(rel), &isnull);
 			updater = UpdaterOf(header);
 			if (TransactionIdIsValid(xmin) && HeapTupleHeaderGetRawXmin(header) != xmin)
 				verdict = 1;
-			else if (hop > 0 && (isnull || JobStatusIsFinished(JobStatusFromDatum(status))))
+			/* the first version is the unfinished one; the newer ones are read */
+			else if (hop > 0 && VersionFinished(rel, cols, header, item, &at))
 				verdict = 1;
 			else if (!TransactionIdIsValid(updater))
 				verdict = 0;
