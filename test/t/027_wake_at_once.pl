@@ -54,6 +54,25 @@ sub wakes_since
 	return scalar grep { /jobtrack worker woken at once/ } JobtrackTest::log_lines($node, $offset);
 }
 
+# new_group TITLE, N, STARTED: a group of N jobs, created in order (so
+# their index entries of one status are in that order), the first STARTED
+# of them started; waits until its changes are drained and, with a start,
+# the group runs.  Returns the group and its jobs.
+sub new_group
+{
+	my ($title, $n, $started) = @_;
+	my $group = sql("SELECT jobtrack.create_group('$title', time_to_check => '1 hour')");
+	my @jobs = split /\n/,
+	  sql("SELECT jobtrack.create_job('Wake', group_id => $group) FROM generate_series(1, $n)");
+	sql("SELECT jobtrack.start_job(id) FROM unnest(ARRAY["
+		  . join(', ', @jobs[0 .. $started - 1]) . "]::bigint[]) AS id")
+	  if $started;
+	ok((!$started || defined JobtrackTest::wait_for(30, sub { group_status($group) eq 'running' }))
+		  && drained(),
+		"the group '$title' " . ($started ? 'runs and its changes are' : 'has its changes') . ' drained');
+	return ($group, @jobs);
+}
+
 my $g = sql("SELECT jobtrack.create_group('wake', time_to_check => '1 hour')");
 my ($a, $b, $c) = split /\n/,
   sql("SELECT jobtrack.create_job('Wake', group_id => $g) FROM generate_series(1, 3)");
@@ -83,12 +102,7 @@ ok(defined JobtrackTest::wait_for(30, sub { group_status($g) eq 'completed' }),
 is(wakes_since($offset), 2, 'the last unfinished job finishing woke the worker at once');
 
 # a group whose two started jobs finish in overlapping transactions
-my $g2 = sql("SELECT jobtrack.create_group('overlap', time_to_check => '1 hour')");
-my ($d, $e) = split /\n/,
-  sql("SELECT jobtrack.create_job('Wake', group_id => $g2) FROM generate_series(1, 2)");
-sql("SELECT jobtrack.start_job($d), jobtrack.start_job($e)");
-ok(defined JobtrackTest::wait_for(30, sub { group_status($g2) eq 'running' }) && drained(),
-	'the overlapping group runs and its changes are drained');
+my ($g2, $d, $e) = new_group('overlap', 2, 2);
 $offset = JobtrackTest::log_size($node);
 $first->query_safe("BEGIN");
 $first->query_safe("SELECT jobtrack.succeed_job($d)");
@@ -103,10 +117,7 @@ cmp_ok(wakes_since($offset), '>=', 1,
 	'the second of two overlapping finishes saw the first one\'s job going and woke the worker at once');
 
 # a group whose last jobs one statement finishes
-my $g3 = sql("SELECT jobtrack.create_group('one statement', time_to_check => '1 hour')");
-sql("SELECT jobtrack.start_job(jobtrack.create_job('Wake', group_id => $g3)) FROM generate_series(1, 3)");
-ok(defined JobtrackTest::wait_for(30, sub { group_status($g3) eq 'running' }) && drained(),
-	'the third group runs and its changes are drained');
+my ($g3) = new_group('one statement', 3, 3);
 $offset = JobtrackTest::log_size($node);
 sql("UPDATE jobtrack.job_status SET status = 'succeeded' WHERE group_id = $g3");
 ok(defined JobtrackTest::wait_for(30, sub { group_status($g3) eq 'completed' }),
@@ -115,11 +126,7 @@ is(wakes_since($offset), 1, 'one statement finishing a group\'s last jobs woke t
 
 # the job a session remembers is the one another session is finishing:
 # p, q started and r queued, so the index gives r first
-my $g4 = sql("SELECT jobtrack.create_group('remembered', time_to_check => '1 hour')");
-my ($p, $q, $r) = split /\n/,
-  sql("SELECT jobtrack.create_job('Wake', group_id => $g4) FROM generate_series(1, 3)");
-sql("SELECT jobtrack.start_job($p), jobtrack.start_job($q)");
-ok(defined JobtrackTest::wait_for(30, sub { group_status($g4) eq 'running' }), 'the fourth group runs');
+my ($g4, $p, $q, $r) = new_group('remembered', 3, 2);
 # the first session finds r unfinished, and remembers it
 $first->query_safe("SELECT jobtrack.succeed_job($p)");
 ok(drained(), 'the first finish is drained');
@@ -136,12 +143,7 @@ cmp_ok(wakes_since($offset), '>=', 1,
 	'the remembered job, going in another session, did not count: the worker was woken at once');
 
 # overlapping finishes again, the session that looked second committing first
-my $g5 = sql("SELECT jobtrack.create_group('second commits first', time_to_check => '1 hour')");
-my ($s1, $s2) = split /\n/,
-  sql("SELECT jobtrack.create_job('Wake', group_id => $g5) FROM generate_series(1, 2)");
-sql("SELECT jobtrack.start_job($s1), jobtrack.start_job($s2)");
-ok(defined JobtrackTest::wait_for(30, sub { group_status($g5) eq 'running' }) && drained(),
-	'the fifth group runs and its changes are drained');
+my ($g5, $s1, $s2) = new_group('second commits first', 2, 2);
 $offset = JobtrackTest::log_size($node);
 $first->query_safe("BEGIN");
 $first->query_safe("SELECT jobtrack.succeed_job($s1)");
@@ -159,11 +161,7 @@ is(wakes_since($offset), 2,
 
 # a job going in another session does not count, but a steady one does:
 # no wake-up at once while one is left
-my $g6 = sql("SELECT jobtrack.create_group('one steady job left', time_to_check => '1 hour')");
-my ($x, $v, $u, $w) = split /\n/,
-  sql("SELECT jobtrack.create_job('Wake', group_id => $g6) FROM generate_series(1, 4)");
-sql("SELECT jobtrack.start_job(id) FROM unnest(ARRAY[$x, $v, $u, $w]::bigint[]) AS id");
-ok(defined JobtrackTest::wait_for(30, sub { group_status($g6) eq 'running' }), 'the sixth group runs');
+my ($g6, $x, $v, $u, $w) = new_group('one steady job left', 4, 4);
 # the first session finds v unfinished, and remembers it
 $first->query_safe("SELECT jobtrack.succeed_job($x)");
 ok(drained(), 'the sixth group\'s first finish is drained');
@@ -178,12 +176,7 @@ $second->query_safe("ROLLBACK");
 
 # changes that leave the remembered job unfinished do not count: a, b
 # started and c, d queued, so the index gives c first
-my $g7 = sql("SELECT jobtrack.create_group('unfinished changes', time_to_check => '1 hour')");
-my ($a7, $b7, $c7, $d7) = split /\n/,
-  sql("SELECT jobtrack.create_job('Wake', group_id => $g7) FROM generate_series(1, 4)");
-sql("SELECT jobtrack.start_job($a7), jobtrack.start_job($b7)");
-ok(defined JobtrackTest::wait_for(30, sub { group_status($g7) eq 'running' }) && drained(),
-	'the seventh group runs and its changes are drained');
+my ($g7, $a7, $b7, $c7, $d7) = new_group('unfinished changes', 4, 2);
 $offset = JobtrackTest::log_size($node);
 # the first session finishes a and remembers c; the second starts c before the first commits
 $first->query_safe("BEGIN");
@@ -201,10 +194,7 @@ is(wakes_since($offset), 0,
 
 # TRUNCATE after a lazy finish, in the same transaction: the look before
 # the commit must not read the table's old file
-my $g8 = sql("SELECT jobtrack.create_group('truncated', time_to_check => '1 hour')");
-my ($t1) = split /\n/,
-  sql("SELECT jobtrack.create_job('Wake', group_id => $g8) FROM generate_series(1, 3)");
-ok(drained(), 'the eighth group\'s jobs are drained');
+my ($g8, $t1) = new_group('truncated', 3, 0);
 $first->query_safe("BEGIN");
 $first->query_safe("SELECT jobtrack.cancel_job($t1)");
 $first->query_safe("TRUNCATE jobtrack.job_status");
